@@ -224,14 +224,28 @@ def _param_numbers(reader, key):
         return None
     try:
         if prm.bytes_per_element == 4:
-            values = prm.float_array if prm.dimensions else np.array([prm.float_value])
-        elif prm.dimensions:
-            values = prm.int_array
+            values = _decode_floats(reader, prm.bytes[: 4 * prm.num_elements])
         else:
-            values = np.array([prm.int16_value if prm.bytes_per_element == 2 else prm.int8_value])
-        return np.asarray(values, dtype=float)
+            dtype = {1: "i1", 2: ">i2" if reader.proc_type == "MIPS" else "<i2"}[prm.bytes_per_element]
+            values = np.frombuffer(prm.bytes[: prm.bytes_per_element * prm.num_elements], dtype=dtype)
+        values = np.asarray(values, dtype=float)
+        return values.reshape(prm.dimensions[::-1]) if len(prm.dimensions) > 1 else values.ravel()
     except Exception:
         return None
+
+
+def _decode_floats(reader, raw: bytes) -> np.ndarray:
+    """32-bit floats of the file's processor type (DEC: VAX F with the 16-bit words swapped)."""
+    proc = reader.proc_type
+    if proc == "MIPS":
+        return np.frombuffer(raw, dtype=">f4")
+    if proc != "DEC":
+        return np.frombuffer(raw, dtype="<f4")
+    words = np.frombuffer(raw, dtype="<u4")
+    bits = (words >> 16) | (words << 16)
+    exponent = (bits >> 23) & 0xFF
+    ieee = np.where(exponent > 2, bits - np.uint32(0x01000000), 0).astype("<u4")  # exponent - 2 (tiny -> 0)
+    return ieee.view("<f4")
 
 
 def _param_strings(reader, key) -> list[str]:
@@ -426,7 +440,8 @@ def _one_c3d_plate(path, k, ptype, chans, corners, origin, cals, units, analog, 
 def _c3d_first_frame(reader) -> int:
     words = _param_numbers(reader, "TRIAL:ACTUAL_START_FIELD")
     if words is not None and words.size >= 2:
-        return int(words.ravel()[0]) + 65536 * int(words.ravel()[1])
+        lo, hi = (int(w) % 65536 for w in words.ravel()[:2])  # two unsigned 16-bit words
+        return lo + 65536 * hi
     return int(reader.header.first_frame)
 
 

@@ -179,12 +179,19 @@ def _layout(raw: bytes, records: list[dict]):
     return frames, n_points, n_analog, per_frame
 
 
-def convert_c3d(src: Path, dst: Path, processor: int = INTEL, unsigned_analog: bool = False) -> Path:
+def convert_c3d(src: Path, dst: Path, processor: int = INTEL, unsigned_analog: bool = False,
+                edits=()) -> Path:
     """Rewrite the Intel float C3D ``src`` as ``processor`` (84/85/86), optionally as
-    integer storage with unsigned analog samples (Intel only)."""
+    integer storage with unsigned analog samples (Intel only).
+
+    ``edits``: (group, name, type, Intel-encoded data bytes, dims) parameters to
+    replace or add before encoding (type -1 char, 1 byte, 2 int16, 4 float).
+    """
     raw = src.read_bytes()
     assert raw[512 * (raw[0] - 1) + 3] == INTEL, "source must be an Intel file"
     records = _parse_params(raw)
+    for group, name, ptype, data, dims in edits:
+        _set(records, group, name, ptype, data, dims)
     frames, n_points, n_analog, per_frame = _layout(raw, records)
     scale_rec, _ = _find(records, "POINT", "SCALE")
     point_scale = float(np.frombuffer(scale_rec["data"], "<f4")[0])
