@@ -316,3 +316,32 @@ def test_rename_keeps_both_on_collision():
 def test_reader_aliases_argument(running_c3d):
     t = read_c3d(running_c3d, aliases={"HEEL_LEFT": ("LHeel",)})
     assert "HEEL_LEFT" in t.markers and "LHEE" not in t.markers
+
+
+def test_grf_cropped_to_the_marker_window(tmp_path, rajagopal_trc, rajagopal_grf):
+    lines = rajagopal_trc.read_text().splitlines()
+    head = 6 if not lines[5].strip() else 5
+    late = tmp_path / "late.trc"
+    late.write_text("\n".join(lines[:head] + lines[head + 50:]) + "\n")
+    trial = read_trial(late, grf=rajagopal_grf)
+    full = read_mot(rajagopal_grf)
+    assert trial.metadata["first_time_s"] == pytest.approx(0.73)
+    first = int(round((0.73 - 0.23) * 1000))
+    np.testing.assert_array_equal(trial.plates[0].force[0], full.plates[0].force[first])
+    assert trial.plates[0].force.shape[0] / 1000 == pytest.approx(trial.duration_s, abs=0.011)
+
+
+def test_trc_blank_cells_are_nan(tmp_path):
+    f = tmp_path / "gaps.trc"
+    f.write_text("PathFileType\t4\t(X/Y/Z)\tgaps.trc\n"
+                 "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n"
+                 "100\t100\t3\t2\tm\t100\t1\t3\n"
+                 "Frame#\tTime\tL.ASIS\t\t\tfoo\t\t\n"
+                 "\t\tX1\tY1\tZ1\tX2\tY2\tZ2\n\n"
+                 "1\t0.00\t0.1\t1.0\t-0.2\t1\t2\t3\n"
+                 "2\t0.01\t\t\t\t1\t2\t3\n"
+                 "3\t0.02\t0.1\t1.0\t-0.2\t1\t2\t3\n")
+    t = read_trc(f)
+    assert list(t.markers) == ["LASI", "foo"]
+    np.testing.assert_allclose(t.markers["LASI"][0], [100.0, 200.0, 1000.0])  # m -> mm, y up -> z up
+    assert np.isnan(t.markers["LASI"][1]).all() and t.marker_rate == 100
