@@ -386,7 +386,7 @@ def _pulls_down(force: np.ndarray) -> bool:
     return bool(loaded.any() and fz[loaded].sum() < 0)
 
 
-def _c3d_plates(path: Path, reader, analog: np.ndarray, analog_labels, rate: float, to_mm: float):
+def _c3d_plates(path: Path, reader, analog: np.ndarray, rate: float, to_mm: float):
     """ForcePlates and the set of analog channel indices they use."""
     n_plates = int((_param_numbers(reader, "FORCE_PLATFORM:USED") or np.zeros(1))[0])
     if n_plates <= 0 or analog.size == 0:
@@ -522,7 +522,7 @@ def read_c3d(path, aliases=None) -> Trial:
     markers, model = _split_points(reader, points, labels, to_mm, aliases)
     analog_rate = geo["rate"] * geo["per_frame"] if geo["n_analog"] and geo["per_frame"] else float("nan")
     analog_labels = _labels(reader, "ANALOG", geo["n_analog"], "A")
-    plates, used = _c3d_plates(path, reader, analog, analog_labels, analog_rate, to_mm)
+    plates, used = _c3d_plates(path, reader, analog, analog_rate, to_mm)
     analogs = {nm: analog[:, i].copy() for i, nm in enumerate(analog_labels) if i not in used}
     metadata = _c3d_metadata(reader)
     metadata.update(processor=_PROCESSORS[raw[512 * (raw[0] - 1) + 3]], first_frame=_c3d_first_frame(reader))
