@@ -1,0 +1,90 @@
+# gaitcore -- developer entry points.  Quick start: `make demo`, `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CC     ?= cc
+CSTD   := -std=c11 -Wall -Wextra -Werror
+CORE_SRC  := $(sort $(wildcard csrc/core/*.c))
+CORE_HDR  := csrc/core/gaitcore.h
+CTEST_SRC := $(sort $(wildcard csrc/tests/test_*.c))
+GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null || gsl-config --cflags)
+GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || gsl-config --libs)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1
+
+.PHONY: all demo test pytest ctest sanitize bench notebooks gsl clean
+all: $(VENV)/.installed
+
+# GSL's development files: apt-get when neither pkg-config nor gsl-config finds them.
+gsl:
+	@if pkg-config --exists gsl 2>/dev/null || command -v gsl-config >/dev/null 2>&1; then :; \
+	else \
+	  echo "GSL development files not found: installing libgsl-dev with apt-get"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
+	  if command -v apt-get >/dev/null 2>&1 && $$SUDO true 2>/dev/null; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libgsl-dev pkg-config; \
+	  else \
+	    echo "Cannot run apt-get here. Install GSL yourself, then rerun make:"; \
+	    echo "  conda install -c conda-forge gsl    (then: export PKG_CONFIG_PATH=\$$CONDA_PREFIX/lib/pkgconfig)"; \
+	    echo "  brew install gsl                    (macOS)"; \
+	    echo "  sudo dnf install gsl-devel          (Fedora)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml setup.py | gsl
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "gaitcore needs Python >= 3.10")'
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+# Rebuild the extension in place whenever the C sources change.
+build/.ext: $(VENV)/.installed $(CORE_SRC) $(CORE_HDR) csrc/_coremodule.c
+	$(PY) setup.py -q build_ext --inplace 2>&1 | grep -v -i 'deprecat' || true
+	@$(PY) -c 'import gaitcore._core'
+	@mkdir -p build && touch $@
+
+demo: build/.ext
+	$(PY) -m gaitcore demo
+
+test: build/.ext ctest
+	$(PY) -m pytest -q
+
+pytest: build/.ext
+	$(PY) -m pytest -q
+
+# ---- the C core alone: libgaitcore.a and the C unit tests (no Python) --------
+build/c/%.o: csrc/core/%.c $(CORE_HDR) | gsl
+	@mkdir -p build/c
+	$(CC) $(CSTD) -O2 $(GSL_CFLAGS) -c $< -o $@
+
+build/libgaitcore.a: $(patsubst csrc/core/%.c,build/c/%.o,$(CORE_SRC))
+	ar rcs $@ $^
+
+build/ctest/%: csrc/tests/%.c build/libgaitcore.a csrc/tests/gc_test.h
+	@mkdir -p build/ctest
+	$(CC) $(CSTD) -O2 -Icsrc $(GSL_CFLAGS) $< build/libgaitcore.a $(GSL_LIBS) -lm -o $@
+
+ctest: $(patsubst csrc/tests/%.c,build/ctest/%,$(CTEST_SRC))
+	@set -e; for t in $^; do ./$$t; done
+
+# ---- AddressSanitizer + UBSan: the C tests and the pytest suite ---------------
+build/asan/ctest/%: csrc/tests/%.c $(CORE_SRC) $(CORE_HDR) csrc/tests/gc_test.h | gsl
+	@mkdir -p build/asan/ctest
+	$(CC) $(CSTD) $(SAN_FLAGS) -Icsrc $(GSL_CFLAGS) $< $(CORE_SRC) $(GSL_LIBS) -lm -o $@
+
+sanitize: $(patsubst csrc/tests/%.c,build/asan/ctest/%,$(CTEST_SRC)) $(VENV)/.installed
+	@set -e; for t in $(patsubst csrc/tests/%.c,build/asan/ctest/%,$(CTEST_SRC)); do ./$$t; done
+	rm -rf build/asan/lib && mkdir -p build/asan/lib
+	GAITCORE_SANITIZE=1 $(PY) setup.py -q build_ext --build-lib build/asan/lib --build-temp build/asan/tmp --force 2>&1 | grep -v -i 'deprecat' || true
+	tar -C gaitcore --exclude='*.so' --exclude=__pycache__ -cf - . | tar -C build/asan/lib/gaitcore -xf -
+	PYTHONPATH=$(CURDIR)/build/asan/lib GAITCORE_DATA=$(CURDIR)/datasets GAITCORE_EXPECT_SANITIZED=1 \
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
+
+bench: build/.ext
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+clean:
+	rm -rf build gaitcore/_core*.so *.egg-info

@@ -1,0 +1,125 @@
+"""The in-memory trial model every reader returns and every analysis consumes.
+
+Axes convention (the lab frame of a :class:`Trial`): **z is up**, positions are in
+**millimetres**, forces in newtons, as in C3D files.  Readers of files with another
+convention (OpenSim's y-up metres) convert on reading.  Horizontal axes are kept as
+the lab recorded them; the direction of travel is found by the analyses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+UP_AXIS = 2  #: index of the vertical axis in every (n, 3) array of a Trial
+
+
+@dataclass
+class ForcePlate:
+    """One force plate (or one belt of an instrumented treadmill) in the lab frame.
+
+    Attributes
+    ----------
+    force : ndarray, (m, 3) float64, N
+        Ground reaction force acting on the body (vertical component positive
+        when loaded).
+    cop : ndarray, (m, 3) float64, mm
+        Centre of pressure; NaN where the plate is unloaded.
+    free_moment : ndarray, (m,) float64, N mm
+        Vertical free moment about the centre of pressure.
+    rate : float, Hz
+    corners : ndarray (4, 3) mm or None
+    name : str
+    side : str
+        "L" or "R" when the source already assigns this force to one foot
+        (OpenSim GRF files), "" for a physical plate.
+    """
+
+    force: np.ndarray
+    cop: np.ndarray
+    free_moment: np.ndarray
+    rate: float
+    corners: np.ndarray | None = None
+    name: str = ""
+    side: str = ""  #: "L"/"R" when the file already splits force by foot (OpenSim GRF), else ""
+
+    @property
+    def fz(self) -> np.ndarray:
+        """Vertical force (N), positive when loaded."""
+        return self.force[:, UP_AXIS]
+
+    @property
+    def time_s(self) -> np.ndarray:
+        return np.arange(self.force.shape[0]) / self.rate
+
+
+@dataclass
+class Trial:
+    """A recorded trial: markers, force plates, analog channels, stored events, metadata.
+
+    Attributes
+    ----------
+    markers : dict[str, ndarray]
+        Canonical marker name -> (n, 3) float64 positions in mm, NaN where missing.
+    marker_rate : float, Hz
+    plates : list[ForcePlate]
+    analogs : dict[str, ndarray]
+        Other analog channels (name -> (m,) float64, in the file's units).
+    analog_rate : float, Hz (NaN when there are no analog channels)
+    events : pandas.DataFrame
+        Events stored in the file: columns ``side`` ("L"/"R"/""), ``event``
+        ("IC"/"TO" or the file's label), ``time_s``.
+    metadata : dict
+        Subject data the file carries, e.g. ``body_mass_kg``, ``leg_length_mm_L``,
+        ``leg_length_mm_R``, ``height_mm``, ``knee_width_mm_L`` ...
+    model_outputs : dict[str, ndarray]
+        Angles and other model outputs stored as points in the file (e.g. Vicon's
+        ``LHipAngles``), (n, 3) float64, kept out of ``markers``.
+    source : str
+        Path of the file read, or "" for a trial built in memory.
+    """
+
+    markers: dict[str, np.ndarray]
+    marker_rate: float
+    plates: list[ForcePlate] = field(default_factory=list)
+    analogs: dict[str, np.ndarray] = field(default_factory=dict)
+    analog_rate: float = float("nan")
+    events: Any = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    model_outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    source: str = ""
+    axes: str = "z-up, mm"
+
+    @property
+    def n_frames(self) -> int:
+        if not self.markers:
+            return 0
+        return next(iter(self.markers.values())).shape[0]
+
+    @property
+    def duration_s(self) -> float:
+        if self.markers:
+            return self.n_frames / self.marker_rate
+        if self.plates:
+            return self.plates[0].force.shape[0] / self.plates[0].rate
+        return 0.0
+
+    @property
+    def time_s(self) -> np.ndarray:
+        """Marker frame times in seconds (frame 0 at t = 0)."""
+        return np.arange(self.n_frames) / self.marker_rate
+
+    def summary(self) -> str:
+        """A short human-readable description (markers, plates, rates, events)."""
+        lines = [f"{self.source or '<in memory>'}: {self.duration_s:.3f} s"]
+        lines.append(f"  markers: {len(self.markers)} at {self.marker_rate:g} Hz")
+        for p in self.plates:
+            peak = np.nanmax(p.fz) if p.fz.size and np.isfinite(p.fz).any() else float("nan")
+            lines.append(f"  plate {p.name}: {p.force.shape[0]} samples at {p.rate:g} Hz, peak Fz {peak:.0f} N")
+        n_ev = 0 if self.events is None else len(self.events)
+        lines.append(f"  stored events: {n_ev}")
+        if self.metadata:
+            lines.append("  metadata: " + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                                   for k, v in self.metadata.items()))
+        return "\n".join(lines)
