@@ -127,3 +127,19 @@ def test_fill_gaps_axis_and_limit():
     assert not m.any() and np.isnan(y[:, 20:25]).all()
     y, m = gaitcore.fill_gaps(x, 100.0, max_gap_s=0.05, axis=-1)
     np.testing.assert_allclose(y, np.tile(np.linspace(0, 1, 50), (2, 1)), atol=1e-12)
+
+
+def test_lowpass_column_blocks_with_and_without_gaps():
+    # 8 adjacent columns are filtered together; a block holding a NaN falls back to
+    # column-by-column filtering of finite runs.  Both paths must equal SciPy.
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((300, 19)).cumsum(axis=0)
+    x[120:140, 3] = np.nan
+    y = gaitcore.lowpass(x, 200.0, 15.0, order=4)
+    for c in range(19):
+        if c == 3:
+            for lo, hi in [(0, 120), (140, 300)]:
+                assert rel_err(y[lo:hi, c], scipy_lowpass(x[lo:hi, c], 200.0, 15.0, 4)) <= 1e-9
+            assert np.isnan(y[120:140, 3]).all()
+        else:
+            assert rel_err(y[:, c], scipy_lowpass(x[:, c], 200.0, 15.0, 4)) <= 1e-9, c

@@ -19,10 +19,15 @@
 
 #include "gaitcore.h"
 
+/* Columns filtered together in one pass: the recurrence is serial in time but
+ * independent across columns, so a block of adjacent columns (one cache line of a
+ * C-ordered (n, k) array) runs as SIMD lanes and is gathered with contiguous reads. */
+#define LANES 8
+
 struct gc_filter_workspace {
     size_t order;
     size_t max_n;
-    double *ext;  /* padded copy of one run: padlen + max_n + padlen */
+    double *ext;  /* padded, interleaved copy of up to LANES runs */
 };
 
 size_t gc_filter_padlen(size_t order) { return 3 * (order + 1); }
@@ -74,7 +79,7 @@ gc_filter_workspace *gc_filter_alloc(size_t order, size_t max_n)
         return NULL;
     w->order = order;
     w->max_n = max_n;
-    w->ext = malloc((max_n + 2 * gc_filter_padlen(order) + 1) * sizeof(double));
+    w->ext = malloc((max_n + 2 * gc_filter_padlen(order) + 1) * LANES * sizeof(double));
     if (!w->ext) {
         free(w);
         return NULL;
@@ -117,24 +122,77 @@ static int steady_state(const double *b, const double *a, size_t order, double *
     return GC_OK;
 }
 
-/* In-place DF-II-T filtering of buf[0..len) in direction dir (+1 or -1), the
- * state started at zi * (first sample). */
-static void run_filter(const double *b, const double *a, size_t order, const double *zi,
-                       double *buf, size_t len, int dir)
+
+#define GC_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* In-place DF-II-T filtering of `lanes` interleaved signals buf[t * lanes + l],
+ * t in [0, len), in direction dir (+1 or -1), each state started at zi * (its first
+ * sample).  Always inlined with constant order and lanes so that the state lives in
+ * registers and the lane loop vectorises. */
+GC_ALWAYS_INLINE void run_lanes(const double *restrict b, const double *restrict a,
+                                const size_t order, const double *restrict zi,
+                                double *restrict buf, size_t len, const size_t lanes, int dir)
 {
-    double z[GC_FILTER_MAX_ORDER + 1];
-    double *p = (dir > 0) ? buf : buf + len - 1;
-    const double x0 = *p;
-    for (size_t k = 0; k < order; k++)
-        z[k] = zi[k] * x0;
-    z[order] = 0.0;
-    for (size_t t = 0; t < len; t++, p += dir) {
-        const double xin = *p;
-        const double yout = b[0] * xin + z[0];
+    double z[GC_FILTER_MAX_ORDER + 1][LANES];
+    const ptrdiff_t step = dir * (ptrdiff_t)lanes;
+    double *p = (dir > 0) ? buf : buf + (len - 1) * lanes;
+    for (size_t l = 0; l < lanes; l++) {
         for (size_t k = 0; k < order; k++)
-            z[k] = b[k + 1] * xin + z[k + 1] - a[k + 1] * yout;
-        *p = yout;
+            z[k][l] = zi[k] * p[l];
+        z[order][l] = 0.0;
     }
+    for (size_t t = 0; t < len; t++, p += step) {
+        for (size_t l = 0; l < lanes; l++) {
+            const double xin = p[l];
+            const double yout = b[0] * xin + z[0][l];
+            for (size_t k = 0; k < order; k++)
+                z[k][l] = b[k + 1] * xin + z[k + 1][l] - a[k + 1] * yout;
+            p[l] = yout;
+        }
+    }
+}
+
+/* Dispatch to a run_lanes specialised for this order and for 1 or LANES lanes. */
+static void run_filter(const double *b, const double *a, size_t order, const double *zi,
+                       double *buf, size_t len, size_t lanes, int dir)
+{
+#define GC_ORDER_CASE(N)                                                  \
+    case N:                                                               \
+        if (lanes == 1)                                                   \
+            run_lanes(b, a, N, zi, buf, len, 1, dir);                     \
+        else                                                              \
+            run_lanes(b, a, N, zi, buf, len, LANES, dir);                 \
+        break;
+    switch (order) {
+        GC_ORDER_CASE(1) GC_ORDER_CASE(2) GC_ORDER_CASE(3) GC_ORDER_CASE(4)
+        GC_ORDER_CASE(5) GC_ORDER_CASE(6) GC_ORDER_CASE(7) GC_ORDER_CASE(8)
+    default:
+        break;
+    }
+#undef GC_ORDER_CASE
+}
+
+/* Odd extension of `lanes` interleaved signals of len samples stored at
+ * e[(pad + t) * lanes + l]: pad samples mirrored through each end point. */
+static void odd_extend(double *e, size_t len, size_t pad, size_t lanes)
+{
+    for (size_t l = 0; l < lanes; l++) {
+        const double first = e[pad * lanes + l], last = e[(pad + len - 1) * lanes + l];
+        for (size_t k = 1; k <= pad; k++) {
+            e[(pad - k) * lanes + l] = 2.0 * first - e[(pad + k) * lanes + l];
+            e[(pad + len - 1 + k) * lanes + l] = 2.0 * last - e[(pad + len - 1 - k) * lanes + l];
+        }
+    }
+}
+
+/* Forward then backward over the padded, interleaved buffer. */
+static void filtfilt_padded(gc_filter_workspace *w, const double *b, const double *a,
+                            const double *zi, size_t len, size_t lanes)
+{
+    const size_t pad = gc_filter_padlen(w->order);
+    odd_extend(w->ext, len, pad, lanes);
+    run_filter(b, a, w->order, zi, w->ext, len + 2 * pad, lanes, +1);
+    run_filter(b, a, w->order, zi, w->ext, len + 2 * pad, lanes, -1);
 }
 
 /* Filter one finite run x[0..len) (stride `stride`) into y, via w->ext. */
@@ -143,18 +201,11 @@ static void filtfilt_run(gc_filter_workspace *w, const double *b, const double *
                          size_t stride)
 {
     const size_t pad = gc_filter_padlen(w->order);
-    double *e = w->ext;
     for (size_t t = 0; t < len; t++)
-        e[pad + t] = x[t * stride];
-    const double first = e[pad], last = e[pad + len - 1];
-    for (size_t k = 1; k <= pad; k++) {
-        e[pad - k] = 2.0 * first - e[pad + k];
-        e[pad + len - 1 + k] = 2.0 * last - e[pad + len - 1 - k];
-    }
-    run_filter(b, a, w->order, zi, e, len + 2 * pad, +1);
-    run_filter(b, a, w->order, zi, e, len + 2 * pad, -1);
+        w->ext[pad + t] = x[t * stride];
+    filtfilt_padded(w, b, a, zi, len, 1);
     for (size_t t = 0; t < len; t++)
-        y[t * stride] = e[pad + t];
+        y[t * stride] = w->ext[pad + t];
 }
 
 /* One signal of n samples with stride: filter each finite run. */
@@ -188,6 +239,31 @@ static int filtfilt_signal(gc_filter_workspace *w, const double *b, const double
     return GC_OK;
 }
 
+/* LANES adjacent columns x[t * stride + l] filtered together.  Returns 0 (and writes
+ * nothing) when a column holds a non-finite value: the caller then takes the
+ * column-by-column path that handles gaps. */
+static int filtfilt_block(gc_filter_workspace *w, const double *b, const double *a,
+                          const double *zi, const double *x, double *y, size_t n,
+                          size_t stride)
+{
+    const size_t pad = gc_filter_padlen(w->order);
+    double *e = w->ext + pad * LANES;
+    int finite = 1;
+    for (size_t t = 0; t < n; t++)
+        for (size_t l = 0; l < LANES; l++) {
+            const double v = x[t * stride + l];
+            finite &= isfinite(v) != 0;
+            e[t * LANES + l] = v;
+        }
+    if (!finite || n <= pad)
+        return 0;
+    filtfilt_padded(w, b, a, zi, n, LANES);
+    for (size_t t = 0; t < n; t++)
+        for (size_t l = 0; l < LANES; l++)
+            y[t * stride + l] = e[t * LANES + l];
+    return 1;
+}
+
 int gc_filter_filtfilt(gc_filter_workspace *w, const double *b, const double *a,
                        const double *x, double *y,
                        size_t outer, size_t n, size_t inner)
@@ -202,7 +278,18 @@ int gc_filter_filtfilt(gc_filter_workspace *w, const double *b, const double *a,
     if (status != GC_OK)
         return status;
     for (size_t o = 0; o < outer; o++) {
-        for (size_t i = 0; i < inner; i++) {
+        size_t i = 0;
+        for (; i + LANES <= inner; i += LANES) {
+            const size_t base = o * n * inner + i;
+            if (filtfilt_block(w, b, a, zi, x + base, y + base, n, inner))
+                continue;
+            for (size_t l = 0; l < LANES; l++) {
+                status = filtfilt_signal(w, b, a, zi, x + base + l, y + base + l, n, inner);
+                if (status != GC_OK)
+                    return status;
+            }
+        }
+        for (; i < inner; i++) {
             const size_t base = o * n * inner + i;
             status = filtfilt_signal(w, b, a, zi, x + base, y + base, n, inner);
             if (status != GC_OK)
