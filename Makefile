@@ -81,7 +81,7 @@ sanitize: $(patsubst csrc/tests/%.c,build/asan/ctest/%,$(CTEST_SRC)) $(VENV)/.in
 	PYTHONPATH=$(CURDIR)/build/asan/lib GAITCORE_DATA=$(CURDIR)/datasets GAITCORE_EXPECT_SANITIZED=1 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not slow"
 
 bench: build/.ext
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done

@@ -5,6 +5,7 @@ Allowed growth: 2 MiB over 10,000 calls after a warm-up, i.e. under 210 bytes a 
 leak of even one output array (>= 800 bytes here) per call would exceed it.
 """
 import gc
+import os
 import sys
 
 import numpy as np
@@ -14,6 +15,9 @@ import gaitcore
 from gaitcore import _core
 
 N_CALLS = 10_000
+# AddressSanitizer quarantines freed memory, so RSS grows without a leak: under
+# `make sanitize` only the reference counts are checked (ASan itself reports misuse).
+SANITIZED = os.environ.get("GAITCORE_EXPECT_SANITIZED") == "1"
 ALLOWED_GROWTH = 2 * 1024 * 1024
 
 X = np.random.default_rng(0).standard_normal((200, 3))
@@ -61,4 +65,4 @@ def test_no_leak(name):
     assert [sys.getrefcount(o) for o in (X, X_GAPPY)] == refs_before
     if total_before is not None:
         assert abs(sys.gettotalrefcount() - total_before) < 100
-    assert growth < ALLOWED_GROWTH, f"{name}: RSS grew {growth} bytes over {N_CALLS} calls"
+    assert SANITIZED or growth < ALLOWED_GROWTH, f"{name}: RSS grew {growth} bytes over {N_CALLS} calls"
