@@ -11,10 +11,12 @@ from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
 from .markers import MARKER_ALIASES, canonical_marker_name
 from .trial import ForcePlate, Trial
+from .writers import write_mot, write_trc
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "butter", "canonical_marker_name",
     "datasets", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial",
+    "write_mot", "write_trc",
 ]

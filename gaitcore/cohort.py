@@ -1,0 +1,276 @@
+"""From a folder or manifest of trials to one table of back-pain factors.
+
+``analyze_cohort`` runs :func:`gaitcore.analyze_trial` over every trial of a manifest on a
+local process pool (default), any ``concurrent.futures.Executor``, or an existing Dask
+cluster, and returns one row per trial.  A failing trial never stops the batch: its row
+carries the error.  The table is the same whatever runs it: rows follow the manifest's
+order and every value comes from the same deterministic per-trial computation.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import _atomic
+
+TRIAL_SUFFIXES = (".c3d", ".trc")
+MANIFEST_COLUMNS = ("path", "subject", "group", "grf")
+
+
+# ---- manifest -------------------------------------------------------------------
+
+def load_manifest(manifest) -> pd.DataFrame:
+    """Normalise a manifest into a DataFrame with at least path, subject, group, grf.
+
+    ``manifest`` is a DataFrame, a CSV file (columns ``path`` and optionally ``subject``,
+    ``group``, ``grf`` and any covariates; relative paths are relative to the CSV), or a
+    folder, whose C3D and TRC files are taken in name order (a TRC's forces are taken from
+    ``<stem>.mot`` beside it when present).
+    """
+    if isinstance(manifest, pd.DataFrame):
+        table, base = manifest.copy(), Path.cwd()
+    else:
+        src = Path(manifest)
+        if src.is_dir():
+            table, base = _folder_manifest(src), src
+        elif src.is_file():
+            table, base = pd.read_csv(src, dtype={"subject": str, "group": str}), src.parent
+        else:
+            raise FileNotFoundError(f"manifest {src} is neither a folder nor a CSV file")
+    if "path" not in table.columns:
+        raise ValueError("manifest must have a 'path' column")
+    table = table.reset_index(drop=True)
+    table["path"] = [str(_resolve(p, base)) for p in table["path"]]
+    if "grf" in table.columns:
+        table["grf"] = [str(_resolve(g, base)) if _given(g) else "" for g in table["grf"]]
+    for col in MANIFEST_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    table["subject"] = [s if _given(s) else Path(p).stem for s, p in zip(table["subject"], table["path"])]
+    table["group"] = [str(g) if _given(g) else "" for g in table["group"]]
+    table.insert(0, "trial_id", [trial_id(p, g) for p, g in zip(table["path"], table["grf"])])
+    return table
+
+
+def _folder_manifest(folder: Path) -> pd.DataFrame:
+    rows = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in TRIAL_SUFFIXES and p.is_file():
+            grf = p.with_suffix(".mot") if p.suffix.lower() == ".trc" else None
+            rows.append({"path": str(p), "grf": str(grf) if grf is not None and grf.exists() else ""})
+    if not rows:
+        raise ValueError(f"no C3D or TRC files in {folder}")
+    return pd.DataFrame(rows)
+
+
+def _given(value) -> bool:
+    """False for the empty cells of a manifest (None, NaN, "")."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    return str(value) != ""
+
+
+def _resolve(p, base: Path) -> Path:
+    p = Path(str(p))
+    return p if p.is_absolute() else (base / p)
+
+
+def trial_id(path: str, grf: str = "") -> str:
+    """A stable identifier: file stem and a short hash of the absolute paths."""
+    digest = hashlib.sha1(f"{Path(path).resolve()}|{grf}".encode()).hexdigest()[:10]
+    return f"{Path(path).stem}-{digest}"
+
+
+# ---- one trial (runs in a worker) -----------------------------------------------
+
+def run_one(path: str, grf: str, options: dict) -> dict:
+    """Analyse one trial; never raises. Returns plain, picklable data."""
+    from .analysis import analyze_trial  # imported in the worker
+
+    t0 = time.perf_counter()
+    try:
+        report = analyze_trial(path, grf=grf or None, **options)
+        return {"factors": report.factors.to_dict(), "curves": report.curves,
+                "error": "", "elapsed_s": time.perf_counter() - t0}
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        return {"factors": {}, "curves": {}, "error": f"{type(exc).__name__}: {exc}",
+                "elapsed_s": time.perf_counter() - t0}
+
+
+# ---- executors --------------------------------------------------------------------
+
+def _default_executor(workers: int | None) -> cf.Executor:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                  mp_context=multiprocessing.get_context(method))
+
+
+def _dask_client(dask):
+    from distributed import Client
+
+    return (Client(dask), True) if isinstance(dask, str) else (dask, False)
+
+
+def _submit_all(jobs, executor, dask, workers):
+    """Yield (index, result) as trials finish, on the chosen backend."""
+    if dask is not None:
+        from distributed import as_completed
+
+        client, owned = _dask_client(dask)
+        try:
+            futures = {client.submit(run_one, *job, pure=False): i for i, job in jobs}
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            if owned:
+                client.close()
+        return
+    owned = executor is None
+    ex = _default_executor(workers) if owned else executor
+    try:
+        futures = {ex.submit(run_one, *job): i for i, job in jobs}
+        for fut in cf.as_completed(futures):
+            yield futures[fut], fut.result()
+    finally:
+        if owned:
+            ex.shutdown(wait=True, cancel_futures=True)
+
+
+# ---- output folder ----------------------------------------------------------------
+
+class _OutDir:
+    """Per-trial results (JSON + curves NPZ), factor tables and the run log, all atomic."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.trials = self.root / "trials"
+        self.curves = self.root / "curves"
+        self.trials.mkdir(parents=True, exist_ok=True)
+        self.curves.mkdir(parents=True, exist_ok=True)
+        _atomic.remove_stale_temporaries(self.root)
+
+    def done(self, tid: str) -> dict | None:
+        p = self.trials / f"{tid}.json"
+        return json.loads(p.read_text()) if p.exists() else None
+
+    def save_trial(self, tid: str, result: dict) -> None:
+        if result["curves"]:
+            with _atomic.atomic_path(self.curves / f"{tid}.npz") as tmp:
+                with open(tmp, "wb") as f:
+                    np.savez_compressed(f, **result["curves"])
+        record = {k: v for k, v in result.items() if k != "curves"}
+        _atomic.write_text(self.trials / f"{tid}.json", json.dumps(record, default=_json_default))
+
+    def save_table(self, table: pd.DataFrame, log_lines: list[str]) -> None:
+        with _atomic.atomic_path(self.root / "factors.csv") as tmp:
+            table.to_csv(tmp, index=False)
+        with _atomic.atomic_path(self.root / "factors.parquet") as tmp:
+            table.to_parquet(tmp, index=False)
+        _atomic.write_text(self.root / "run.log", "\n".join(log_lines) + "\n")
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+
+
+# ---- the batch --------------------------------------------------------------------
+
+def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=None, force=False,
+                   workers=None, **options) -> pd.DataFrame:
+    """Analyse every trial of a manifest; one row of factors per trial.
+
+    Parameters
+    ----------
+    manifest : DataFrame, CSV path or folder (see :func:`load_manifest`)
+    executor : concurrent.futures.Executor, optional
+        Runs the trials (e.g. ``ThreadPoolExecutor(4)``).  Default: a local process pool
+        with ``workers`` processes (default: one per CPU).
+    dask : distributed.Client or str, optional
+        An existing Dask cluster (a client, or a scheduler address such as
+        ``"tcp://10.0.0.5:8786"``) to run the trials on instead.
+    progress : bool
+        Show a tqdm progress bar.
+    out : path, optional
+        Folder for ``factors.csv``, ``factors.parquet``, ``curves/<trial_id>.npz``,
+        ``trials/<trial_id>.json`` and ``run.log``, each written atomically.  A rerun
+        skips trials already done there unless ``force=True``.
+    **options
+        Passed to :func:`gaitcore.analyze_trial`.
+
+    Returns
+    -------
+    DataFrame: the manifest columns, ``trial_id``, one column per factor (unit-suffixed
+    names, see :class:`gaitcore.TrialReport`) and ``error`` ("" when the trial succeeded).
+    Timings go to the run log, not the table, so that the table does not depend on the
+    executor.
+
+    Example
+    -------
+    >>> table = gaitcore.analyze_cohort("lab/cohort.csv", out="results/")  # doctest: +SKIP
+    >>> from distributed import Client                                      # doctest: +SKIP
+    >>> table = gaitcore.analyze_cohort("lab/cohort.csv", dask=Client("tcp://scheduler:8786"))  # doctest: +SKIP
+    """
+    if executor is not None and dask is not None:
+        raise ValueError("give either executor= or dask=, not both")
+    table = load_manifest(manifest)
+    outdir = _OutDir(out) if out is not None else None
+    results: dict[int, dict] = {}
+    if outdir is not None and not force:
+        for i, tid in enumerate(table["trial_id"]):
+            previous = outdir.done(tid)
+            if previous is not None:
+                results[i] = previous
+    jobs = [(i, (row.path, row.grf, options)) for i, row in enumerate(table.itertuples())
+            if i not in results]
+    log = [f"gaitcore analyze_cohort: {len(table)} trials, {len(results)} already done"]
+    bar = _progress_bar(len(jobs), progress)
+    try:
+        for i, result in _submit_all(jobs, executor, dask, workers):
+            results[i] = result
+            if outdir is not None:
+                outdir.save_trial(table.at[i, "trial_id"], result)
+            bar.update(1)
+    finally:
+        bar.close()
+    factors = _assemble(table, results)
+    log += [f"{table.at[i, 'trial_id']}: {results[i]['elapsed_s']:.3f} s, {results[i]['error'] or 'ok'}"
+            for i in range(len(table))]
+    if outdir is not None:
+        outdir.save_table(factors, log)
+    return factors
+
+
+def _assemble(table: pd.DataFrame, results: dict[int, dict]) -> pd.DataFrame:
+    rows = [results[i]["factors"] for i in range(len(table))]
+    factor_table = pd.DataFrame(rows, index=table.index)
+    out = pd.concat([table, factor_table], axis=1)
+    out["error"] = [results[i]["error"] for i in range(len(table))]
+    return out
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="trial", desc="gaitcore")

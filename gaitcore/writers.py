@@ -1,0 +1,87 @@
+"""Write trials as OpenSim text files (.trc markers, .mot ground reaction forces).
+
+The inverse of :func:`gaitcore.read_trc` / :func:`gaitcore.read_mot`: gaitcore's z-up,
+millimetre lab frame goes back to OpenSim's y-up frame (x, y, z)_osim = (x, z_lab, -y_lab);
+markers stay in mm, COP and torques are written in metres and N m as OpenSim expects.
+Used to hand simulated or edited trials to other tools, and by the cohort tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import _atomic
+from .trial import Trial
+
+
+def _zup_to_yup(xyz: np.ndarray) -> np.ndarray:
+    return np.stack([xyz[..., 0], xyz[..., 2], -xyz[..., 1]], axis=-1)
+
+
+def _fmt(values: np.ndarray) -> list[str]:
+    return ["" if not np.isfinite(v) else f"{v:.6f}" for v in values]
+
+
+def write_trc(trial: Trial, path) -> Path:
+    """Write the trial's markers as a tab-separated ``.trc`` (mm, y up); NaN -> empty cell.
+
+    Example
+    -------
+    >>> import gaitcore, tempfile, os
+    >>> t = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_motion_capture_run.trc"))
+    >>> p = gaitcore.write_trc(t, os.path.join(tempfile.mkdtemp(), "copy.trc"))
+    >>> bool(abs(gaitcore.read_trc(p).markers["LASI"] - t.markers["LASI"]).max() < 1e-5)
+    True
+    """
+    if not trial.markers:
+        raise ValueError("trial has no markers to write")
+    names = list(trial.markers)
+    n = trial.n_frames
+    rate = trial.marker_rate
+    t0 = float(trial.metadata.get("first_time_s", 0.0))
+    xyz = _zup_to_yup(np.stack([trial.markers[k] for k in names], axis=1))  # (n, m, 3)
+    lines = [
+        f"PathFileType\t4\t(X/Y/Z)\t{Path(path).name}",
+        "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
+        f"{rate:g}\t{rate:g}\t{n}\t{len(names)}\tmm\t{rate:g}\t1\t{n}",
+        "Frame#\tTime\t" + "\t".join(f"{nm}\t\t" for nm in names),
+        "\t\t" + "\t".join(f"X{j}\tY{j}\tZ{j}" for j in range(1, len(names) + 1)),
+        "",
+    ]
+    for i in range(n):
+        row = [str(i + 1), f"{t0 + i / rate:.6f}"] + _fmt(xyz[i].ravel())
+        lines.append("\t".join(row))
+    _atomic.write_text(path, "\n".join(lines) + "\n")
+    return Path(path)
+
+
+def write_mot(trial: Trial, path) -> Path:
+    """Write the trial's force plates as an OpenSim GRF ``.mot`` (one force set per plate).
+
+    Plates must share one rate and length.  Set names come from ``plate.side`` ("R" ->
+    ``R_ground_``) or else ``plate.name``.  Unloaded COP (NaN) is written as 0, as OpenSim
+    files do.
+    """
+    if not trial.plates:
+        raise ValueError("trial has no force plates to write")
+    rate, m = trial.plates[0].rate, trial.plates[0].force.shape[0]
+    if any(p.rate != rate or p.force.shape[0] != m for p in trial.plates):
+        raise ValueError("all plates must share one rate and length to be written to one .mot")
+    t0 = float(trial.metadata.get("first_time_s", 0.0))
+    columns, data = ["time"], [t0 + np.arange(m) / rate]
+    for k, plate in enumerate(trial.plates):
+        prefix = f"{plate.side}_ground_" if plate.side else f"{plate.name or k + 1}_"
+        cop = np.nan_to_num(_zup_to_yup(plate.cop) / 1000.0)
+        torque = np.zeros((m, 3))
+        torque[:, 1] = np.nan_to_num(plate.free_moment) / 1000.0
+        for stem, arr in (("force_v", _zup_to_yup(plate.force)), ("force_p", cop), ("torque_", torque)):
+            for j, ax in enumerate("xyz"):
+                columns.append(f"{prefix}{stem}{ax}")
+                data.append(arr[:, j])
+    table = np.column_stack(data)
+    header = [f"name {Path(path).name}", f"datacolumns {len(columns)}", f"datarows {m}",
+              f"range {table[0, 0]:.6f} {table[-1, 0]:.6f}", "endheader", "\t".join(columns)]
+    body = ["\t".join(f"{v:.6f}" for v in row) for row in table]
+    _atomic.write_text(path, "\n".join(header + body) + "\n")
+    return Path(path)
