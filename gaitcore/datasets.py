@@ -69,3 +69,6 @@ def path(name: str) -> Path:
     if name not in available:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available)}")
     return data_dir() / name
+
+
+from .simulate import simulate_cohort, simulate_runner  # noqa: E402 - generators of simulated trials
