@@ -191,6 +191,32 @@ error:
 
 /* ---- cadence ------------------------------------------------------------ */
 
+/* A one-slot cache of the last cadence workspace (its FFT wavetable and Hann window
+ * cost more to build than one transform), as FFT libraries cache their plans.  It is
+ * only taken and given back while holding the GIL, so a thread running the core with
+ * the GIL released owns its workspace alone. */
+static gc_cadence_workspace *cadence_cache = NULL;
+static size_t cadence_cache_nperseg = 0;
+
+static gc_cadence_workspace *cadence_workspace_take(size_t nperseg)
+{
+    if (cadence_cache && cadence_cache_nperseg == nperseg) {
+        gc_cadence_workspace *w = cadence_cache;
+        cadence_cache = NULL;
+        return w;
+    }
+    return gc_cadence_alloc(nperseg);
+}
+
+static void cadence_workspace_give_back(gc_cadence_workspace *w, size_t nperseg)
+{
+    if (!w)
+        return;
+    gc_cadence_free(cadence_cache);
+    cadence_cache = w;
+    cadence_cache_nperseg = nperseg;
+}
+
 /* cadence(x, nperseg, rate, kind, lo_hz, hi_hz) with x of shape (n, k): one Welch
  * PSD and estimate per column, all with one workspace (one FFT wavetable). */
 static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
@@ -215,7 +241,7 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "nperseg must be between 4 and the number of samples");
         goto error;
     }
-    w = gc_cadence_alloc((size_t)nperseg);
+    w = cadence_workspace_take((size_t)nperseg);
     if (!w) {
         PyErr_NoMemory();
         goto error;
@@ -248,7 +274,7 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
         raise_status(status, "cadence");
         goto error;
     }
-    gc_cadence_free(w);
+    cadence_workspace_give_back(w, (size_t)nperseg);
     Py_DECREF(x);
     return Py_BuildValue("NNNNN", psd, step, peak, harm, qual);
 error:
@@ -285,7 +311,7 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "need 4 <= nperseg <= len(x) and hop >= 1");
         goto error;
     }
-    w = gc_cadence_alloc((size_t)nperseg);
+    w = cadence_workspace_take((size_t)nperseg);
     if (!w) {
         PyErr_NoMemory();
         goto error;
@@ -305,7 +331,7 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
         raise_status(status, "cadence_track");
         goto error;
     }
-    gc_cadence_free(w);
+    cadence_workspace_give_back(w, (size_t)nperseg);
     Py_DECREF(x);
     return Py_BuildValue("NNN", t, f, q);
 error:
