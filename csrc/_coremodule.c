@@ -196,38 +196,37 @@ error:
  * only taken and given back while holding the GIL, so a thread running the core with
  * the GIL released owns its workspace alone. */
 static gc_cadence_workspace *cadence_cache = NULL;
-static size_t cadence_cache_nperseg = 0;
 
-static gc_cadence_workspace *cadence_workspace_take(size_t nperseg)
+static gc_cadence_workspace *cadence_workspace_take(size_t nperseg, size_t nbins)
 {
-    if (cadence_cache && cadence_cache_nperseg == nperseg) {
-        gc_cadence_workspace *w = cadence_cache;
+    gc_cadence_workspace *w = cadence_cache;
+    if (w && gc_cadence_nfreq(w) == nbins && gc_cadence_fft_length(w) == gc_cadence_nfft(nperseg)
+        && gc_cadence_segment_length(w) == nperseg) {
         cadence_cache = NULL;
         return w;
     }
-    return gc_cadence_alloc(nperseg);
+    return gc_cadence_alloc(nperseg, nbins);
 }
 
-static void cadence_workspace_give_back(gc_cadence_workspace *w, size_t nperseg)
+static void cadence_workspace_give_back(gc_cadence_workspace *w)
 {
     if (!w)
         return;
     gc_cadence_free(cadence_cache);
     cadence_cache = w;
-    cadence_cache_nperseg = nperseg;
 }
 
-/* cadence(x, nperseg, rate, kind, lo_hz, hi_hz) with x of shape (n, k): one Welch
- * PSD and estimate per column, all with one workspace (one FFT wavetable). */
+/* cadence(x, nperseg, rate, kind, lo_hz, hi_hz, fmax_hz) with x of shape (n, k): one
+ * Welch PSD (bins up to fmax_hz) and estimate per column, all with one workspace. */
 static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *x_obj;
     Py_ssize_t nperseg;
-    double rate, lo_hz, hi_hz;
+    double rate, lo_hz, hi_hz, fmax_hz;
     int kind;
     PyArrayObject *x = NULL, *psd = NULL, *step = NULL, *peak = NULL, *harm = NULL, *qual = NULL;
     gc_cadence_workspace *w = NULL;
-    if (!PyArg_ParseTuple(args, "Ondidd", &x_obj, &nperseg, &rate, &kind, &lo_hz, &hi_hz))
+    if (!PyArg_ParseTuple(args, "Ondiddd", &x_obj, &nperseg, &rate, &kind, &lo_hz, &hi_hz, &fmax_hz))
         return NULL;
     x = as_double_array(x_obj);
     if (!x)
@@ -241,7 +240,12 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "nperseg must be between 4 and the number of samples");
         goto error;
     }
-    w = cadence_workspace_take((size_t)nperseg);
+    const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
+    if (nbins < 3) {
+        PyErr_SetString(PyExc_ValueError, "rate and fmax_hz must be > 0");
+        goto error;
+    }
+    w = cadence_workspace_take((size_t)nperseg, nbins);
     if (!w) {
         PyErr_NoMemory();
         goto error;
@@ -274,7 +278,7 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
         raise_status(status, "cadence");
         goto error;
     }
-    cadence_workspace_give_back(w, (size_t)nperseg);
+    cadence_workspace_give_back(w);
     Py_DECREF(x);
     return Py_BuildValue("NNNNN", psd, step, peak, harm, qual);
 error:
@@ -288,16 +292,17 @@ error:
     return NULL;
 }
 
-/* cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz) over a 1-D x. */
+/* cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz, fmax_hz) over a 1-D x. */
 static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *x_obj;
     Py_ssize_t nperseg, hop;
-    double rate, lo_hz, hi_hz;
+    double rate, lo_hz, hi_hz, fmax_hz;
     int kind;
     PyArrayObject *x = NULL, *t = NULL, *f = NULL, *q = NULL;
     gc_cadence_workspace *w = NULL;
-    if (!PyArg_ParseTuple(args, "Onndidd", &x_obj, &nperseg, &hop, &rate, &kind, &lo_hz, &hi_hz))
+    if (!PyArg_ParseTuple(args, "Onndiddd", &x_obj, &nperseg, &hop, &rate, &kind, &lo_hz, &hi_hz,
+                          &fmax_hz))
         return NULL;
     x = as_double_array(x_obj);
     if (!x)
@@ -311,7 +316,12 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "need 4 <= nperseg <= len(x) and hop >= 1");
         goto error;
     }
-    w = cadence_workspace_take((size_t)nperseg);
+    const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
+    if (nbins < 3) {
+        PyErr_SetString(PyExc_ValueError, "rate and fmax_hz must be > 0");
+        goto error;
+    }
+    w = cadence_workspace_take((size_t)nperseg, nbins);
     if (!w) {
         PyErr_NoMemory();
         goto error;
@@ -331,7 +341,7 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
         raise_status(status, "cadence_track");
         goto error;
     }
-    cadence_workspace_give_back(w, (size_t)nperseg);
+    cadence_workspace_give_back(w);
     Py_DECREF(x);
     return Py_BuildValue("NNN", t, f, q);
 error:
@@ -351,9 +361,9 @@ static PyMethodDef core_methods[] = {
     {"fill_gaps", py_fill_gaps, METH_VARARGS,
      "fill_gaps(x, max_gap, support, axis) -> (y, mask): cubic-spline gap filling."},
     {"cadence", py_cadence, METH_VARARGS,
-     "cadence(x, nperseg, rate, kind, lo_hz, hi_hz) -> (psd, step_hz, peak_hz, harmonic, quality)."},
+     "cadence(x, nperseg, rate, kind, lo_hz, hi_hz, fmax_hz) -> (psd, step_hz, peak_hz, harmonic, quality)."},
     {"cadence_track", py_cadence_track, METH_VARARGS,
-     "cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz) -> (time_s, step_hz, quality)."},
+     "cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz, fmax_hz) -> (time_s, step_hz, quality)."},
     {NULL, NULL, 0, NULL}
 };
 

@@ -63,8 +63,9 @@ class Cadence:
         Share of the band's power within the step peak's main lobe (+-2 / segment
         duration): 1 for a pure tone, small for a flat or multi-peaked spectrum.
     peak_hz : float or ndarray, Hz, refined frequency of the largest in-band peak
-    freqs : ndarray, Hz, frequencies of ``psd``
-    psd : ndarray, (signal units)^2/Hz, Welch power spectral density
+    freqs : ndarray, Hz, frequencies of ``psd``: from 0 to just above
+        ``2.1 * band_hz[1] + 4 / segment duration`` (only these low bins are computed)
+    psd : ndarray, (signal units)^2/Hz, Welch power spectral density at ``freqs``
     signal : str, the signal analysed (set by :func:`trial_cadence`)
     """
 
@@ -125,9 +126,9 @@ def cadence(x, rate: float, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s:
                          f"even at band_hz[1] = {hi:g} Hz")
     nperseg = min(max(int(round(window_s * rate)), 4), n)
     psd, step_hz, peak_hz, harmonic, quality = _core.cadence(np.ascontiguousarray(cols), nperseg, rate,
-                                                              code, lo, hi)
+                                                              code, lo, hi, _fmax_hz(hi, rate, nperseg))
     _check_estimates(step_hz, duration_s, lo, hi)
-    freqs = np.arange(psd.shape[1]) * rate / (2 * (psd.shape[1] - 1))
+    freqs = np.arange(psd.shape[1]) * rate / _nfft(nperseg)
     if arr.ndim == 1:
         return Cadence(float(60.0 * step_hz[0]), float(step_hz[0]), int(harmonic[0]), float(quality[0]),
                        float(peak_hz[0]), freqs, psd[0])
@@ -182,7 +183,8 @@ def cadence_track(x, rate: float, window_s: float = 8.0, hop_s: float = 1.0, *, 
     if window_s * hi < MIN_STEPS or nperseg < 8:
         raise ValueError(f"window_s = {window_s:g} s holds fewer than {MIN_STEPS:g} steps even at {hi:g} Hz")
     hop = max(1, int(round(hop_s * rate)))
-    time_s, step_hz, quality = _core.cadence_track(sig, nperseg, hop, rate, code, lo, hi)
+    time_s, step_hz, quality = _core.cadence_track(sig, nperseg, hop, rate, code, lo, hi,
+                                                   _fmax_hz(hi, rate, nperseg))
     return pd.DataFrame({"time_s": time_s, "steps_per_min": 60.0 * step_hz, "quality": quality})
 
 
@@ -216,6 +218,16 @@ def trial_cadence(trial: Trial, *, kind: str = "auto", band_hz=(1.0, 5.0), windo
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def _nfft(nperseg: int) -> int:
+    """FFT length: the power of two >= 4 x the segment (as gc_cadence_nfft)."""
+    return 1 << (4 * nperseg - 1).bit_length()
+
+
+def _fmax_hz(hi: float, rate: float, nperseg: int) -> float:
+    """Highest frequency the PSD must cover: the second harmonic of a band-top peak
+    (+5%) and the quality's main lobe (2 / segment duration) around a doubled peak."""
+    return 2.1 * hi + 4.0 * rate / nperseg
 
 def _kind_code(kind) -> int:
     if not isinstance(kind, str):

@@ -102,15 +102,25 @@ typedef struct {
 /* FFT length used for segments of nperseg samples (0 on overflow). */
 size_t gc_cadence_nfft(size_t nperseg);
 
+/* Number of PSD bins, from 0 Hz, that cover [0, fmax_hz] plus the bin above it
+ * (at most nfft / 2 + 1) for segments of nperseg samples at `rate`; 0 on bad input. */
+size_t gc_cadence_nbins(size_t nperseg, double rate, double fmax_hz);
+
 typedef struct gc_cadence_workspace gc_cadence_workspace;
 
-/* Workspace (Hann window, GSL real-FFT wavetable and workspace, buffers) for
- * Welch segments of nperseg >= 4 samples; reused across columns and windows.
- * NULL when out of memory or nperseg < 4. */
-gc_cadence_workspace *gc_cadence_alloc(size_t nperseg);
+/* Workspace (Hann window, GSL real-FFT wavetable and workspace, twiddles, buffers)
+ * for Welch segments of nperseg >= 4 samples and a PSD of the first nbins bins
+ * (3 <= nbins <= nfft / 2 + 1); reused across columns and windows.  Only the low
+ * bins are computed (a pruned decimation-in-time DFT, see gc_cadence.c).  NULL when
+ * out of memory or an argument is out of range. */
+gc_cadence_workspace *gc_cadence_alloc(size_t nperseg, size_t nbins);
 void gc_cadence_free(gc_cadence_workspace *w);
-/* Number of one-sided PSD bins: nfft / 2 + 1. */
+/* Number of PSD bins computed (nbins). */
 size_t gc_cadence_nfreq(const gc_cadence_workspace *w);
+/* FFT length nfft: bin k is at k * rate / nfft. */
+size_t gc_cadence_fft_length(const gc_cadence_workspace *w);
+/* Segment length nperseg. */
+size_t gc_cadence_segment_length(const gc_cadence_workspace *w);
 
 /* Welch PSD of x[0], x[stride], ... x[(n-1)*stride] (n >= nperseg, all finite):
  * segments of nperseg samples with 50% overlap (step nperseg - nperseg/2), each

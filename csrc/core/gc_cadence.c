@@ -11,11 +11,21 @@
 #include <gsl/gsl_fft_real.h>
 #include <gsl/gsl_math.h>
 
+/* The PSD is needed only at low frequencies (the cadence band and its second
+ * harmonic), so the zero-padded DFT is computed by decimation in time, pruned to the
+ * first nbins output bins: with D = nfft / m subsequences x_s[j] = x[D j + s],
+ *     X[k] = sum_s W_nfft^(s k) Y_s[k],   Y_s = the m-point real FFT of x_s,
+ * exact for k < m / 2.  m is the smallest power of two >= 2 nbins (D = 1, a plain
+ * nfft-point FFT, when nbins is more than a quarter of nfft). */
 struct gc_cadence_workspace {
-    size_t nperseg, nfft;
+    size_t nperseg, nfft, nbins;
+    size_t m, decim;  /* sub-FFT length and number of subsequences (m * decim == nfft) */
     double *window;   /* periodic Hann window, nperseg */
-    double *buf;      /* one zero-padded segment, nfft */
-    double *psd;      /* nfft / 2 + 1, used when the caller passes none */
+    double *seg;      /* the detrended, windowed segment, nperseg */
+    double *sub;      /* one zero-padded subsequence, m */
+    double *acc_re, *acc_im;  /* X[k], nbins each */
+    double *tw_re, *tw_im;    /* W_nfft^(s k), decim * nbins each (NULL when decim == 1) */
+    double *psd;      /* nbins, used when the caller passes none */
     double win_sq;    /* sum of window^2 (density scaling) */
     gsl_fft_real_wavetable *wavetable;
     gsl_fft_real_workspace *fft_work;
@@ -34,12 +44,27 @@ size_t gc_cadence_nfft(size_t nperseg)
     return nfft;
 }
 
+size_t gc_cadence_nbins(size_t nperseg, double rate, double fmax_hz)
+{
+    const size_t nfft = gc_cadence_nfft(nperseg);
+    if (nfft == 0 || !(rate > 0.0) || !(fmax_hz >= 0.0))
+        return 0;
+    const double want = floor(fmax_hz * (double)nfft / rate) + 2.0;  /* + the bin above */
+    const size_t all = nfft / 2 + 1;
+    return want >= (double)all ? all : (size_t)want;
+}
+
 void gc_cadence_free(gc_cadence_workspace *w)
 {
     if (!w)
         return;
     free(w->window);
-    free(w->buf);
+    free(w->seg);
+    free(w->sub);
+    free(w->acc_re);
+    free(w->acc_im);
+    free(w->tw_re);
+    free(w->tw_im);
     free(w->psd);
     if (w->wavetable)
         gsl_fft_real_wavetable_free(w->wavetable);
@@ -48,42 +73,86 @@ void gc_cadence_free(gc_cadence_workspace *w)
     free(w);
 }
 
-gc_cadence_workspace *gc_cadence_alloc(size_t nperseg)
+/* Sub-FFT length: the smallest power of two >= 2 nbins, or nfft itself. */
+static size_t sub_length(size_t nfft, size_t nbins)
+{
+    if (4 * nbins > nfft)
+        return nfft;
+    size_t m = 2;
+    while (m < 2 * nbins)
+        m *= 2;
+    return m;
+}
+
+static int fill_tables(gc_cadence_workspace *w)
+{
+    const double two_pi = 2.0 * M_PI;
+    w->win_sq = 0.0;
+    for (size_t i = 0; i < w->nperseg; i++) {  /* periodic Hann, as scipy's get_window */
+        w->window[i] = 0.5 - 0.5 * cos(two_pi * (double)i / (double)w->nperseg);
+        w->win_sq += w->window[i] * w->window[i];
+    }
+    if (w->decim == 1)
+        return GC_OK;
+    w->tw_re = malloc(w->decim * w->nbins * sizeof *w->tw_re);
+    w->tw_im = malloc(w->decim * w->nbins * sizeof *w->tw_im);
+    if (!w->tw_re || !w->tw_im)
+        return GC_ENOMEM;
+    for (size_t s = 0; s < w->decim; s++)
+        for (size_t k = 0; k < w->nbins; k++) {
+            /* reduce s k modulo nfft first: exact angles for large products */
+            const double angle = two_pi * (double)((s * k) % w->nfft) / (double)w->nfft;
+            w->tw_re[s * w->nbins + k] = cos(angle);
+            w->tw_im[s * w->nbins + k] = -sin(angle);
+        }
+    return GC_OK;
+}
+
+gc_cadence_workspace *gc_cadence_alloc(size_t nperseg, size_t nbins)
 {
     const size_t nfft = gc_cadence_nfft(nperseg);
-    if (nperseg < 4 || nfft == 0)
+    if (nperseg < 4 || nfft == 0 || nbins < 3 || nbins > nfft / 2 + 1)
         return NULL;
     gc_cadence_workspace *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->nperseg = nperseg;
     w->nfft = nfft;
+    w->nbins = nbins;
+    w->m = sub_length(nfft, nbins);
+    w->decim = nfft / w->m;
     w->window = malloc(nperseg * sizeof *w->window);
-    w->buf = malloc(nfft * sizeof *w->buf);
-    w->psd = malloc((nfft / 2 + 1) * sizeof *w->psd);
-    w->wavetable = gsl_fft_real_wavetable_alloc(nfft);
-    w->fft_work = gsl_fft_real_workspace_alloc(nfft);
-    if (!w->window || !w->buf || !w->psd || !w->wavetable || !w->fft_work) {
+    w->seg = malloc(nperseg * sizeof *w->seg);
+    w->sub = malloc(w->m * sizeof *w->sub);
+    w->acc_re = malloc(nbins * sizeof *w->acc_re);
+    w->acc_im = malloc(nbins * sizeof *w->acc_im);
+    w->psd = malloc(nbins * sizeof *w->psd);
+    w->wavetable = gsl_fft_real_wavetable_alloc(w->m);
+    w->fft_work = gsl_fft_real_workspace_alloc(w->m);
+    if (!w->window || !w->seg || !w->sub || !w->acc_re || !w->acc_im || !w->psd || !w->wavetable
+        || !w->fft_work || fill_tables(w) != GC_OK) {
         gc_cadence_free(w);
         return NULL;
-    }
-    /* periodic ("DFT-even") Hann, as scipy.signal.get_window("hann", n) */
-    const double two_pi = 2.0 * M_PI;
-    w->win_sq = 0.0;
-    for (size_t i = 0; i < nperseg; i++) {
-        w->window[i] = 0.5 - 0.5 * cos(two_pi * (double)i / (double)nperseg);
-        w->win_sq += w->window[i] * w->window[i];
     }
     return w;
 }
 
 size_t gc_cadence_nfreq(const gc_cadence_workspace *w)
 {
-    return w ? w->nfft / 2 + 1 : 0;
+    return w ? w->nbins : 0;
 }
 
-/* Copy one segment into buf: remove its least-squares line, apply the window,
- * zero-pad to nfft. */
+size_t gc_cadence_fft_length(const gc_cadence_workspace *w)
+{
+    return w ? w->nfft : 0;
+}
+
+size_t gc_cadence_segment_length(const gc_cadence_workspace *w)
+{
+    return w ? w->nperseg : 0;
+}
+
+/* Remove the segment's least-squares line and apply the window (into w->seg). */
 static void load_segment(gc_cadence_workspace *w, const double *x, size_t stride)
 {
     const size_t m = w->nperseg;
@@ -98,23 +167,51 @@ static void load_segment(gc_cadence_workspace *w, const double *x, size_t stride
     const double md = (double)m;
     const double slope = cov / (md * (md * md - 1.0) / 12.0);
     for (size_t i = 0; i < m; i++)
-        w->buf[i] = w->window[i] * (x[i * stride] - mean - slope * ((double)i - tm));
-    for (size_t i = m; i < w->nfft; i++)
-        w->buf[i] = 0.0;
+        w->seg[i] = w->window[i] * (x[i * stride] - mean - slope * ((double)i - tm));
 }
 
-/* Add |X_k|^2 of buf (GSL half-complex order after the transform) to acc. */
-static int accumulate_power(gc_cadence_workspace *w, double *acc)
+/* Bin k of a GSL half-complex array of even length m (0 <= k <= m / 2). */
+static void halfcomplex_bin(const double *h, size_t m, size_t k, double *re, double *im)
 {
-    const size_t nfft = w->nfft;
-    if (gsl_fft_real_transform(w->buf, 1, nfft, w->wavetable, w->fft_work) != GSL_SUCCESS)
-        return GC_EGSL;
-    acc[0] += w->buf[0] * w->buf[0];
-    for (size_t k = 1; k < nfft / 2; k++) {
-        const double re = w->buf[2 * k - 1], im = w->buf[2 * k];
-        acc[k] += re * re + im * im;
+    if (k == 0) {
+        *re = h[0];
+        *im = 0.0;
+    } else if (2 * k == m) {
+        *re = h[m - 1];
+        *im = 0.0;
+    } else {
+        *re = h[2 * k - 1];
+        *im = h[2 * k];
     }
-    acc[nfft / 2] += w->buf[nfft - 1] * w->buf[nfft - 1];  /* nfft is even */
+}
+
+/* X[k], k < nbins, of the zero-padded w->seg into acc_re/acc_im (pruned DIT). */
+static int segment_dft(gc_cadence_workspace *w)
+{
+    const size_t m = w->m, d = w->decim, nb = w->nbins;
+    for (size_t k = 0; k < nb; k++)
+        w->acc_re[k] = w->acc_im[k] = 0.0;
+    for (size_t s = 0; s < d && s < w->nperseg; s++) {
+        size_t j = 0;
+        for (size_t i = s; i < w->nperseg; i += d)
+            w->sub[j++] = w->seg[i];
+        for (; j < m; j++)
+            w->sub[j] = 0.0;
+        if (gsl_fft_real_transform(w->sub, 1, m, w->wavetable, w->fft_work) != GSL_SUCCESS)
+            return GC_EGSL;
+        const double *tr = d > 1 ? w->tw_re + s * nb : NULL, *ti = d > 1 ? w->tw_im + s * nb : NULL;
+        for (size_t k = 0; k < nb; k++) {
+            double yr, yi;
+            halfcomplex_bin(w->sub, m, k, &yr, &yi);
+            if (tr) {  /* times W_nfft^(s k) */
+                w->acc_re[k] += yr * tr[k] - yi * ti[k];
+                w->acc_im[k] += yr * ti[k] + yi * tr[k];
+            } else {
+                w->acc_re[k] += yr;
+                w->acc_im[k] += yi;
+            }
+        }
+    }
     return GC_OK;
 }
 
@@ -141,23 +238,23 @@ int gc_cadence_welch(gc_cadence_workspace *w, const double *x, size_t n, size_t 
     int status = check_finite(x, n, stride);
     if (status != GC_OK)
         return status;
-    const size_t nfreq = w->nfft / 2 + 1;
+    const size_t nfreq = w->nbins;
     const size_t step = w->nperseg - w->nperseg / 2;  /* 50% overlap, as scipy */
     const size_t nseg = 1 + (n - w->nperseg) / step;
     for (size_t k = 0; k < nfreq; k++)
         psd[k] = 0.0;
     for (size_t s = 0; s < nseg; s++) {
         load_segment(w, x + s * step * stride, stride);
-        status = accumulate_power(w, psd);
+        status = segment_dft(w);
         if (status != GC_OK)
             return status;
+        for (size_t k = 0; k < nfreq; k++)
+            psd[k] += w->acc_re[k] * w->acc_re[k] + w->acc_im[k] * w->acc_im[k];
     }
     /* one-sided density: 1 / (rate * sum w^2), doubled except at DC and Nyquist */
     const double scale = 1.0 / (rate * w->win_sq * (double)nseg);
-    psd[0] *= scale;
-    for (size_t k = 1; k + 1 < nfreq; k++)
-        psd[k] *= 2.0 * scale;
-    psd[nfreq - 1] *= scale;
+    for (size_t k = 0; k < nfreq; k++)
+        psd[k] *= (k == 0 || 2 * k == w->nfft) ? scale : 2.0 * scale;
     return GC_OK;
 }
 
@@ -275,7 +372,7 @@ int gc_cadence_compute(gc_cadence_workspace *w, const double *x, size_t n, size_
         return status;
     const double df = rate / (double)w->nfft;
     const double lobe_hz = 2.0 * rate / (double)w->nperseg;
-    return gc_cadence_estimate(p, w->nfft / 2 + 1, df, kind, lo_hz, hi_hz, lobe_hz, res);
+    return gc_cadence_estimate(p, w->nbins, df, kind, lo_hz, hi_hz, lobe_hz, res);
 }
 
 size_t gc_cadence_track_count(size_t n, size_t nperseg, size_t hop)

@@ -38,7 +38,7 @@ static void test_nfft(void)
     CHECK(gc_cadence_nfft(8000) == 32768);
     CHECK(gc_cadence_nfft(0) == 0);
     CHECK(gc_cadence_nfft((size_t)-1) == 0);
-    CHECK(gc_cadence_alloc(3) == NULL);
+    CHECK(gc_cadence_alloc(3, 3) == NULL);
 }
 
 static void test_welch_against_naive_dft(void)
@@ -50,21 +50,29 @@ static void test_welch_against_naive_dft(void)
     for (size_t i = 0; i < M; i++)
         x[i] = sin(2.0 * M_PI * 2.7 * (double)i / rate) + 0.01 * (double)i
                + 0.3 * ((double)rand() / RAND_MAX - 0.5);
-    gc_cadence_workspace *w = gc_cadence_alloc(M);
-    CHECK(w != NULL);
-    if (!w)
-        return;
-    size_t nfreq = gc_cadence_nfreq(w), nfft = 2 * (nfreq - 1);
-    CHECK(nfft == 1024);
-    double *psd = malloc(nfreq * sizeof *psd);
-    CHECK(gc_cadence_welch(w, x, M, 1, rate, psd) == GC_OK);
-    const size_t bins[] = {0, 1, 27, 28, 55, 300, nfft / 2};
-    for (size_t j = 0; j < sizeof bins / sizeof bins[0]; j++) {
-        double want = naive_psd(x, M, nfft, rate, bins[j]);
-        CHECK(fabs(psd[bins[j]] - want) <= 1e-10 * (1.0 + want));
+    /* the full spectrum (plain FFT) and pruned low-band spectra (decimation in time) */
+    const size_t nbins_cases[] = {513, 129, 60, 3};
+    for (size_t c = 0; c < sizeof nbins_cases / sizeof nbins_cases[0]; c++) {
+        gc_cadence_workspace *w = gc_cadence_alloc(M, nbins_cases[c]);
+        CHECK(w != NULL);
+        if (!w)
+            return;
+        size_t nfreq = gc_cadence_nfreq(w), nfft = gc_cadence_fft_length(w);
+        CHECK(nfft == 1024 && nfreq == nbins_cases[c]);
+        double *psd = malloc(nfreq * sizeof *psd);
+        CHECK(gc_cadence_welch(w, x, M, 1, rate, psd) == GC_OK);
+        for (size_t k = 0; k < nfreq; k++) {
+            double want = naive_psd(x, M, nfft, rate, k);
+            CHECK(fabs(psd[k] - want) <= 1e-10 * (1.0 + want));
+        }
+        free(psd);
+        gc_cadence_free(w);
     }
-    free(psd);
-    gc_cadence_free(w);
+    CHECK(gc_cadence_alloc(M, 514) == NULL);
+    CHECK(gc_cadence_alloc(M, 2) == NULL);
+    CHECK(gc_cadence_nbins(M, rate, 5.0) == 53);   /* floor(5 * 1024 / 100) + 2 */
+    CHECK(gc_cadence_nbins(M, rate, 80.0) == 513); /* capped at nfft / 2 + 1 */
+    CHECK(gc_cadence_nbins(M, 0.0, 5.0) == 0);
 }
 
 static void test_welch_segments_and_scaling(void)
@@ -78,11 +86,11 @@ static void test_welch_segments_and_scaling(void)
         x[2 * i] = A * sin(2.0 * M_PI * f0 * (double)i / rate) + 50.0;  /* column 0 */
         x[2 * i + 1] = NAN;                                             /* column 1 */
     }
-    gc_cadence_workspace *w = gc_cadence_alloc(800);  /* 4 s segments, 6 of them */
+    gc_cadence_workspace *w = gc_cadence_alloc(800, 2049);  /* 4 s segments, 6 of them */
     size_t nfreq = gc_cadence_nfreq(w);
     double *psd = malloc(nfreq * sizeof *psd);
     CHECK(gc_cadence_welch(w, x, N, 2, 200.0, psd) == GC_OK);  /* strided column */
-    double df = rate / (double)(2 * (nfreq - 1)), power = 0.0;
+    double df = rate / (double)gc_cadence_fft_length(w), power = 0.0;
     for (size_t k = 0; k < nfreq; k++)
         power += psd[k] * df;
     CHECK_CLOSE(power, A * A / 2.0, 1e-3);
@@ -133,7 +141,7 @@ static void test_estimate_step_and_stride(void)
     enum { N = 3000 };
     const double rate = 100.0;
     double x[N];
-    gc_cadence_workspace *w = gc_cadence_alloc(800);
+    gc_cadence_workspace *w = gc_cadence_alloc(800, gc_cadence_nbins(800, rate, 11.0));
     gc_cadence_result r;
     /* a step-dominated running signal at 2.85 Hz */
     stride_signal(x, N, rate, 2.85, 0.3, 1.0);
@@ -176,7 +184,7 @@ static void test_track(void)
         phase += 2.0 * M_PI * f / rate;
         x[i] = sin(phase);
     }
-    gc_cadence_workspace *w = gc_cadence_alloc(800);
+    gc_cadence_workspace *w = gc_cadence_alloc(800, gc_cadence_nbins(800, rate, 11.0));
     size_t count = gc_cadence_track_count(N, 800, 100);
     CHECK(count == 53);
     double t[53], f[53], q[53];
