@@ -4,7 +4,9 @@ Tolerances:
 - Rajagopal running: 1.0 steps/min of the cadence counted from force-plate initial
   contacts (the issue's check; measured 0.08 from the force and 0.06 from the pelvis).
 - Synthetic sweep: 0.5 steps/min (the issue's check; the METHODS.md simulation reports
-  0.37 at most with the refinement).
+  0.37 at most with the refinement).  The signals carry a 1% (SD, 1-s correlated)
+  step-to-step frequency variation, and the truth is the realised mean frequency: measured
+  worst 0.41 at 100 Hz, 0.23 at 1 kHz (without the variation 0.011; with 2%, 0.82).
 - SciPy reference: the same Welch PSD by scipy.signal.welch (1e-9 relative to its peak:
   both are double-precision FFTs of the same segments) and the same peak refinement in
   NumPy; step frequency equal to 1e-6 Hz (the issue's check).
@@ -64,18 +66,24 @@ def scipy_cadence(x, rate, kind="auto", band=(1.0, 5.0), window_s=8.0):
 
 
 def synthetic_vgrf(step_hz, rate, duration_s=30.0, asymmetry=0.0, noise=0.05, drift=0.2, seed=0,
-                   step_hz_end=None):
+                   step_hz_end=None, jitter=0.0):
     """Vertical GRF of both feet: half-sine contacts alternating left/right.
 
     Left contacts are scaled by (1 + asymmetry), right ones by (1 - asymmetry); contact
     lasts 60% of the stride when walking (< 2 Hz steps), 35% when running.  White noise
     (``noise`` x body weight) and a baseline drift (linear + 0.05 Hz, ``drift`` x body
-    weight) are added.  ``step_hz_end`` ramps the step frequency linearly.
+    weight) are added.  ``step_hz_end`` ramps the step frequency linearly; ``jitter`` adds a
+    random step-to-step variation of the instantaneous frequency (relative SD, 1-s
+    correlation) whose effect on the mean is removed by returning the realised frequency.
     """
     rng = np.random.default_rng(seed)
     t = np.arange(int(round(duration_s * rate))) / rate
     f_end = step_hz if step_hz_end is None else step_hz_end
     f_inst = step_hz + (f_end - step_hz) * t / duration_s
+    if jitter:
+        wobble = np.convolve(rng.standard_normal(t.size), np.ones(int(rate)) / np.sqrt(rate), "same")
+        wobble -= wobble.mean()
+        f_inst = f_inst * (1.0 + jitter * wobble / wobble.std())
     phase = np.cumsum(f_inst) / rate  # in steps
     duty = 0.6 if step_hz < 2.0 else 0.35
     x = np.zeros_like(t)
@@ -158,12 +166,13 @@ def test_trial_cadence_ignores_overground_plate(run_trial):
 
 @pytest.mark.parametrize("rate", [100.0, 1000.0])
 def test_synthetic_sweep(rate):
+    """1.4-4.8 Hz steps, +-30% asymmetry, noise, drift, 1% frequency variation, 30 s."""
     worst = 0.0
     for i, step_hz in enumerate(np.linspace(1.4, 4.8, 18)):
         for asym in (-0.3, 0.0, 0.3):
-            x, _, _ = synthetic_vgrf(step_hz, rate, asymmetry=asym, seed=i)
+            x, f_inst, _ = synthetic_vgrf(step_hz, rate, asymmetry=asym, seed=i, jitter=0.01)
             c = gaitcore.cadence(x, rate)
-            err = abs(c.steps_per_min - 60 * step_hz)
+            err = abs(c.steps_per_min - 60 * f_inst.mean())
             worst = max(worst, err)
             # never a stride rate reported as a step rate
             assert abs(c.step_hz - step_hz / 2) > 0.2 * step_hz
@@ -254,6 +263,21 @@ def test_track_equals_cadence_of_each_window():
         seg = x[200 * i:200 * i + 800]
         assert row.time_s == pytest.approx(2.0 * i + 4.0)
         assert row.steps_per_min == pytest.approx(gaitcore.cadence(seg, rate).steps_per_min, abs=1e-9)
+
+
+def test_threads_share_no_state():
+    """The GIL is released in the core: concurrent calls must give the serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+    rate = 200.0
+    signals = [synthetic_vgrf(f, rate, duration_s=40.0, seed=j)[0] for j, f in enumerate((1.7, 2.6, 3.3, 4.4))]
+    serial = [gaitcore.cadence_track(x, rate).steps_per_min.to_numpy() for x in signals]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            par = list(pool.map(lambda x: gaitcore.cadence_track(x, rate).steps_per_min.to_numpy(), signals))
+            for a, b in zip(serial, par):
+                np.testing.assert_array_equal(a, b)
+            single = list(pool.map(lambda x: gaitcore.cadence(x, rate, window_s=5.0).step_hz, signals))
+            np.testing.assert_allclose(single, [1.7, 2.6, 3.3, 4.4], atol=0.005)
 
 
 # ----------------------------------------------------------------------------- NaN handling
