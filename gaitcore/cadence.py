@@ -37,8 +37,8 @@ MAX_GAP_S = 0.25
 MIN_FINITE_SHARE = 0.5
 #: The record must hold at least this many steps.
 MIN_STEPS = 3.0
-#: Plate force (N) above which a plate is loaded; the plates must carry the subject
-#: for at least _MIN_LOADED_SHARE of the record (a treadmill, not one overground plate).
+#: Plate force (N) above which a plate is loaded; a plate's force is used when the plate
+#: carries the subject for at least _MIN_LOADED_SHARE of the record (a treadmill belt).
 LOADED_N = 20.0
 _MIN_LOADED_SHARE = 0.3
 _PELVIS_MARKERS = ("LASI", "RASI", "LPSI", "RPSI")
@@ -191,9 +191,9 @@ def cadence_track(x, rate: float, window_s: float = 8.0, hop_s: float = 1.0, *, 
 def trial_cadence(trial: Trial, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s: float = 8.0) -> Cadence:
     """Cadence of a :class:`Trial` from the best signal it holds; ``result.signal`` names it.
 
-    1. The vertical force summed over all plates, when the plates carry the subject for at
-       least 30% of the record (loaded > 20 N: an instrumented treadmill, not a single
-       overground plate);
+    1. The vertical force summed over the plates that carry the subject through the record
+       (loaded > 20 N for >= 30% of it, with >= 2 contacts or loaded >= 90% of the time:
+       instrumented-treadmill belts; overground plates, one contact each, are skipped);
     2. else the height (z) of the sacrum marker ``SACR``;
     3. else the height of the pelvis centre, the mean of those of ``LASI``, ``RASI``,
        ``LPSI``, ``RPSI`` that the trial has.
@@ -297,21 +297,32 @@ def _check_estimates(step_hz: np.ndarray, duration_s: float, lo: float, hi: floa
                              f"at the estimated {f:.3g} Hz{where}")
 
 
+def _is_treadmill_plate(fz: np.ndarray) -> bool:
+    """A plate that carries the subject through the record: loaded (> 20 N) for >= 30% of it
+    and either touched >= 2 times (a belt under one foot, or both feet when running) or
+    loaded >= 90% of the time (one belt under a walker).  An overground plate sees one
+    contact and is skipped: its force says nothing of the steps taken off it."""
+    loaded = np.nan_to_num(fz) > LOADED_N
+    if loaded.size == 0 or loaded.mean() < _MIN_LOADED_SHARE:
+        return False
+    contacts = int(np.count_nonzero(loaded[1:] & ~loaded[:-1])) + int(loaded[0])
+    return contacts >= 2 or loaded.mean() >= 0.9
+
+
 def _trial_signal(trial: Trial) -> tuple[np.ndarray, float, str]:
-    plates = [p for p in trial.plates if p.force.shape[0] > 0]
-    if plates:
-        rate = plates[0].rate
-        same = [p for p in plates if p.rate == rate]
-        m = min(p.force.shape[0] for p in same)
-        total = np.sum([np.nan_to_num(p.fz[:m]) for p in same], axis=0)
-        if m > 0 and np.mean(total > LOADED_N) >= _MIN_LOADED_SHARE:
-            names = ", ".join(p.name or f"#{i}" for i, p in enumerate(same))
-            return total, rate, f"vertical force summed over plates {names}"
+    belts = [(i, p) for i, p in enumerate(trial.plates) if p.force.shape[0] > 0 and _is_treadmill_plate(p.fz)]
+    if belts:
+        rate = belts[0][1].rate
+        belts = [(i, p) for i, p in belts if p.rate == rate]
+        m = min(p.force.shape[0] for _, p in belts)
+        total = np.sum([p.fz[:m] for _, p in belts], axis=0)
+        names = ", ".join(p.name or f"#{i}" for i, p in belts)
+        return total, rate, f"vertical force summed over plates {names}"
     if "SACR" in trial.markers:
         return trial.markers["SACR"][:, 2], trial.marker_rate, "vertical position of marker SACR"
     pelvis = [m for m in _PELVIS_MARKERS if m in trial.markers]
     if pelvis:
         z = np.mean([trial.markers[m][:, 2] for m in pelvis], axis=0)
         return z, trial.marker_rate, f"vertical position of the pelvis centre (mean of {', '.join(pelvis)})"
-    raise ValueError("trial has neither force plates loaded for >= 30% of the record nor a sacrum/pelvis "
-                     "marker (SACR, LASI, RASI, LPSI, RPSI) to estimate cadence from")
+    raise ValueError("trial has neither treadmill force plates (loaded for >= 30% of the record) nor a "
+                     "sacrum/pelvis marker (SACR, LASI, RASI, LPSI, RPSI) to estimate cadence from")
