@@ -49,7 +49,7 @@ def _nfft(nperseg):
 
 def _refine(p, df, kind="auto"):
     def peak(lo, hi):
-        k0, k1 = max(int(np.ceil(lo / df)), 1), min(int(np.floor(hi / df)), len(p) - 2)
+        k0, k1 = max(int(np.ceil(lo / df - 0.5)), 1), min(int(np.floor(hi / df + 0.5)), len(p) - 2)
         seg = p[k0 - 1:k1 + 2]
         is_max = (seg[1:-1] >= seg[:-2]) & (seg[1:-1] >= seg[2:]) & (seg[1:-1] > 0)
         if not is_max.any():

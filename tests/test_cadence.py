@@ -45,7 +45,7 @@ def scipy_cadence(x, rate, kind="auto", band=(1.0, 5.0), window_s=8.0):
     df = f[1]
 
     def peak(lo, hi):
-        k0, k1 = max(int(np.ceil(lo / df)), 1), min(int(np.floor(hi / df)), len(p) - 2)
+        k0, k1 = max(int(np.ceil(lo / df - 0.5)), 1), min(int(np.floor(hi / df + 0.5)), len(p) - 2)
         ks = [k for k in range(k0, k1 + 1) if p[k] >= p[k - 1] and p[k] >= p[k + 1] and p[k] > 0]
         if not ks:
             return np.nan, 0
@@ -203,6 +203,17 @@ def test_synthetic_sweep(rate):
             assert abs(c.step_hz - step_hz / 2) > 0.2 * step_hz
             assert err <= 0.5, (step_hz, asym, c)
     assert worst > 0  # the check can fail: estimates are not exact
+
+
+@pytest.mark.parametrize("rate", [50.0, 100.0, 2000.0])
+@pytest.mark.parametrize("step_hz", [1.0, 1.4, 4.99, 5.0])
+def test_band_edges_rates_50_to_2000(rate, step_hz):
+    """Walking to sprinting at the edges of the default band (1, 5) Hz, 50 Hz to 2 kHz:
+    a peak whose bin lies within half a bin of the band is found (not its subharmonic)."""
+    x, _, _ = synthetic_vgrf(step_hz, rate, asymmetry=0.3)
+    c = gaitcore.cadence(x, rate)
+    assert c.harmonic == 1
+    assert abs(c.steps_per_min - 60 * step_hz) <= 0.5
 
 
 def test_one_leg_signal_auto_and_stride():

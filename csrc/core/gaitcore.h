@@ -131,7 +131,8 @@ size_t gc_cadence_segment_length(const gc_cadence_workspace *w);
 int gc_cadence_welch(gc_cadence_workspace *w, const double *x, size_t n, size_t stride,
                      double rate, double *psd);
 
-/* Largest local maximum of psd in [lo_hz, hi_hz] (bin spacing df), refined by a
+/* Largest local maximum of psd among the bins within half a bin of [lo_hz, hi_hz]
+ * (bin spacing df), refined by a
  * parabola through log power at bins k-1, k, k+1: f = (k + d) df with
  * d = 0.5 (a - c) / (a - 2b + c).  *f_hz = NaN (and *k_peak = 0) when the band
  * holds no local maximum of positive power. */

@@ -258,10 +258,11 @@ int gc_cadence_welch(gc_cadence_workspace *w, const double *x, size_t n, size_t 
     return GC_OK;
 }
 
-/* Bin range [*k0, *k1] inside [lo_hz, hi_hz] that has both neighbours. */
+/* Bins [*k0, *k1] that have both neighbours and lie within half a bin of [lo_hz, hi_hz]
+ * (so that a peak exactly at a band edge is found whichever side of it its bin falls). */
 static int band_bins(size_t nfreq, double df, double lo_hz, double hi_hz, size_t *k0, size_t *k1)
 {
-    double a = ceil(lo_hz / df), b = floor(hi_hz / df);
+    double a = ceil(lo_hz / df - 0.5), b = floor(hi_hz / df + 0.5);
     if (a < 1.0)
         a = 1.0;
     if (b > (double)nfreq - 2.0)

@@ -116,6 +116,11 @@ static void test_parabolic_peak(void)
     CHECK(gc_cadence_peak(psd, 30, 0.5, 1.0, 12.0, &f, &k) == GC_OK);
     CHECK(k == 10);
     CHECK_CLOSE(f, 10.3 * 0.5, 1e-12);
+    /* a bin within half a bin of the band edge counts (10 * 0.5 = 5.0 > 4.9) */
+    CHECK(gc_cadence_peak(psd, 30, 0.5, 1.0, 4.9, &f, &k) == GC_OK);
+    CHECK(k == 10);
+    CHECK(gc_cadence_peak(psd, 30, 0.5, 1.0, 4.7, &f, &k) == GC_OK);
+    CHECK(isnan(f) && k == 0);
     /* the band holds no local maximum: NaN */
     CHECK(gc_cadence_peak(psd, 30, 0.5, 6.0, 12.0, &f, &k) == GC_OK);
     CHECK(isnan(f) && k == 0);
