@@ -330,6 +330,19 @@ def test_short_gaps_interpolated():
     assert abs(gappy.steps_per_min - clean.steps_per_min) < 0.2
 
 
+def test_columns_cropped_to_common_finite_span():
+    rate = 100.0
+    cols = np.column_stack([synthetic_vgrf(f, rate, seed=j)[0] for j, f in enumerate((2.2, 3.1))])
+    cols[:150, 0] = np.nan   # column 0 starts late
+    cols[-80:, 1] = np.nan   # column 1 ends early
+    cols[1000:1008, 1] = np.nan
+    c = gaitcore.cadence(cols, rate)
+    want = [gaitcore.cadence(cols[150:-80, j], rate).step_hz for j in range(2)]
+    np.testing.assert_allclose(c.step_hz[0], want[0], atol=1e-12)
+    assert abs(c.step_hz[1] - want[1]) < 1e-3  # the 8-sample gap is spline-filled in both
+    np.testing.assert_allclose(c.steps_per_min, [132, 186], atol=0.5)
+
+
 def test_track_marks_windows_with_long_gaps():
     rate = 100.0
     x, _, _ = synthetic_vgrf(2.9, rate, duration_s=30.0)
@@ -498,3 +511,11 @@ def test_trial_without_signal(run_trial):
 
 def test_track_returns_dataframe():
     assert isinstance(gaitcore.cadence_track(X, 100.0), pd.DataFrame)
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("gaitcore.cadence"))
+    assert result.attempted >= 3 and result.failed == 0
