@@ -266,7 +266,7 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
     int status = GC_OK;
     Py_BEGIN_ALLOW_THREADS
     for (size_t j = 0; j < k && status == GC_OK; j++) {
-        gc_cadence_result r;
+        gc_cadence_result r = {NAN, NAN, 0, NAN};
         status = gc_cadence_compute(w, xd + j, n, k, rate, kind, lo_hz, hi_hz, pd + j * nfreq, &r);
         sd[j] = r.step_hz;
         kd[j] = r.peak_hz;

@@ -98,6 +98,13 @@ def cadence(x, rate: float, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s:
     -------
     Cadence
 
+    References
+    ----------
+    METHODS.md part B; Welch (1967) IEEE Trans Audio Electroacoust 15:70; J. O. Smith,
+    *Spectral Audio Signal Processing*, quadratic interpolation of spectral peaks.
+    Accuracy: within 0.1 steps/min of the force-plate step count on the Rajagopal
+    running trial (5.1 s), <= 0.5 steps/min on 30-s synthetic records (tests).
+
     Raises
     ------
     ValueError
@@ -228,6 +235,7 @@ def _fmax_hz(hi: float, rate: float, nperseg: int) -> float:
     """Highest frequency the PSD must cover: the second harmonic of a band-top peak
     (+5%) and the quality's main lobe (2 / segment duration) around a doubled peak."""
     return 2.1 * hi + 4.0 * rate / nperseg
+
 
 def _kind_code(kind) -> int:
     if not isinstance(kind, str):
