@@ -14,6 +14,11 @@ of Spectral Peaks"), then the step/stride reading:
   harmonic's refined peak; otherwise the peak is the step frequency.
 
 Cadence is in **steps per minute** (``60 * step_hz``).
+
+Limitation of the auto reading: a stride peak at or above 2.0 Hz is never doubled, so a
+signal dominated by its stride component at steps of 4 Hz or more (e.g. 30% left/right
+step-time asymmetry while sprinting; amplitude asymmetry of 30% is fine) reads as the
+stride rate; pass ``kind="stride"`` or raise ``band_hz[0]`` above the stride frequency.
 """
 from __future__ import annotations
 
