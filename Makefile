@@ -34,13 +34,13 @@ gsl:
 $(VENV)/.installed: pyproject.toml setup.py | gsl
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "gaitcore needs Python >= 3.10")'
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel "numpy>=2"
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
 # Rebuild the extension in place whenever the C sources change.
 build/.ext: $(VENV)/.installed $(CORE_SRC) $(CORE_HDR) csrc/_coremodule.c
-	$(PY) setup.py -q build_ext --inplace 2>&1 | grep -v -i 'deprecat' || true
+	$(PY) setup.py -q build_ext --inplace
 	@$(PY) -c 'import gaitcore._core'
 	@mkdir -p build && touch $@
 
@@ -76,7 +76,7 @@ build/asan/ctest/%: csrc/tests/%.c $(CORE_SRC) $(CORE_HDR) csrc/tests/gc_test.h 
 sanitize: $(patsubst csrc/tests/%.c,build/asan/ctest/%,$(CTEST_SRC)) $(VENV)/.installed
 	@set -e; for t in $(patsubst csrc/tests/%.c,build/asan/ctest/%,$(CTEST_SRC)); do ./$$t; done
 	rm -rf build/asan/lib && mkdir -p build/asan/lib
-	GAITCORE_SANITIZE=1 $(PY) setup.py -q build_ext --build-lib build/asan/lib --build-temp build/asan/tmp --force 2>&1 | grep -v -i 'deprecat' || true
+	GAITCORE_SANITIZE=1 $(PY) setup.py -q build_ext --build-lib build/asan/lib --build-temp build/asan/tmp --force
 	tar -C gaitcore --exclude='*.so' --exclude=__pycache__ -cf - . | tar -C build/asan/lib/gaitcore -xf -
 	PYTHONPATH=$(CURDIR)/build/asan/lib GAITCORE_DATA=$(CURDIR)/datasets GAITCORE_EXPECT_SANITIZED=1 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \

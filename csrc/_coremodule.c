@@ -189,6 +189,170 @@ error:
     return NULL;
 }
 
+/* ---- cadence ------------------------------------------------------------ */
+
+/* A one-slot cache of the last cadence workspace (its FFT wavetable and Hann window
+ * cost more to build than one transform), as FFT libraries cache their plans.  It is
+ * only taken and given back while holding the GIL, so a thread running the core with
+ * the GIL released owns its workspace alone. */
+static gc_cadence_workspace *cadence_cache = NULL;
+
+static gc_cadence_workspace *cadence_workspace_take(size_t nperseg, size_t nbins)
+{
+    gc_cadence_workspace *w = cadence_cache;
+    if (w && gc_cadence_nfreq(w) == nbins && gc_cadence_fft_length(w) == gc_cadence_nfft(nperseg)
+        && gc_cadence_segment_length(w) == nperseg) {
+        cadence_cache = NULL;
+        return w;
+    }
+    return gc_cadence_alloc(nperseg, nbins);
+}
+
+static void cadence_workspace_give_back(gc_cadence_workspace *w)
+{
+    if (!w)
+        return;
+    gc_cadence_free(cadence_cache);
+    cadence_cache = w;
+}
+
+/* cadence(x, nperseg, rate, kind, lo_hz, hi_hz, fmax_hz) with x of shape (n, k): one
+ * Welch PSD (bins up to fmax_hz) and estimate per column, all with one workspace. */
+static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *x_obj;
+    Py_ssize_t nperseg;
+    double rate, lo_hz, hi_hz, fmax_hz;
+    int kind;
+    PyArrayObject *x = NULL, *psd = NULL, *step = NULL, *peak = NULL, *harm = NULL, *qual = NULL;
+    gc_cadence_workspace *w = NULL;
+    if (!PyArg_ParseTuple(args, "Ondiddd", &x_obj, &nperseg, &rate, &kind, &lo_hz, &hi_hz, &fmax_hz))
+        return NULL;
+    x = as_double_array(x_obj);
+    if (!x)
+        goto error;
+    if (PyArray_NDIM(x) != 2) {
+        PyErr_SetString(PyExc_ValueError, "x must be 2-D (n, k)");
+        goto error;
+    }
+    const size_t n = (size_t)PyArray_DIM(x, 0), k = (size_t)PyArray_DIM(x, 1);
+    if (nperseg < 4 || (size_t)nperseg > n) {
+        PyErr_SetString(PyExc_ValueError, "nperseg must be between 4 and the number of samples");
+        goto error;
+    }
+    const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
+    if (nbins < 3) {
+        PyErr_SetString(PyExc_ValueError, "rate and fmax_hz must be > 0");
+        goto error;
+    }
+    w = cadence_workspace_take((size_t)nperseg, nbins);
+    if (!w) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    const size_t nfreq = gc_cadence_nfreq(w);
+    npy_intp psd_dims[2] = {(npy_intp)k, (npy_intp)nfreq}, kdim = (npy_intp)k;
+    psd = (PyArrayObject *)PyArray_SimpleNew(2, psd_dims, NPY_DOUBLE);
+    step = (PyArrayObject *)PyArray_SimpleNew(1, &kdim, NPY_DOUBLE);
+    peak = (PyArrayObject *)PyArray_SimpleNew(1, &kdim, NPY_DOUBLE);
+    harm = (PyArrayObject *)PyArray_SimpleNew(1, &kdim, NPY_INT);
+    qual = (PyArrayObject *)PyArray_SimpleNew(1, &kdim, NPY_DOUBLE);
+    if (!psd || !step || !peak || !harm || !qual)
+        goto error;
+    const double *xd = PyArray_DATA(x);
+    double *pd = PyArray_DATA(psd), *sd = PyArray_DATA(step), *kd = PyArray_DATA(peak);
+    double *qd = PyArray_DATA(qual);
+    int *hd = PyArray_DATA(harm);
+    int status = GC_OK;
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t j = 0; j < k && status == GC_OK; j++) {
+        gc_cadence_result r = {NAN, NAN, 0, NAN};
+        status = gc_cadence_compute(w, xd + j, n, k, rate, kind, lo_hz, hi_hz, pd + j * nfreq, &r);
+        sd[j] = r.step_hz;
+        kd[j] = r.peak_hz;
+        hd[j] = r.harmonic;
+        qd[j] = r.quality;
+    }
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "cadence");
+        goto error;
+    }
+    cadence_workspace_give_back(w);
+    Py_DECREF(x);
+    return Py_BuildValue("NNNNN", psd, step, peak, harm, qual);
+error:
+    gc_cadence_free(w);
+    Py_XDECREF(x);
+    Py_XDECREF(psd);
+    Py_XDECREF(step);
+    Py_XDECREF(peak);
+    Py_XDECREF(harm);
+    Py_XDECREF(qual);
+    return NULL;
+}
+
+/* cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz, fmax_hz) over a 1-D x. */
+static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *x_obj;
+    Py_ssize_t nperseg, hop;
+    double rate, lo_hz, hi_hz, fmax_hz;
+    int kind;
+    PyArrayObject *x = NULL, *t = NULL, *f = NULL, *q = NULL;
+    gc_cadence_workspace *w = NULL;
+    if (!PyArg_ParseTuple(args, "Onndiddd", &x_obj, &nperseg, &hop, &rate, &kind, &lo_hz, &hi_hz,
+                          &fmax_hz))
+        return NULL;
+    x = as_double_array(x_obj);
+    if (!x)
+        goto error;
+    if (PyArray_NDIM(x) != 1) {
+        PyErr_SetString(PyExc_ValueError, "x must be 1-D");
+        goto error;
+    }
+    const size_t n = (size_t)PyArray_DIM(x, 0);
+    if (nperseg < 4 || (size_t)nperseg > n || hop < 1) {
+        PyErr_SetString(PyExc_ValueError, "need 4 <= nperseg <= len(x) and hop >= 1");
+        goto error;
+    }
+    const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
+    if (nbins < 3) {
+        PyErr_SetString(PyExc_ValueError, "rate and fmax_hz must be > 0");
+        goto error;
+    }
+    w = cadence_workspace_take((size_t)nperseg, nbins);
+    if (!w) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    npy_intp count = (npy_intp)gc_cadence_track_count(n, (size_t)nperseg, (size_t)hop);
+    t = (PyArrayObject *)PyArray_SimpleNew(1, &count, NPY_DOUBLE);
+    f = (PyArrayObject *)PyArray_SimpleNew(1, &count, NPY_DOUBLE);
+    q = (PyArrayObject *)PyArray_SimpleNew(1, &count, NPY_DOUBLE);
+    if (!t || !f || !q)
+        goto error;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = gc_cadence_track(w, PyArray_DATA(x), n, rate, (size_t)hop, kind, lo_hz, hi_hz,
+                              PyArray_DATA(t), PyArray_DATA(f), PyArray_DATA(q));
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "cadence_track");
+        goto error;
+    }
+    cadence_workspace_give_back(w);
+    Py_DECREF(x);
+    return Py_BuildValue("NNN", t, f, q);
+error:
+    gc_cadence_free(w);
+    Py_XDECREF(x);
+    Py_XDECREF(t);
+    Py_XDECREF(f);
+    Py_XDECREF(q);
+    return NULL;
+}
+
 static PyMethodDef core_methods[] = {
     {"butter", py_butter, METH_VARARGS,
      "butter(order, wn) -> (b, a): digital Butterworth low-pass, wn in (0, 1)."},
@@ -196,6 +360,10 @@ static PyMethodDef core_methods[] = {
      "lowpass(x, wn, order, axis) -> y: zero-lag Butterworth over finite runs."},
     {"fill_gaps", py_fill_gaps, METH_VARARGS,
      "fill_gaps(x, max_gap, support, axis) -> (y, mask): cubic-spline gap filling."},
+    {"cadence", py_cadence, METH_VARARGS,
+     "cadence(x, nperseg, rate, kind, lo_hz, hi_hz, fmax_hz) -> (psd, step_hz, peak_hz, harmonic, quality)."},
+    {"cadence_track", py_cadence_track, METH_VARARGS,
+     "cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz, fmax_hz) -> (time_s, step_hz, quality)."},
     {NULL, NULL, 0, NULL}
 };
 

@@ -7,6 +7,7 @@ Lab frame of every :class:`Trial`: z up, millimetres, newtons (see ``gaitcore.tr
 """
 from . import datasets
 from ._errors import FormatError
+from .cadence import Cadence, cadence, cadence_track, trial_cadence
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
 from .markers import MARKER_ALIASES, canonical_marker_name
@@ -16,7 +17,8 @@ from .writers import write_mot, write_trc
 __version__ = "0.1.0"
 
 __all__ = [
-    "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "butter", "canonical_marker_name",
-    "datasets", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial",
+    "Cadence", "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial",
+    "butter", "cadence", "cadence_track", "canonical_marker_name", "datasets", "fill_gaps",
+    "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial", "trial_cadence",
     "write_mot", "write_trc",
 ]

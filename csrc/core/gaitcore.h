@@ -75,6 +75,92 @@ int gc_gaps_fill(const double *x, double *y, uint8_t *filled,
                  size_t outer, size_t n, size_t inner,
                  size_t max_gap, size_t support);
 
+/* ---- cadence: spectral step frequency (Welch PSD, GSL FFT) ------------------ */
+
+/* Zero-padding factor: the FFT length is the smallest power of two >= this times
+ * the segment length. */
+#define GC_CADENCE_PAD 4
+/* Auto reading: a largest peak below this frequency is taken for the stride
+ * frequency when its second harmonic (within +-5%) holds >= 0.3 of its power. */
+#define GC_CADENCE_STRIDE_MAX_HZ 2.0
+#define GC_CADENCE_HARMONIC_TOL 0.05
+#define GC_CADENCE_HARMONIC_POWER 0.3
+
+enum gc_cadence_kind {
+    GC_CADENCE_AUTO = 0,    /* step or stride, decided by the harmonic check        */
+    GC_CADENCE_STEP = 1,    /* the largest in-band peak is the step frequency       */
+    GC_CADENCE_STRIDE = 2   /* the largest in-band peak is the stride frequency     */
+};
+
+typedef struct {
+    double step_hz;   /* step frequency (Hz); NaN when the band holds no peak      */
+    double peak_hz;   /* refined frequency of the largest in-band peak (Hz)        */
+    int harmonic;     /* 1: that peak is the step; 2: it is the stride (step = 2x) */
+    double quality;   /* power within the step peak's main lobe / band power, 0..1 */
+} gc_cadence_result;
+
+/* FFT length used for segments of nperseg samples (0 on overflow). */
+size_t gc_cadence_nfft(size_t nperseg);
+
+/* Number of PSD bins, from 0 Hz, that cover [0, fmax_hz] plus the bin above it
+ * (at most nfft / 2 + 1) for segments of nperseg samples at `rate`; 0 on bad input. */
+size_t gc_cadence_nbins(size_t nperseg, double rate, double fmax_hz);
+
+typedef struct gc_cadence_workspace gc_cadence_workspace;
+
+/* Workspace (Hann window, GSL real-FFT wavetable and workspace, twiddles, buffers)
+ * for Welch segments of nperseg >= 4 samples and a PSD of the first nbins bins
+ * (3 <= nbins <= nfft / 2 + 1); reused across columns and windows.  Only the low
+ * bins are computed (a pruned decimation-in-time DFT, see gc_cadence.c).  NULL when
+ * out of memory or an argument is out of range. */
+gc_cadence_workspace *gc_cadence_alloc(size_t nperseg, size_t nbins);
+void gc_cadence_free(gc_cadence_workspace *w);
+/* Number of PSD bins computed (nbins). */
+size_t gc_cadence_nfreq(const gc_cadence_workspace *w);
+/* FFT length nfft: bin k is at k * rate / nfft. */
+size_t gc_cadence_fft_length(const gc_cadence_workspace *w);
+/* Segment length nperseg. */
+size_t gc_cadence_segment_length(const gc_cadence_workspace *w);
+
+/* Welch PSD of x[0], x[stride], ... x[(n-1)*stride] (n >= nperseg, all finite):
+ * segments of nperseg samples with 50% overlap (step nperseg - nperseg/2), each
+ * linearly detrended, Hann-windowed (periodic) and zero-padded to nfft; the
+ * one-sided density scaled as scipy.signal.welch(scaling="density"), in
+ * units^2/Hz, averaged over segments.  psd holds gc_cadence_nfreq(w) values at
+ * frequencies k * rate / nfft.  GC_ENODATA on NaN, GC_ENOTFINITE on +-inf. */
+int gc_cadence_welch(gc_cadence_workspace *w, const double *x, size_t n, size_t stride,
+                     double rate, double *psd);
+
+/* Largest local maximum of psd among the bins within half a bin of [lo_hz, hi_hz]
+ * (bin spacing df), refined by a
+ * parabola through log power at bins k-1, k, k+1: f = (k + d) df with
+ * d = 0.5 (a - c) / (a - 2b + c).  *f_hz = NaN (and *k_peak = 0) when the band
+ * holds no local maximum of positive power. */
+int gc_cadence_peak(const double *psd, size_t nfreq, double df, double lo_hz, double hi_hz,
+                    double *f_hz, size_t *k_peak);
+
+/* Step frequency from a PSD: peak search in [lo_hz, hi_hz], refinement, the
+ * harmonic reading of `kind`, and the quality (lobe_hz: half-width of the
+ * window's main lobe, 2 / segment duration for Hann). */
+int gc_cadence_estimate(const double *psd, size_t nfreq, double df, int kind,
+                        double lo_hz, double hi_hz, double lobe_hz, gc_cadence_result *res);
+
+/* gc_cadence_welch then gc_cadence_estimate; psd may be NULL (workspace buffer). */
+int gc_cadence_compute(gc_cadence_workspace *w, const double *x, size_t n, size_t stride,
+                       double rate, int kind, double lo_hz, double hi_hz, double *psd,
+                       gc_cadence_result *res);
+
+/* Number of windows of nperseg samples, hop samples apart, in n samples. */
+size_t gc_cadence_track_count(size_t n, size_t nperseg, size_t hop);
+
+/* Sliding cadence: window i covers x[i*hop .. i*hop + nperseg) (one Welch
+ * segment, the workspace's nperseg); writes its centre time (s), step
+ * frequency (Hz) and quality.  A window holding NaN gives NaN step_hz and
+ * quality; +-inf anywhere is GC_ENOTFINITE. */
+int gc_cadence_track(gc_cadence_workspace *w, const double *x, size_t n, double rate,
+                     size_t hop, int kind, double lo_hz, double hi_hz,
+                     double *time_s, double *step_hz, double *quality);
+
 #ifdef __cplusplus
 }
 #endif
