@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -274,3 +275,139 @@ def _progress_bar(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, unit="trial", desc="gaitcore")
+
+
+# ---- group comparisons -------------------------------------------------------------
+
+NON_METRIC_COLUMNS = {"n_stances", "gap_filled_share"}
+
+
+def _groups(table: pd.DataFrame, by: str, reference) -> tuple[str, list[str]]:
+    if by not in table.columns:
+        raise ValueError(f"no column {by!r} in the table (columns: {list(table.columns)})")
+    levels = [g for g in pd.unique(table[by].astype(str)) if g not in ("", "nan")]
+    if len(levels) < 2:
+        raise ValueError(f"column {by!r} needs at least two groups, found {levels}")
+    reference = levels[0] if reference is None else str(reference)
+    if reference not in levels:
+        raise ValueError(f"reference group {reference!r} not in {levels}")
+    return reference, [g for g in levels if g != reference]
+
+
+def compare_groups(table: pd.DataFrame, by: str = "group", metrics=None, reference=None) -> pd.DataFrame:
+    """Compare each factor between groups: one row per metric and group pair.
+
+    Each group is compared with the ``reference`` group (default: the first group in the
+    table's order): means and SDs, ``diff`` = mean(group) - mean(reference) with its 95%
+    CI (Welch), Student's t and p (pooled variance), Welch's p, and Hedges' g.  Trials
+    with an error and NaN values are left out per metric.
+
+    Example
+    -------
+    >>> table = gaitcore.analyze_cohort("cohort/manifest.csv")          # doctest: +SKIP
+    >>> gaitcore.compare_groups(table, by="group")[["metric", "diff", "p", "hedges_g"]]  # doctest: +SKIP
+    """
+    from .stats import compare
+
+    reference, others = _groups(table, by, reference)
+    ok = table[table["error"].fillna("") == ""] if "error" in table.columns else table
+    if metrics is None:
+        metrics = [c for c in ok.select_dtypes("number").columns
+                   if c not in NON_METRIC_COLUMNS and not c.startswith("planted_")]
+    rows = []
+    for group in others:
+        for metric in metrics:
+            a = ok.loc[ok[by].astype(str) == group, metric].to_numpy(float)
+            b = ok.loc[ok[by].astype(str) == reference, metric].to_numpy(float)
+            row = {"metric": metric, "group": group, "reference": reference}
+            try:
+                c = compare(a, b)
+                row.update(n=c.n_a, n_reference=c.n_b, mean=c.mean_a, sd=c.sd_a, mean_reference=c.mean_b,
+                           sd_reference=c.sd_b, diff=c.diff, ci_low=c.diff_ci_low, ci_high=c.diff_ci_high,
+                           t=c.t_student, p=c.p_student, p_welch=c.p_welch, hedges_g=c.hedges_g, note="")
+            except (ValueError, TypeError) as exc:
+                row["note"] = str(exc)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _curves_from_dir(folder) -> tuple[pd.DataFrame, dict]:
+    folder = Path(folder)
+    table = pd.read_csv(folder / "factors.csv", dtype={"subject": str, "group": str}, keep_default_na=False)
+    curves = {}
+    for tid in table["trial_id"]:
+        p = folder / "curves" / f"{tid}.npz"
+        if p.exists():
+            with np.load(p) as npz:
+                curves[tid] = {k: npz[k] for k in npz.files}
+    return table, curves
+
+
+def subject_curves(table: pd.DataFrame, curves: dict, by: str) -> dict:
+    """{group: {curve name: (n_subjects, points)}}: each subject's mean over its strides and trials."""
+    per_subject: dict = {}
+    for row in table.itertuples():
+        trial_curves = curves.get(row.trial_id, {})
+        for name, arr in trial_curves.items():
+            per_subject.setdefault((str(getattr(row, by)), row.subject), {}).setdefault(name, []).append(arr)
+    out: dict = {}
+    for (group, _subject), by_name in per_subject.items():
+        for name, arrays in by_name.items():
+            strides = np.concatenate(arrays, axis=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN nodes stay NaN
+                out.setdefault(group, {}).setdefault(name, []).append(np.nanmean(strides, axis=0))
+    return {g: {n: np.vstack(v) for n, v in d.items()} for g, d in out.items()}
+
+
+def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, reference=None) -> pd.DataFrame:
+    """SPM two-sample t test per normalised angle curve between groups.
+
+    Subjects are the units: each subject's curve is the mean over its strides (and trials),
+    then :func:`gaitcore.spm_ttest2` compares each group with the ``reference`` group
+    (default: the first in the table), two-tailed at ``alpha``.
+
+    Parameters
+    ----------
+    reports_or_dir : the ``out`` folder of :func:`analyze_cohort` (factors.csv + curves/),
+        or a DataFrame with columns ``subject``, ``by`` and ``report`` (TrialReport objects)
+
+    Returns
+    -------
+    DataFrame, one row per curve and group: ``curve``, ``group``, ``reference``, ``n``,
+    ``n_reference``, ``t_star``, ``clusters`` (e.g. "62.1-88.0 (p=0.004)"), ``p_min``,
+    ``significant`` and ``note`` (why a curve could not be tested).  The SPM results are in
+    ``df.attrs["spm"][(curve, group)]`` for plotting (``result.plot()``).
+    """
+    from .stats import spm_ttest2
+
+    if isinstance(reports_or_dir, pd.DataFrame):
+        table = reports_or_dir.assign(trial_id=[f"t{i}" for i in range(len(reports_or_dir))])
+        curves = {tid: rep.curves for tid, rep in zip(table["trial_id"], table["report"])}
+    else:
+        table, curves = _curves_from_dir(reports_or_dir)
+    reference, others = _groups(table, by, reference)
+    grouped = subject_curves(table, curves, by)
+    rows, results = [], {}
+    ref_curves = grouped.get(reference, {})
+    for group in others:
+        for name in sorted(grouped.get(group, {})):
+            ya, yb = grouped[group][name], ref_curves.get(name)
+            row = {"curve": name, "group": group, "reference": reference, "n": len(ya),
+                   "n_reference": 0 if yb is None else len(yb), "note": ""}
+            try:
+                if yb is None:
+                    raise ValueError(f"no {name} curves in the reference group")
+                keep_a, keep_b = np.isfinite(ya).all(axis=1), np.isfinite(yb).all(axis=1)
+                res = spm_ttest2(ya[keep_a], yb[keep_b]).inference(alpha=alpha, two_tailed=True)
+                results[(name, group)] = res
+                row.update(n=int(keep_a.sum()), n_reference=int(keep_b.sum()), t_star=res.t_star,
+                           clusters="; ".join(f"{c.start:.1f}-{c.end:.1f} (p={c.p:.3g})" for c in res.clusters),
+                           p_min=min((c.p for c in res.clusters), default=np.nan),
+                           significant=bool(res.clusters))
+            except ValueError as exc:
+                row["note"] = str(exc)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["spm"] = results
+    return out

@@ -1,0 +1,268 @@
+"""One trial in, its back-pain factor profile out: :func:`analyze_trial`.
+
+The pipeline: events (plates where loaded, markers elsewhere) -> spatiotemporal
+parameters -> cadence (counted from events and spectral) -> joint angles -> per-stance
+factors -> per-side means -> stride-normalised curves, with quality flags and provenance.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .cadence import trial_cadence
+from .events import detect_events, spatiotemporal
+from .factors import stance_factors
+from .filters import fill_gaps
+from .io import read_trial
+from .kinematics import ANGLE_COMPONENTS, joint_angles
+from .stats import normalize_cycles
+from .trial import Trial
+
+#: factor name -> (stance_factors column, how it is summarised: "all" = mean over
+#: every stance, "L"/"R" = mean over that side's stances)
+STANCE_FACTORS = {
+    "overstride_mm": ("overstride_mm", "all"),
+    "overstride_pct_leg_length": ("overstride_pct_leg_length", "all"),
+    "shank_angle_ic_deg": ("shank_angle_deg", "all"),
+    "knee_flexion_ic_deg": ("knee_flexion_ic_deg", "all"),
+    "foot_strike_angle_deg": ("foot_strike_angle_deg", "all"),
+    "pelvic_drop_deg_L": ("cpd_peak_deg", "L"),
+    "pelvic_drop_deg_R": ("cpd_peak_deg", "R"),
+    "pelvic_drop_excursion_deg_L": ("cpd_excursion_deg", "L"),
+    "pelvic_drop_excursion_deg_R": ("cpd_excursion_deg", "R"),
+    "trunk_lean_deg": ("trunk_lean_mean_deg", "all"),
+    "trunk_lean_ic_deg": ("trunk_lean_ic_deg", "all"),
+    "trunk_lean_midstance_deg": ("trunk_lean_midstance_deg", "all"),
+    "peak_hip_extension_deg_L": ("peak_hip_extension_deg", "L"),
+    "peak_hip_extension_deg_R": ("peak_hip_extension_deg", "R"),
+    "peak_knee_flexion_stance_deg": ("peak_knee_flexion_stance_deg", "all"),
+    "valr_bw_per_s": ("valr_bw_per_s", "all"),
+    "vilr_bw_per_s": ("vilr_bw_per_s", "all"),
+    "braking_impulse_ns_per_kg": ("braking_impulse_ns_per_kg", "all"),
+    "propulsive_impulse_ns_per_kg": ("propulsive_impulse_ns_per_kg", "all"),
+}
+SPATIOTEMPORAL_FACTORS = {
+    "contact_time_ms": "contact_ms",
+    "flight_time_ms": "flight_ms",
+    "step_time_ms": "step_ms",
+    "stride_time_ms": "stride_ms",
+    "duty_factor": "duty_factor",
+}
+#: angles normalised per stride for each side: (angle key, side-specific?)
+CURVE_ANGLES = ("pelvis", "thorax", "hip", "knee", "ankle")
+
+
+@dataclass
+class TrialReport:
+    """Everything :func:`analyze_trial` found in one trial.
+
+    Attributes
+    ----------
+    factors : pandas.Series
+        The one-row summary with unit-suffixed names (``cadence_steps_per_min``,
+        ``contact_time_ms``, ``overstride_mm``, ``pelvic_drop_deg_L`` ...), NaN where the
+        data cannot support a metric; ``flags`` (str) says why, ``metric: reason; ...``.
+    events, spatiotemporal, stances : pandas.DataFrame
+        Gait events, per-step parameters and per-stance factor metrics.
+    cadence : gaitcore.Cadence or None (spectral estimate; None when it failed)
+    angles : dict of str -> ndarray (degrees), as from :func:`gaitcore.joint_angles`
+    cycles : dict "L"/"R" -> dict angle name -> ndarray (n_strides, points, components)
+        Each angle normalised over that side's strides (IC to next IC of the same foot).
+    quality : dict (gap-filled share, strides rejected and why, event source per stance)
+    provenance : dict (gaitcore version, options, methods)
+    """
+
+    source: str
+    factors: pd.Series
+    events: pd.DataFrame
+    spatiotemporal: pd.DataFrame
+    stances: pd.DataFrame
+    cadence: object
+    angles: dict
+    cycles: dict
+    quality: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def curves(self) -> dict[str, np.ndarray]:
+        """Flat dict ``"{side}_{angle}_{component}"`` -> (n_strides, points) degrees."""
+        out = {}
+        for side, by_angle in self.cycles.items():
+            for angle, arr in by_angle.items():
+                key = angle if angle in ANGLE_COMPONENTS else f"{side}_{angle}"
+                names = ANGLE_COMPONENTS.get(key, ("value",))
+                for j, comp in enumerate(names[: arr.shape[2]]):
+                    out[f"{side}_{angle}_{comp}"] = arr[:, :, j]
+        return out
+
+
+class _Flags:
+    def __init__(self):
+        self.items: dict[str, str] = {}
+
+    def add(self, metric: str, reason: str) -> None:
+        self.items.setdefault(metric, reason)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.items.items())
+
+
+def analyze_trial(trial_or_path, *, grf=None, event_method: str = "auto", hjc: str = "harrington",
+                  pelvis_sequence: str = "baker", cutoff_hz: float = 10.0, points: int = 101,
+                  body_mass_kg=None, static: Trial | None = None) -> TrialReport:
+    """Analyse one running trial: events, cadence, joint angles, factors, curves.
+
+    Parameters
+    ----------
+    trial_or_path : Trial or path of a C3D/TRC file
+    grf : path of an OpenSim GRF .mot to attach to a TRC trial
+    event_method : "auto" (plates where loaded, markers elsewhere), "force", or a kinematic
+        method of :func:`gaitcore.detect_events`
+    hjc, pelvis_sequence, cutoff_hz : passed to :func:`gaitcore.joint_angles`
+    points : nodes per normalised stride (101 = every 1 %)
+    body_mass_kg : overrides the file's body mass (for BW and N s/kg units); "from_grf"
+        takes it from the mean vertical force
+    static : a static standing Trial, for static-referenced angles
+
+    Returns
+    -------
+    TrialReport; ``report.factors`` is the one-row summary.
+
+    Example
+    -------
+    >>> import gaitcore
+    >>> from gaitcore import datasets
+    >>> report = gaitcore.analyze_trial(datasets.path("Rajagopal_motion_capture_run.trc"),
+    ...                                 grf=datasets.path("Rajagopal_grf_run.mot"))
+    >>> round(report.factors["cadence_steps_per_min"])
+    174
+    """
+    trial = trial_or_path if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
+    flags = _Flags()
+    kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz}
+    events = detect_events(trial, method=event_method)
+    good_events = events[events["order_ok"]] if "order_ok" in events else events
+    st = spatiotemporal(events, trial)
+    spectral = _spectral_cadence(trial, flags)
+    angles = _angles(trial, kin_options, static, flags)
+    stances = _stances(trial, good_events, angles, kin_options, static, body_mass_kg, flags)
+    cycles, rejected = _cycles(trial, good_events, angles, points)
+    factors = _factor_row(st, spectral, stances, flags)
+    factors["flags"] = str(flags)
+    quality = {
+        "gap_filled_share": _gap_filled_share(trial),
+        "events_out_of_order": int((~events["order_ok"]).sum()) if "order_ok" in events else 0,
+        "strides_rejected": rejected,
+        "event_source": events.groupby(["side", "event"])["method"].agg(lambda m: ",".join(sorted(set(m))))
+                        .to_dict() if len(events) else {},
+    }
+    factors["gap_filled_share"] = quality["gap_filled_share"]
+    provenance = {"gaitcore_version": __version__, "source": trial.source,
+                  "options": {"event_method": event_method, **kin_options, "points": points,
+                              "body_mass_kg": body_mass_kg, "static": static is not None},
+                  "methods": sorted(set(events["method"])) if len(events) else []}
+    return TrialReport(source=trial.source, factors=factors, events=events, spatiotemporal=st,
+                       stances=stances, cadence=spectral, angles=angles, cycles=cycles,
+                       quality=quality, provenance=provenance)
+
+
+def _spectral_cadence(trial, flags):
+    try:
+        return trial_cadence(trial)
+    except ValueError as exc:
+        flags.add("cadence_spectral_steps_per_min", str(exc))
+        return None
+
+
+def _angles(trial, kin_options, static, flags) -> dict:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return joint_angles(trial, static=static, **kin_options)
+    except ValueError as exc:  # MissingMarkersError is a ValueError
+        flags.add("joint_angles", str(exc))
+        return {}
+
+
+def _stances(trial, events, angles, kin_options, static, body_mass_kg, flags) -> pd.DataFrame:
+    if not angles:
+        return pd.DataFrame(columns=["side"])
+    try:
+        return stance_factors(trial, events, static=static, body_mass_kg=body_mass_kg, **kin_options)
+    except ValueError as exc:
+        flags.add("stance_factors", str(exc))
+        return pd.DataFrame(columns=["side"])
+
+
+def _strides(events: pd.DataFrame, side: str) -> tuple[np.ndarray, np.ndarray]:
+    ics = np.sort(events.loc[(events["side"] == side) & (events["event"] == "IC"), "time_s"].to_numpy(float))
+    return ics[:-1], ics[1:]
+
+
+def _cycles(trial, events, angles, points):
+    cycles, rejected = {}, {}
+    if not angles or not trial.markers:
+        return cycles, rejected
+    last_t = (trial.n_frames - 1) / trial.marker_rate
+    for side in ("L", "R"):
+        starts, ends = _strides(events, side)
+        keep = (starts >= 0) & (ends <= last_t)
+        rejected[side] = int((~keep).sum())
+        starts, ends = starts[keep], ends[keep]
+        if starts.size == 0:
+            continue
+        by_angle = {}
+        for name in CURVE_ANGLES:
+            key = name if name in ("pelvis", "thorax") else f"{side}_{name}"
+            if key in angles:
+                by_angle[name] = normalize_cycles(angles[key], trial.marker_rate, starts, ends, points=points)
+        if "trunk_lean" in angles:
+            by_angle["trunk_lean"] = normalize_cycles(angles["trunk_lean"][:, None], trial.marker_rate,
+                                                      starts, ends, points=points)
+        cycles[side] = by_angle
+    return cycles, rejected
+
+
+def _factor_row(st, spectral, stances, flags) -> pd.Series:
+    row = {"cadence_steps_per_min": st.attrs.get("cadence_steps_per_min", np.nan),
+           "cadence_spectral_steps_per_min": spectral.steps_per_min if spectral is not None else np.nan}
+    if not np.isfinite(row["cadence_steps_per_min"]):
+        flags.add("cadence_steps_per_min", "fewer than two initial contacts")
+    for name, col in SPATIOTEMPORAL_FACTORS.items():
+        row[name] = _mean(st[col]) if len(st) else np.nan
+    row["n_stances"] = len(stances)
+    for name, (col, which) in STANCE_FACTORS.items():
+        values = stances[col] if col in stances and which == "all" else \
+            stances.loc[stances["side"] == which, col] if col in stances else pd.Series(dtype=float)
+        row[name] = _mean(values)
+        if not np.isfinite(row[name]):
+            flags.add(name, _reason(stances, which))
+    return pd.Series(row)
+
+
+def _mean(values) -> float:
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")
+
+
+def _reason(stances: pd.DataFrame, which: str) -> str:
+    if not len(stances):
+        return "no complete stance with kinematics"
+    sel = stances if which == "all" else stances[stances["side"] == which]
+    if not len(sel):
+        return f"no complete stance of side {which}"
+    reasons = sorted({r for r in sel.get("reason", pd.Series(dtype=str)).dropna() if r})
+    return " | ".join(reasons) or "not computable"
+
+
+def _gap_filled_share(trial) -> float:
+    if not trial.markers:
+        return float("nan")
+    stacked = np.stack(list(trial.markers.values()), axis=1)
+    _, mask = fill_gaps(stacked, trial.marker_rate)
+    return float(mask.mean())
