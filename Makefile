@@ -34,7 +34,7 @@ gsl:
 $(VENV)/.installed: pyproject.toml setup.py | gsl
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "gaitcore needs Python >= 3.10")'
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
