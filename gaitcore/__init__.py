@@ -10,6 +10,9 @@ from ._errors import FormatError
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
 from .markers import MARKER_ALIASES, canonical_marker_name
+from .stats import (Cluster, Comparison, CurveStats, SPMResult, SPMTest, compare, curve_stats,
+                    normalize_cycles, rft_t_threshold, spm_ttest, spm_ttest2, spm_ttest_paired,
+                    subject_means, symmetry_angle, symmetry_index)
 from .trial import ForcePlate, Trial
 
 __version__ = "0.1.0"
@@ -17,4 +20,8 @@ __version__ = "0.1.0"
 __all__ = [
     "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "butter", "canonical_marker_name",
     "datasets", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial",
+    # stats (issue 6)
+    "Cluster", "Comparison", "CurveStats", "SPMResult", "SPMTest", "compare", "curve_stats",
+    "normalize_cycles", "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired",
+    "subject_means", "symmetry_angle", "symmetry_index",
 ]
