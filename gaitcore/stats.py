@@ -504,7 +504,7 @@ def spm_ttest_paired(ya, yb) -> SPMTest:
     ya, yb = _curves(ya, "ya"), _curves(yb, "yb")
     if ya.shape != yb.shape:
         raise ValueError(f"ya and yb must have the same shape for a paired test, got {ya.shape} and {yb.shape}")
-    _check_variance([ya - yb], "ya - yb")
+    _check_variance([ya - yb], "ya - yb", [ya, yb])
     t, fwhm = _core.spm_t(1, ya, yb, 0.0)
     return _spm_test("ttest_paired", t, ya.shape[0] - 1.0, fwhm, (ya, yb))
 
@@ -583,9 +583,16 @@ def _curves(y, name: str) -> np.ndarray:
     return arr
 
 
-def _check_variance(groups, name: str) -> None:
-    """Nodes where every group is constant (all curves equal) have zero (pooled) variance."""
-    zero = np.logical_and.reduce([np.ptp(g, axis=0) == 0 for g in groups])
+def _check_variance(groups, name: str, inputs=None) -> None:
+    """Nodes where every group is constant (all curves equal) have zero (pooled) variance.
+
+    "Constant" allows floating-point noise: a spread within 64 eps of the inputs' magnitude
+    (``ya - yb`` of curves offset by a constant is not exactly constant).
+    """
+    inputs = groups if inputs is None else inputs
+    scale = np.max([np.abs(g).max(axis=0) for g in inputs], axis=0)
+    tol = 64 * np.finfo(float).eps * scale
+    zero = np.logical_and.reduce([np.ptp(g, axis=0) <= tol for g in groups])
     if zero.any():
         nodes = np.flatnonzero(zero)
         shown = ", ".join(str(i) for i in nodes[:10]) + (" ..." if nodes.size > 10 else "")
