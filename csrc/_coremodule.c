@@ -251,7 +251,6 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
     double mu;
     PyObject *ya_obj, *yb_obj;
     PyArrayObject *ya = NULL, *yb = NULL, *t = NULL;
-    double *resid = NULL;
     if (!PyArg_ParseTuple(args, "iOOd", &kind, &ya_obj, &yb_obj, &mu))
         return NULL;
     if (kind < 0 || kind > 2) {
@@ -274,37 +273,28 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
     }
     npy_intp q_len = (npy_intp)Q;
     t = (PyArrayObject *)PyArray_SimpleNew(1, &q_len, NPY_DOUBLE);
-    size_t n_resid = (kind == 2 ? Ja + Jb : Ja) * Q;
-    resid = malloc((n_resid ? n_resid : 1) * sizeof *resid);
-    if (!t || !resid) {
-        if (!PyErr_Occurred())
-            PyErr_NoMemory();
+    if (!t)
         goto error;
-    }
     int status;
     double fwhm = NAN;
     const double *a = PyArray_DATA(ya), *b = yb ? PyArray_DATA(yb) : NULL;
     double *tv = PyArray_DATA(t);
     Py_BEGIN_ALLOW_THREADS
     if (kind == 0)
-        status = gc_spm_ttest(a, Ja, Q, mu, tv, resid);
+        status = gc_spm_ttest(a, Ja, Q, mu, tv, &fwhm);
     else if (kind == 1)
-        status = gc_spm_ttest_paired(a, b, Ja, Q, tv, resid);
+        status = gc_spm_ttest_paired(a, b, Ja, Q, tv, &fwhm);
     else
-        status = gc_spm_ttest2(a, Ja, b, Jb, Q, tv, resid);
-    if (status == GC_OK)
-        status = gc_spm_fwhm(resid, kind == 2 ? Ja + Jb : Ja, Q, &fwhm);
+        status = gc_spm_ttest2(a, Ja, b, Jb, Q, tv, &fwhm);
     Py_END_ALLOW_THREADS
     if (status != GC_OK) {
         raise_status(status, "spm t test");
         goto error;
     }
-    free(resid);
     Py_DECREF(ya);
     Py_XDECREF(yb);
     return Py_BuildValue("Nd", t, fwhm);
 error:
-    free(resid);
     Py_XDECREF(ya);
     Py_XDECREF(yb);
     Py_XDECREF(t);
@@ -356,7 +346,7 @@ static PyObject *py_spm_clusters(PyObject *Py_UNUSED(self), PyObject *args)
     int two_tailed;
     PyArrayObject *z = NULL;
     gc_spm_cluster *cl = NULL;
-    if (!PyArg_ParseTuple(args, "Oddddpp", &z_obj, &u, &df, &fwhm, &r0, &r1, &two_tailed))
+    if (!PyArg_ParseTuple(args, "Odddddp", &z_obj, &u, &df, &fwhm, &r0, &r1, &two_tailed))
         return NULL;
     z = as_double_array(z_obj);
     if (!z)

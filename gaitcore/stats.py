@@ -486,8 +486,7 @@ def spm_ttest(y, mu=0.0) -> SPMTest:
         if m.shape != (y.shape[1],) or not np.isfinite(m).all():
             raise ValueError(f"mu must be a finite number or a curve of {y.shape[1]} nodes, got shape {m.shape}")
         yc, mu_arg, mu_out = y - m, 0.0, m
-    _check_variance([yc], "y")
-    t, fwhm = _core.spm_t(0, yc, None, mu_arg)
+    t, fwhm = _spm_core(0, yc, None, mu_arg, [yc], [yc], "y")
     return _spm_test("ttest", t, y.shape[0] - 1.0, fwhm, (y, mu_out))
 
 
@@ -504,8 +503,7 @@ def spm_ttest_paired(ya, yb) -> SPMTest:
     ya, yb = _curves(ya, "ya"), _curves(yb, "yb")
     if ya.shape != yb.shape:
         raise ValueError(f"ya and yb must have the same shape for a paired test, got {ya.shape} and {yb.shape}")
-    _check_variance([ya - yb], "ya - yb", [ya, yb])
-    t, fwhm = _core.spm_t(1, ya, yb, 0.0)
+    t, fwhm = _spm_core(1, ya, yb, 0.0, [ya - yb], [ya, yb], "ya - yb")
     return _spm_test("ttest_paired", t, ya.shape[0] - 1.0, fwhm, (ya, yb))
 
 
@@ -530,8 +528,7 @@ def spm_ttest2(ya, yb, equal_var: bool = True) -> SPMTest:
     ya, yb = _curves(ya, "ya"), _curves(yb, "yb")
     if ya.shape[1] != yb.shape[1]:
         raise ValueError(f"ya and yb must have the same number of nodes, got {ya.shape[1]} and {yb.shape[1]}")
-    _check_variance([ya, yb], "ya and yb (pooled)")
-    t, fwhm = _core.spm_t(2, ya, yb, 0.0)
+    t, fwhm = _spm_core(2, ya, yb, 0.0, [ya, yb], [ya, yb], "ya and yb (pooled)")
     return _spm_test("ttest2", t, ya.shape[0] + yb.shape[0] - 2.0, fwhm, (ya, yb))
 
 
@@ -583,18 +580,26 @@ def _curves(y, name: str) -> np.ndarray:
     return arr
 
 
-def _check_variance(groups, name: str, inputs=None) -> None:
-    """Nodes where every group is constant (all curves equal) have zero (pooled) variance.
+def _spm_core(kind, ya, yb, mu, groups, inputs, name):
+    """Run the C t test; if it refuses the data, name the zero-variance nodes."""
+    try:
+        return _core.spm_t(kind, ya, yb, mu)
+    except ValueError:
+        _raise_if_flat(groups, inputs, name)
+        raise
 
-    "Constant" allows floating-point noise: a spread within 64 eps of the inputs' magnitude
-    (``ya - yb`` of curves offset by a constant is not exactly constant).
-    """
-    inputs = groups if inputs is None else inputs
+
+def _raise_if_flat(groups, inputs, name: str) -> None:
+    """Zero variance up to rounding, the C core's criterion: pooled residual sum of squares
+    <= rows (64 eps max|input|)^2 at the node (``ya - yb`` of curves offset by a constant, or
+    the mean of equal values, leave rounding noise rather than exact zeros)."""
+    ss = sum(((g - g.mean(axis=0)) ** 2).sum(axis=0) for g in groups)
+    rows = sum(g.shape[0] for g in groups)
     scale = np.max([np.abs(g).max(axis=0) for g in inputs], axis=0)
-    tol = 64 * np.finfo(float).eps * scale
-    zero = np.logical_and.reduce([np.ptp(g, axis=0) <= tol for g in groups])
-    if zero.any():
-        nodes = np.flatnonzero(zero)
+    noise = 64 * np.finfo(float).eps * scale
+    flat = ~(ss > rows * noise * noise)
+    if flat.any():
+        nodes = np.flatnonzero(flat)
         shown = ", ".join(str(i) for i in nodes[:10]) + (" ..." if nodes.size > 10 else "")
         raise ValueError(f"{name} has zero variance at node(s) {shown}: t is undefined there "
                          "(e.g. curves forced to a common value); crop or drop those nodes")

@@ -83,19 +83,22 @@ int gc_gaps_fill(const double *x, double *y, uint8_t *filled,
 int gc_spm_t_sf(double t, double df, double *p);
 int gc_spm_t_isf(double p, double df, double *t);
 
-/* One-sample t curve against mu: t_q = (mean_q - mu) / (sd_q / sqrt(J)), df = J - 1.
- * resid (J x Q) receives y - mean.  GC_ETOOSHORT if J < 2 or Q < 1, GC_ENOTFINITE
- * on NaN/inf, GC_EINVAL if some node has zero variance (t undefined). */
-int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *resid);
+/* One-sample t curve against mu: t_q = (mean_q - mu) / (sd_q / sqrt(J)), df = J - 1, and
+ * the smoothness (gc_spm_fwhm) of the residuals y - mean, computed in the same pass without
+ * storing them.  GC_ETOOSHORT if J < 2 or Q < 2, GC_ENOTFINITE on NaN/inf, GC_EINVAL if
+ * some node has zero variance up to rounding (t undefined): residual sum of squares
+ * <= rows * (64 DBL_EPSILON max_j |y_jq|)^2 (for the paired and two-sample tests the
+ * magnitude is taken over both inputs). */
+int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *fwhm);
 
 /* Paired t curve: the one-sample test of D = ya - yb against 0 (both J x Q). */
 int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
-                        double *t, double *resid);
+                        double *t, double *fwhm);
 
 /* Two-sample t curve (pooled variance), t = (mean_a - mean_b) / (s_p sqrt(1/Ja + 1/Jb)),
- * df = Ja + Jb - 2.  resid ((Ja + Jb) x Q) receives ya - mean_a then yb - mean_b. */
+ * df = Ja + Jb - 2; smoothness of the residuals centred within each group. */
 int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
-                  double *t, double *resid);
+                  double *t, double *fwhm);
 
 /* Smoothness of residuals r (J x Q, Q >= 2): with d = numpy.gradient-style derivative
  * along Q (central inside, one-sided at the ends), v_q = sum_j d_jq^2 / sum_j r_jq^2 and

@@ -4,6 +4,7 @@
  * Friston et al. 2007, Statistical Parametric Mapping; Pataky 2016 for 1D fields).
  * spm1d / rft1d (GPL) serve as test references only; no code is taken from them.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -17,6 +18,7 @@
 #define GAMMA_3_2 0.88622692545275801   /* Gamma(3/2) = sqrt(pi) / 2 */
 #define FOUR_LN2 2.772588722239781      /* 4 ln 2 */
 #define TWO_PI 6.283185307179586
+#define FLAT_EPS (64 * DBL_EPSILON)      /* rounding noise allowed in a 'flat' node */
 
 /* ---- t distribution ------------------------------------------------------ */
 
@@ -46,138 +48,207 @@ static int all_finite(const double *y, size_t n)
     return 1;
 }
 
-/* Column means of a J x Q block into mean[Q]. */
-static void column_means(const double *y, size_t J, size_t Q, double *mean)
+/* Any NaN or inf input reaches the mean and the residual sum of squares of its node. */
+static int sums_finite(const double *mean, const double *ss, const double *scale, size_t Q)
+{
+    for (size_t q = 0; q < Q; q++)
+        if (!isfinite(mean[q]) || !isfinite(ss[q]) || !isfinite(scale[q]))
+            return 0;
+    return 1;
+}
+
+/* Zero variance up to rounding: the residual sum of squares ss of `rows` values is no larger
+ * than the rounding noise of values of magnitude scale, rows * (64 eps scale)^2. */
+static int flat_node(double ss, size_t rows, double scale)
+{
+    double noise = FLAT_EPS * scale;
+    return !(ss > (double)rows * noise * noise);
+}
+
+/* Column means of a J x Q block into mean[Q]; scale[q] = max(scale[q], max_j |y_jq|)
+ * in the same pass (branch-free, vectorisable).  NaN and inf are caught afterwards by
+ * sums_finite: they make the mean and the residual sums of their node non-finite. */
+static void column_means(const double *restrict y, size_t J, size_t Q, double *restrict mean,
+                         double *restrict scale)
 {
     for (size_t q = 0; q < Q; q++)
         mean[q] = 0.0;
-    for (size_t j = 0; j < J; j++)
-        for (size_t q = 0; q < Q; q++)
-            mean[q] += y[j * Q + q];
+    for (size_t j = 0; j < J; j++) {
+        const double *restrict row = y + j * Q;
+        for (size_t q = 0; q < Q; q++) {
+            double a = fabs(row[q]);
+            mean[q] += row[q];
+            scale[q] = a > scale[q] ? a : scale[q];
+        }
+    }
     for (size_t q = 0; q < Q; q++)
         mean[q] /= (double)J;
 }
 
-/* resid = y - mean (row-wise), returns nothing; ss[q] += sum_j resid^2. */
-static void centre_rows(const double *y, size_t J, size_t Q, const double *mean,
-                        double *resid, double *ss)
+/* For each row j of ya (minus the row of yb when given) minus mean: the residual row r,
+ * ss[q] += r_q^2 and dd[q] += (numpy.gradient of r)_q^2.  One pass, no J x Q storage;
+ * Q >= 2; row is Q doubles of scratch. */
+static void accumulate_residuals(const double *restrict ya, const double *restrict yb, size_t J,
+                                 size_t Q, const double *restrict mean, double *restrict row,
+                                 double *restrict ss, double *restrict dd)
 {
     for (size_t j = 0; j < J; j++) {
-        const double *row = y + j * Q;
-        double *r = resid + j * Q;
-        for (size_t q = 0; q < Q; q++) {
-            r[q] = row[q] - mean[q];
-            ss[q] += r[q] * r[q];
+        const double *a = ya + j * Q;
+        if (yb) {
+            const double *b = yb + j * Q;
+            for (size_t q = 0; q < Q; q++)
+                row[q] = (a[q] - b[q]) - mean[q];
+        } else {
+            for (size_t q = 0; q < Q; q++)
+                row[q] = a[q] - mean[q];
         }
+        double d = row[1] - row[0];  /* one-sided at the ends, central inside */
+        dd[0] += d * d;
+        for (size_t q = 1; q + 1 < Q; q++) {
+            d = 0.5 * (row[q + 1] - row[q - 1]);
+            dd[q] += d * d;
+        }
+        d = row[Q - 1] - row[Q - 2];
+        dd[Q - 1] += d * d;
+        for (size_t q = 0; q < Q; q++)
+            ss[q] += row[q] * row[q];
     }
 }
 
-int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *resid)
+/* fwhm = 1 / mean_q sqrt(v_q / (4 ln 2)), v_q = dd_q / ss_q. */
+static int fwhm_from_sums(const double *ss, const double *dd, size_t Q, double *fwhm)
 {
-    if (J < 2 || Q < 1)
+    double sum_sqrt_v = 0.0;
+    for (size_t q = 0; q < Q; q++) {
+        if (!(ss[q] > 0))
+            return GC_EINVAL;
+        sum_sqrt_v += sqrt(dd[q] / ss[q] / FOUR_LN2);
+    }
+    if (!(sum_sqrt_v > 0) || !isfinite(sum_sqrt_v))
+        return GC_EINVAL;  /* perfectly flat residual field: infinite smoothness */
+    *fwhm = (double)Q / sum_sqrt_v;
+    return GC_OK;
+}
+
+/* Scratch of the t tests: 6 vectors of Q doubles, zeroed. */
+struct t_scratch {
+    double *mean, *mean_b, *ss, *dd, *row, *scale;
+};
+
+static double *t_scratch_alloc(struct t_scratch *w, size_t Q)
+{
+    double *buf = calloc(6 * Q, sizeof *buf);
+    if (buf) {
+        w->mean = buf;
+        w->mean_b = buf + Q;
+        w->ss = buf + 2 * Q;
+        w->dd = buf + 3 * Q;
+        w->row = buf + 4 * Q;
+        w->scale = buf + 5 * Q;
+    }
+    return buf;
+}
+
+/* t = (mean - mu) / (sd / sqrt(J)) from the accumulated sums; flat nodes refused. */
+static int one_sample_t(const struct t_scratch *w, size_t J, size_t Q, double mu, double *t,
+                        double *fwhm)
+{
+    const double root_j = sqrt((double)J);
+    for (size_t q = 0; q < Q; q++) {
+        if (flat_node(w->ss[q], J, w->scale[q]))
+            return GC_EINVAL;  /* zero variance: t is undefined */
+        double sd = sqrt(w->ss[q] / (double)(J - 1));
+        t[q] = (w->mean[q] - mu) / (sd / root_j);
+    }
+    return fwhm_from_sums(w->ss, w->dd, Q, fwhm);
+}
+
+int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *fwhm)
+{
+    if (J < 2 || Q < 2)
         return GC_ETOOSHORT;
     if (!isfinite(mu))
         return GC_EINVAL;
-    if (!all_finite(y, J * Q))
-        return GC_ENOTFINITE;
-    double *mean = malloc(2 * Q * sizeof *mean);
-    if (!mean)
+    struct t_scratch w;
+    double *buf = t_scratch_alloc(&w, Q);
+    if (!buf)
         return GC_ENOMEM;
-    double *ss = mean + Q;
-    column_means(y, J, Q, mean);
-    for (size_t q = 0; q < Q; q++)
-        ss[q] = 0.0;
-    centre_rows(y, J, Q, mean, resid, ss);
-    int status = GC_OK;
-    for (size_t q = 0; q < Q; q++) {
-        if (!(ss[q] > 0)) {
-            status = GC_EINVAL;  /* zero variance: t is undefined */
-            break;
-        }
-        double sd = sqrt(ss[q] / (double)(J - 1));
-        t[q] = (mean[q] - mu) / (sd / sqrt((double)J));
-    }
-    free(mean);
+    column_means(y, J, Q, w.mean, w.scale);
+    accumulate_residuals(y, NULL, J, Q, w.mean, w.row, w.ss, w.dd);
+    int status = sums_finite(w.mean, w.ss, w.scale, Q) ? one_sample_t(&w, J, Q, mu, t, fwhm)
+                                                       : GC_ENOTFINITE;
+    free(buf);
     return status;
 }
 
 int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
-                        double *t, double *resid)
+                        double *t, double *fwhm)
 {
-    if (J < 2 || Q < 1)
+    if (J < 2 || Q < 2)
         return GC_ETOOSHORT;
-    if (!all_finite(ya, J * Q) || !all_finite(yb, J * Q))
-        return GC_ENOTFINITE;
-    /* resid first holds the differences, then is centred in place by gc_spm_ttest */
-    for (size_t k = 0; k < J * Q; k++)
-        resid[k] = ya[k] - yb[k];
-    return gc_spm_ttest(resid, J, Q, 0.0, t, resid);
+    struct t_scratch w;
+    double *buf = t_scratch_alloc(&w, Q);
+    if (!buf)
+        return GC_ENOMEM;
+    /* magnitude of ya and yb: their difference carries their rounding noise */
+    column_means(ya, J, Q, w.mean, w.scale);
+    column_means(yb, J, Q, w.mean_b, w.scale);
+    for (size_t q = 0; q < Q; q++)
+        w.mean[q] -= w.mean_b[q];  /* mean of D = ya - yb */
+    accumulate_residuals(ya, yb, J, Q, w.mean, w.row, w.ss, w.dd);
+    int status = sums_finite(w.mean, w.ss, w.scale, Q) ? one_sample_t(&w, J, Q, 0.0, t, fwhm)
+                                                       : GC_ENOTFINITE;
+    free(buf);
+    return status;
 }
 
 int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
-                  double *t, double *resid)
+                  double *t, double *fwhm)
 {
-    if (Ja < 1 || Jb < 1 || Ja + Jb < 3 || Q < 1)
+    if (Ja < 1 || Jb < 1 || Ja + Jb < 3 || Q < 2)
         return GC_ETOOSHORT;
-    if (!all_finite(ya, Ja * Q) || !all_finite(yb, Jb * Q))
-        return GC_ENOTFINITE;
-    double *mean_a = malloc(3 * Q * sizeof *mean_a);
-    if (!mean_a)
+    struct t_scratch w;
+    double *buf = t_scratch_alloc(&w, Q);
+    if (!buf)
         return GC_ENOMEM;
-    double *mean_b = mean_a + Q, *ss = mean_b + Q;
-    column_means(ya, Ja, Q, mean_a);
-    column_means(yb, Jb, Q, mean_b);
-    for (size_t q = 0; q < Q; q++)
-        ss[q] = 0.0;
-    centre_rows(ya, Ja, Q, mean_a, resid, ss);
-    centre_rows(yb, Jb, Q, mean_b, resid + Ja * Q, ss);
+    int status = GC_ENOTFINITE;
+    column_means(ya, Ja, Q, w.mean, w.scale);
+    column_means(yb, Jb, Q, w.mean_b, w.scale);
+    accumulate_residuals(ya, NULL, Ja, Q, w.mean, w.row, w.ss, w.dd);  /* centred per group */
+    accumulate_residuals(yb, NULL, Jb, Q, w.mean_b, w.row, w.ss, w.dd);
+    if (!sums_finite(w.mean, w.ss, w.scale, Q) || !sums_finite(w.mean_b, w.ss, w.scale, Q))
+        goto done;
     const double df = (double)(Ja + Jb - 2);
-    const double scale = sqrt(1.0 / (double)Ja + 1.0 / (double)Jb);
-    int status = GC_OK;
+    const double factor = sqrt(1.0 / (double)Ja + 1.0 / (double)Jb);
+    status = GC_OK;
     for (size_t q = 0; q < Q; q++) {
-        if (!(ss[q] > 0)) {
+        if (flat_node(w.ss[q], Ja + Jb, w.scale[q])) {
             status = GC_EINVAL;
-            break;
+            goto done;
         }
-        t[q] = (mean_a[q] - mean_b[q]) / (sqrt(ss[q] / df) * scale);
+        t[q] = (w.mean[q] - w.mean_b[q]) / (sqrt(w.ss[q] / df) * factor);
     }
-    free(mean_a);
+    status = fwhm_from_sums(w.ss, w.dd, Q, fwhm);
+done:
+    free(buf);
     return status;
 }
 
 /* ---- smoothness ---------------------------------------------------------------- */
 
-/* numpy.gradient of one row at node q (unit spacing, first-order one-sided ends). */
-static double gradient_at(const double *r, size_t Q, size_t q)
-{
-    if (q == 0)
-        return r[1] - r[0];
-    if (q == Q - 1)
-        return r[Q - 1] - r[Q - 2];
-    return 0.5 * (r[q + 1] - r[q - 1]);
-}
-
 int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm)
 {
     if (J < 1 || Q < 2)
         return GC_ETOOSHORT;
-    double sum_sqrt_v = 0.0;
-    for (size_t q = 0; q < Q; q++) {
-        double ss = 0.0, dd = 0.0;
-        for (size_t j = 0; j < J; j++) {
-            const double *r = resid + j * Q;
-            double d = gradient_at(r, Q, q);
-            ss += r[q] * r[q];
-            dd += d * d;
-        }
-        if (!(ss > 0))
-            return GC_EINVAL;
-        sum_sqrt_v += sqrt(dd / ss / FOUR_LN2);
-    }
-    if (!(sum_sqrt_v > 0) || !isfinite(sum_sqrt_v))
-        return GC_EINVAL;
-    *fwhm = (double)Q / sum_sqrt_v;
-    return GC_OK;
+    if (!all_finite(resid, J * Q))
+        return GC_ENOTFINITE;
+    double *buf = calloc(4 * Q, sizeof *buf);  /* zero mean, ss, dd, row */
+    if (!buf)
+        return GC_ENOMEM;
+    accumulate_residuals(resid, NULL, J, Q, buf, buf + 3 * Q, buf + Q, buf + 2 * Q);
+    int status = fwhm_from_sums(buf + Q, buf + 2 * Q, Q, fwhm);
+    free(buf);
+    return status;
 }
 
 /* ---- random field theory ------------------------------------------------------- */

@@ -10,32 +10,42 @@ static const double B[2 * 5] = {2.3, 1.8, 5.1, 3.5, 7.2, 0.6, 3.4, 0.7, 2.2, 6.9
 
 static void test_t_curves(void)
 {
-    double t[5], r[20];
+    double t[5], fwhm, fwhm2;
     const double t1[5] = {2.04939015, 4.89897949, 3.22047024, 5.74456265, 8.52056336};
-    CHECK(gc_spm_ttest(Y, 4, 5, 0.0, t, r) == GC_OK);
+    CHECK(gc_spm_ttest(Y, 4, 5, 0.0, t, &fwhm) == GC_OK);
     for (int q = 0; q < 5; q++)
         CHECK_CLOSE(t[q], t1[q], 1e-8);
-    double fwhm;
-    CHECK(gc_spm_fwhm(r, 4, 5, &fwhm) == GC_OK);
     CHECK_CLOSE(fwhm, 1.798015129350651, 1e-13);
+    /* the same from explicit residuals y - mean */
+    double r[20], mean[5] = {0};
+    for (int k = 0; k < 20; k++)
+        mean[k % 5] += Y[k] / 4;
+    for (int k = 0; k < 20; k++)
+        r[k] = Y[k] - mean[k % 5];
+    CHECK(gc_spm_fwhm(r, 4, 5, &fwhm2) == GC_OK);
+    CHECK_CLOSE(fwhm2, 1.798015129350651, 1e-13);
     /* two-sample (pooled) and paired, first two rows of Y against B */
     const double t2[5] = {-0.96333824, -1.16599767, -0.17729688, 0.12576654, -4.88491405};
     const double tp[5] = {-0.7037037, -3.66666667, -0.23529412, 0.09090909, -7.28571429};
-    CHECK(gc_spm_ttest2(Y, 2, B, 2, 5, t, r) == GC_OK);
+    CHECK(gc_spm_ttest2(Y, 2, B, 2, 5, t, &fwhm) == GC_OK);
     for (int q = 0; q < 5; q++)
         CHECK_CLOSE(t[q], t2[q], 1e-8);
-    CHECK(gc_spm_ttest_paired(Y, B, 2, 5, t, r) == GC_OK);
+    CHECK(gc_spm_ttest_paired(Y, B, 2, 5, t, &fwhm) == GC_OK);
     for (int q = 0; q < 5; q++)
         CHECK_CLOSE(t[q], tp[q], 1e-8);
-    /* errors: zero variance, too few curves, non-finite */
+    /* errors: zero variance (also up to rounding: 0.1 + 0.1 + 0.1 != 0.3), too few, non-finite */
     const double flat[3 * 2] = {1, 2, 1, 3, 1, 4};
-    CHECK(gc_spm_ttest(flat, 3, 2, 0.0, t, r) == GC_EINVAL);
-    CHECK(gc_spm_ttest(Y, 1, 5, 0.0, t, r) == GC_ETOOSHORT);
+    CHECK(gc_spm_ttest(flat, 3, 2, 0.0, t, &fwhm) == GC_EINVAL);
+    const double tenth[3 * 2] = {0.1, 2, 0.1, 3, 0.1, 4};
+    CHECK(gc_spm_ttest(tenth, 3, 2, 0.0, t, &fwhm) == GC_EINVAL);
+    CHECK(gc_spm_ttest(Y, 1, 5, 0.0, t, &fwhm) == GC_ETOOSHORT);
+    CHECK(gc_spm_ttest(Y, 4, 1, 0.0, t, &fwhm) == GC_ETOOSHORT);
     double bad[20];
     for (int k = 0; k < 20; k++)
         bad[k] = Y[k];
     bad[7] = NAN;
-    CHECK(gc_spm_ttest(bad, 4, 5, 0.0, t, r) == GC_ENOTFINITE);
+    CHECK(gc_spm_ttest(bad, 4, 5, 0.0, t, &fwhm) == GC_ENOTFINITE);
+    CHECK(gc_spm_ttest2(Y, 2, bad, 2, 5, t, &fwhm) == GC_ENOTFINITE);
     CHECK(gc_spm_fwhm(r, 4, 1, &fwhm) == GC_ETOOSHORT);
 }
 
