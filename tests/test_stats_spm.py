@@ -192,3 +192,15 @@ def test_equal_var_false_is_refused_clearly():
     ya, yb = _dataset("ttest2", "t2", "PlantarArchAngle")
     with pytest.raises(NotImplementedError, match="equal_var=False"):
         gaitcore.spm_ttest2(ya, yb, equal_var=False)
+
+
+def test_whole_field_cluster_matches_spm1d():
+    # one cluster covering every node and many resels: p_k underflows, cluster and set p are 0
+    rng = np.random.default_rng(56)
+    kernel = np.exp(-0.5 * (np.arange(-20, 21) / 3.0) ** 2)
+    noise = np.array([np.convolve(r, kernel, "same") for r in rng.standard_normal((8, 400))])
+    y = 20.0 + noise
+    ours, ref = _run("ttest", (y, 0.0), 0.1, False)
+    assert len(ours.clusters) == 1 and ours.clusters[0].extent == 399
+    assert ours.p_set == 0.0 and ours.clusters[0].p == 0.0
+    assert_matches_spm1d(ours, ref)

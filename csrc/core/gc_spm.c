@@ -398,6 +398,8 @@ static double p_set(size_t c, double k_min, double u, double df, double r0, doub
     if (c == 0)
         return 1.0;
     double lambda = expected_ec(u, df, r0, r1) * p_extent(k_min, u, df);
+    if (!(lambda > 0))
+        return 0.0;  /* p_k underflows for very wide clusters: GSL's Poisson needs mu > 0 */
     return gsl_cdf_poisson_Q((unsigned int)(c - 1), lambda);  /* P(N >= c) */
 }
 

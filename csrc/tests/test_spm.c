@@ -128,6 +128,11 @@ static void test_clusters(void)
     CHECK_CLOSE(c[1].x0, 4.75, 1e-15);  /* -z: -1 -> 3 crosses 2 at 4.75 */
     CHECK_CLOSE(c[1].x1, 5.5, 1e-15);
     CHECK_CLOSE(c[0].p, p * 2 > 1 ? 1 : p * 2, 1e-15);
+    /* a cluster of 25 resels: p_k underflows to 0, p and p_set are 0 (as in spm1d) */
+    CHECK(gc_spm_p_set(1, 25.0, 2.0, 10, 1, 4, &p) == GC_OK);
+    CHECK(p == 0.0);
+    CHECK(gc_spm_p_cluster(25.0, 2.0, 10, 1, 4, &p) == GC_OK);
+    CHECK(p == 0.0);
     /* no cluster: p_set 1 */
     CHECK(gc_spm_clusters(z, 9, 10.0, 10, 2.0, 1, 4, 1, c, &n, &pset) == GC_OK);
     CHECK(n == 0 && pset == 1.0);
