@@ -103,3 +103,13 @@ def test_core_guards_never_crash():
         _core.spm_threshold(0.05, 5.0, 0.0, 0.0, 0)
     with pytest.raises(ValueError):
         _core.normalize_cycles(np.zeros(10), 10.0, [0.5], [0.2], 5, 0, 0.0)
+
+
+def test_layouts_and_dtypes_give_the_same_result():
+    ref = gaitcore.spm_ttest2(Y, Y2).inference()
+    for ya, yb in ((np.asfortranarray(Y), Y2), (Y.astype(">f8"), Y2), (np.repeat(Y, 2, axis=0)[::2], Y2[:, :])):
+        other = gaitcore.spm_ttest2(ya, yb).inference()
+        np.testing.assert_array_equal(other.t, ref.t)
+        assert other.t_star == ref.t_star
+    ints = gaitcore.spm_ttest(np.round(Y * 10).astype(np.int32)).inference()
+    assert ints.df == 5
