@@ -549,6 +549,8 @@ def rft_t_threshold(alpha: float, df: float, resels, nodes: int | None = None) -
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
         raise ValueError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
     df = positive(df, "df")
+    if df <= 1:
+        raise ValueError(f"df must be > 1 for a random-field threshold, got {df:g}")
     try:
         r0, r1 = (float(r) for r in resels)
     except (TypeError, ValueError):

@@ -81,6 +81,8 @@ def test_rft_threshold_arguments():
         gaitcore.rft_t_threshold(0.7, 9, (1, 8))
     with pytest.raises(ValueError, match="df"):
         gaitcore.rft_t_threshold(0.05, 0, (1, 8))
+    with pytest.raises(ValueError, match="df must be > 1"):
+        gaitcore.rft_t_threshold(0.05, 1.0, (1, 8))
     with pytest.raises(TypeError, match="resels"):
         gaitcore.rft_t_threshold(0.05, 9, 8.0)
     with pytest.raises(ValueError, match="resels"):

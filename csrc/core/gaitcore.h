@@ -117,7 +117,7 @@ int gc_spm_expected_ec(double u, double df, double r0, double r1, double *ec);
  * capped by the Bonferroni bound nodes * rho0; floored at rho0. */
 int gc_spm_p_max(double u, double df, double r0, double r1, size_t nodes, double *p);
 
-/* Critical threshold u with gc_spm_p_max(u) == alpha (0 < alpha < 0.5): GSL Brent
+/* Critical threshold u with gc_spm_p_max(u) == alpha (0 < alpha < 0.5, df > 1): GSL Brent
  * from t_isf(alpha / (r0 + r1)) inside a bracket expanded until it holds the root
  * (thresholds above 100 are found).  GC_ENOCONV if no root is bracketed. */
 int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes, double *u);

@@ -323,7 +323,8 @@ static double threshold_residual(double u, void *params)
 
 int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes, double *u)
 {
-    if (!(alpha > 0 && alpha < 0.5) || !rft_args_ok(0, df, r0, r1) || !(r0 + r1 > 0))
+    /* df <= 1: rho1 does not decay with u (Cauchy-like field), P never falls to alpha */
+    if (!(alpha > 0 && alpha < 0.5) || !rft_args_ok(0, df, r0, r1) || !(r0 + r1 > 0) || !(df > 1))
         return GC_EINVAL;
     struct threshold_params tp = {alpha, df, r0, r1, nodes};
     gsl_function f = {threshold_residual, &tp};
@@ -336,7 +337,7 @@ int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes
         lo = lo < 1e-3 ? 0.0 : 0.5 * lo;
     while (threshold_residual(hi, &tp) > 0) {
         hi *= 2.0;  /* wide bracket: df = 3, alpha = 0.001, r1 = 20 needs u = 126 */
-        if (hi > 1e12)
+        if (hi > 1e300)
             return GC_ENOCONV;
     }
     if (threshold_residual(lo, &tp) == 0) {
@@ -366,6 +367,9 @@ int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes
     if (status != GSL_SUCCESS)
         result = GC_EGSL;
     gsl_root_fsolver_free(s);
+    /* a sign change caused by overflow (u^2 = inf for df barely above 1) is not a root */
+    if (result == GC_OK && !(fabs(threshold_residual(*u, &tp)) <= 1e-6 * alpha))
+        result = GC_ENOCONV;
     return result;
 }
 

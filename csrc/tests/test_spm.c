@@ -84,6 +84,14 @@ static void test_published(void)
     CHECK_CLOSE(p, 0.001, 1e-12);
     CHECK(gc_spm_threshold(0.6, 3, 1, 20, 0, &u) == GC_EINVAL);
     CHECK(gc_spm_threshold(0.05, 0, 1, 20, 0, &u) == GC_EINVAL);
+    CHECK(gc_spm_threshold(0.05, 1, 1, 20, 0, &u) == GC_EINVAL);  /* no root for df <= 1 */
+    /* df = 2, alpha = 1e-10: u ~ 1e10, far outside any fixed bracket */
+    CHECK(gc_spm_threshold(1e-10, 2, 1, 50, 0, &u) == GC_OK);
+    CHECK(u > 1e9);
+    CHECK(gc_spm_p_max(u, 2, 1, 50, 0, &p) == GC_OK);
+    CHECK_CLOSE(p, 1e-10, 1e-18);
+    /* df = 1.01, alpha = 1e-10: the root lies beyond u^2 overflow; refused, not faked */
+    CHECK(gc_spm_threshold(1e-10, 1.01, 1, 0.5, 0, &u) == GC_ENOCONV);
 }
 
 static void test_densities_and_bounds(void)
