@@ -392,8 +392,22 @@ class SPMResult:
 
     def spm1d_arrays(self) -> tuple:
         """The J x Q arrays in spm1d's argument order: ``(Y, mu)`` for ``spm1d.stats.ttest``,
-        ``(YA, YB)`` for ``ttest_paired`` and ``ttest2`` (use ``equal_var=True``)."""
+        ``(YA, YB)`` for ``ttest_paired`` and ``ttest2`` (use ``equal_var=True``).
+
+        >>> # spm1d.stats.ttest2(*res.spm1d_arrays(), equal_var=True).inference(0.05)
+        """
         return self.arrays
+
+    def export_npz(self, path) -> None:
+        """Save the J x Q arrays to ``path`` (.npz): keys ``Y`` and ``mu`` (one-sample) or ``YA``
+        and ``YB``, plus ``test`` naming the spm1d function (``ttest``, ``ttest_paired``,
+        ``ttest2``), e.g. to rerun the test with spm1d in a separate environment."""
+        if self.test == "ttest":
+            y, mu = self.arrays
+            np.savez(path, Y=y, mu=np.asarray(mu, float), test=self.test)
+        else:
+            ya, yb = self.arrays
+            np.savez(path, YA=ya, YB=yb, test=self.test)
 
     def plot(self, ax=None):
         """Plot the t curve, +-t_star and the clusters (shaded, labelled with p); returns ax."""
@@ -454,6 +468,10 @@ class SPMTest:
     def spm1d_arrays(self) -> tuple:
         """See :meth:`SPMResult.spm1d_arrays`."""
         return self.arrays
+
+    def export_npz(self, path) -> None:
+        """See :meth:`SPMResult.export_npz`."""
+        SPMResult.export_npz(self, path)
 
 
 def spm_ttest(y, mu=0.0) -> SPMTest:

@@ -212,3 +212,11 @@ def test_t_distribution_helpers_against_scipy():
     np.testing.assert_allclose(t_sf(t, 7.5), stats.t.sf(t, 7.5), rtol=1e-10, atol=1e-300)
     np.testing.assert_allclose(t_isf([0.4, 0.01, 1e-6], 4), stats.t.isf([0.4, 0.01, 1e-6], 4), rtol=1e-9)
     assert isinstance(t_sf(1.0, 3), float)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import gaitcore.stats
+    result = doctest.testmod(gaitcore.stats)
+    assert result.attempted >= 10 and result.failed == 0

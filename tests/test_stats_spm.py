@@ -159,7 +159,7 @@ def test_threshold_above_100_and_against_spm1d_rft():
         assert gaitcore.rft_t_threshold(alpha, df, (1, r1), nodes=101) == pytest.approx(want, abs=TOL_TSTAR)
 
 
-def test_mu_curve_and_exports():
+def test_mu_curve_and_exports(tmp_path):
     y, _ = spm1d.data.uv1d.t1.SimulatedPataky2015a().get_data()
     mu = np.linspace(-1, 1, y.shape[1])
     ours = gaitcore.spm_ttest(y, mu).inference()
@@ -172,6 +172,15 @@ def test_mu_curve_and_exports():
     res = gaitcore.spm_ttest2(ya, yb).inference()
     ref = spm1d.stats.ttest2(*res.spm1d_arrays(), equal_var=True).inference(0.05, two_tailed=True)
     assert_matches_spm1d(res, ref)
+    # the .npz export, read back and run through spm1d
+    path = tmp_path / "spm.npz"
+    res.export_npz(path)
+    with np.load(path) as f:
+        assert str(f["test"]) == "ttest2"
+        assert_matches_spm1d(res, spm1d.stats.ttest2(f["YA"], f["YB"], equal_var=True).inference(0.05))
+    gaitcore.spm_ttest(yy, mm).export_npz(tmp_path / "one.npz")
+    with np.load(tmp_path / "one.npz") as f:
+        assert_matches_spm1d(ours, spm1d.stats.ttest(f["Y"], f["mu"]).inference(0.05, two_tailed=True))
     frame = res.clusters_frame()
     assert list(frame.columns[:3]) == ["start", "end", "extent"] and len(frame) == 1
     assert res.h0_reject
