@@ -350,6 +350,260 @@ error:
     Py_XDECREF(t);
     Py_XDECREF(f);
     Py_XDECREF(q);
+/* ---- spm: t curves, RFT inference, t distribution ------------------------ */
+
+/* A C-contiguous float64 2-D array (J x Q) or NULL with an exception. */
+static PyArrayObject *as_curves(PyObject *obj, const char *name)
+{
+    PyArrayObject *arr = as_double_array(obj);
+    if (arr && PyArray_NDIM(arr) != 2) {
+        PyErr_Format(PyExc_ValueError, "%s must be 2-D (J curves x Q nodes)", name);
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* Elementwise t-distribution upper tail (inverse=0) or its inverse (inverse=1). */
+static PyObject *t_dist(PyObject *args, int inverse)
+{
+    PyObject *x_obj, *df_obj;
+    PyArrayObject *x = NULL, *df = NULL, *y = NULL;
+    if (!PyArg_ParseTuple(args, "OO", &x_obj, &df_obj))
+        return NULL;
+    x = as_double_array(x_obj);
+    df = as_double_array(df_obj);
+    if (!x || !df)
+        goto error;
+    npy_intp n = PyArray_SIZE(x);
+    if (PyArray_SIZE(df) != n) {
+        PyErr_SetString(PyExc_ValueError, "x and df must have the same size");
+        goto error;
+    }
+    y = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
+    if (!y)
+        goto error;
+    const double *xv = PyArray_DATA(x), *dv = PyArray_DATA(df);
+    double *yv = PyArray_DATA(y);
+    int status = GC_OK;
+    for (npy_intp k = 0; k < n && status == GC_OK; k++)
+        status = inverse ? gc_spm_t_isf(xv[k], dv[k], yv + k) : gc_spm_t_sf(xv[k], dv[k], yv + k);
+    if (status != GC_OK) {
+        raise_status(status, inverse ? "t_isf" : "t_sf");
+        goto error;
+    }
+    Py_DECREF(x);
+    Py_DECREF(df);
+    return (PyObject *)y;
+error:
+    Py_XDECREF(x);
+    Py_XDECREF(df);
+    Py_XDECREF(y);
+    return NULL;
+}
+
+static PyObject *py_t_sf(PyObject *Py_UNUSED(self), PyObject *args) { return t_dist(args, 0); }
+static PyObject *py_t_isf(PyObject *Py_UNUSED(self), PyObject *args) { return t_dist(args, 1); }
+
+/* spm_t(kind, ya, yb, mu) -> (t, fwhm); kind 0 one-sample (yb ignored), 1 paired, 2 two-sample. */
+static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    int kind;
+    double mu;
+    PyObject *ya_obj, *yb_obj;
+    PyArrayObject *ya = NULL, *yb = NULL, *t = NULL;
+    if (!PyArg_ParseTuple(args, "iOOd", &kind, &ya_obj, &yb_obj, &mu))
+        return NULL;
+    if (kind < 0 || kind > 2) {
+        PyErr_SetString(PyExc_ValueError, "kind must be 0, 1 or 2");
+        return NULL;
+    }
+    ya = as_curves(ya_obj, "ya");
+    if (!ya)
+        goto error;
+    size_t Ja = (size_t)PyArray_DIM(ya, 0), Q = (size_t)PyArray_DIM(ya, 1), Jb = 0;
+    if (kind > 0) {
+        yb = as_curves(yb_obj, "yb");
+        if (!yb)
+            goto error;
+        Jb = (size_t)PyArray_DIM(yb, 0);
+        if ((size_t)PyArray_DIM(yb, 1) != Q || (kind == 1 && Jb != Ja)) {
+            PyErr_SetString(PyExc_ValueError, "ya and yb have incompatible shapes");
+            goto error;
+        }
+    }
+    npy_intp q_len = (npy_intp)Q;
+    t = (PyArrayObject *)PyArray_SimpleNew(1, &q_len, NPY_DOUBLE);
+    if (!t)
+        goto error;
+    int status;
+    double fwhm = NAN;
+    const double *a = PyArray_DATA(ya), *b = yb ? PyArray_DATA(yb) : NULL;
+    double *tv = PyArray_DATA(t);
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == 0)
+        status = gc_spm_ttest(a, Ja, Q, mu, tv, &fwhm);
+    else if (kind == 1)
+        status = gc_spm_ttest_paired(a, b, Ja, Q, tv, &fwhm);
+    else
+        status = gc_spm_ttest2(a, Ja, b, Jb, Q, tv, &fwhm);
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "spm t test");
+        goto error;
+    }
+    Py_DECREF(ya);
+    Py_XDECREF(yb);
+    return Py_BuildValue("Nd", t, fwhm);
+error:
+    Py_XDECREF(ya);
+    Py_XDECREF(yb);
+    Py_XDECREF(t);
+    return NULL;
+}
+
+static PyObject *py_spm_threshold(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    double alpha, df, r0, r1, u = NAN;
+    Py_ssize_t nodes;
+    if (!PyArg_ParseTuple(args, "ddddn", &alpha, &df, &r0, &r1, &nodes))
+        return NULL;
+    if (nodes < 0) {
+        PyErr_SetString(PyExc_ValueError, "nodes must be >= 0");
+        return NULL;
+    }
+    int status = gc_spm_threshold(alpha, df, r0, r1, (size_t)nodes, &u);
+    if (status != GC_OK)
+        return raise_status(status, "rft threshold");
+    return PyFloat_FromDouble(u);
+}
+
+/* spm_rft(what, u, df, r0, r1, extra): 0 expected EC, 1 p_max (extra = nodes),
+ * 2 cluster p (extra = extent in resels); returns a float. */
+static PyObject *py_spm_rft(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    int what;
+    double u, df, r0, r1, extra, out = NAN;
+    if (!PyArg_ParseTuple(args, "iddddd", &what, &u, &df, &r0, &r1, &extra))
+        return NULL;
+    int status = GC_EINVAL;
+    if (what == 0)
+        status = gc_spm_expected_ec(u, df, r0, r1, &out);
+    else if (what == 1 && extra >= 0 && extra < 1e15)
+        status = gc_spm_p_max(u, df, r0, r1, (size_t)extra, &out);
+    else if (what == 2)
+        status = gc_spm_p_cluster(extra, u, df, r0, r1, &out);
+    if (status != GC_OK)
+        return raise_status(status, "rft");
+    return PyFloat_FromDouble(out);
+}
+
+/* spm_clusters(z, u, df, fwhm, r0, r1, two_tailed) ->
+ *   ([(x0, x1, extent, extent_resels, height, p, sign), ...], p_set) */
+static PyObject *py_spm_clusters(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *z_obj, *list = NULL;
+    double u, df, fwhm, r0, r1, p_set = NAN;
+    int two_tailed;
+    PyArrayObject *z = NULL;
+    gc_spm_cluster *cl = NULL;
+    if (!PyArg_ParseTuple(args, "Odddddp", &z_obj, &u, &df, &fwhm, &r0, &r1, &two_tailed))
+        return NULL;
+    z = as_double_array(z_obj);
+    if (!z)
+        goto error;
+    size_t Q = (size_t)PyArray_SIZE(z), n = 0;
+    cl = malloc((Q ? Q : 1) * sizeof *cl);
+    if (!cl) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    int status = gc_spm_clusters(PyArray_DATA(z), Q, u, df, fwhm, r0, r1, two_tailed, cl, &n, &p_set);
+    if (status != GC_OK) {
+        raise_status(status, "spm clusters");
+        goto error;
+    }
+    list = PyList_New((Py_ssize_t)n);
+    if (!list)
+        goto error;
+    for (size_t c = 0; c < n; c++) {
+        PyObject *item = Py_BuildValue("(ddddddi)", cl[c].x0, cl[c].x1, cl[c].extent,
+                                       cl[c].extent_resels, cl[c].height, cl[c].p, cl[c].sign);
+        if (!item)
+            goto error;
+        PyList_SET_ITEM(list, (Py_ssize_t)c, item);
+    }
+    free(cl);
+    Py_DECREF(z);
+    return Py_BuildValue("Nd", list, p_set);
+error:
+    free(cl);
+    Py_XDECREF(z);
+    Py_XDECREF(list);
+    return NULL;
+}
+
+/* ---- cycles ------------------------------------------------------------- */
+
+/* normalize_cycles(x, rate, starts_s, ends_s, points, kind, nan_tolerance):
+ * x (n, ...) with time on axis 0 -> (n_cycles, points, ...). */
+static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *x_obj, *s_obj, *e_obj;
+    double rate, tol;
+    Py_ssize_t points;
+    int kind;
+    PyArrayObject *x = NULL, *s = NULL, *e = NULL, *out = NULL;
+    if (!PyArg_ParseTuple(args, "OdOOnid", &x_obj, &rate, &s_obj, &e_obj, &points, &kind, &tol))
+        return NULL;
+    if (points < 2) {
+        PyErr_SetString(PyExc_ValueError, "points must be >= 2");
+        return NULL;
+    }
+    x = as_double_array(x_obj);
+    s = as_double_array(s_obj);
+    e = as_double_array(e_obj);
+    if (!x || !s || !e)
+        goto error;
+    size_t outer, n, inner;
+    if (axis_layout(x, 0, &outer, &n, &inner) < 0)
+        goto error;
+    size_t n_cycles = (size_t)PyArray_SIZE(s);
+    if ((size_t)PyArray_SIZE(e) != n_cycles) {
+        PyErr_SetString(PyExc_ValueError, "starts_s and ends_s must have the same length");
+        goto error;
+    }
+    int ndim = PyArray_NDIM(x);
+    npy_intp dims[NPY_MAXDIMS + 1];
+    dims[0] = (npy_intp)n_cycles;
+    dims[1] = points;
+    for (int d = 1; d < ndim && d < NPY_MAXDIMS; d++)
+        dims[d + 1] = PyArray_DIM(x, d);
+    if (ndim + 1 > NPY_MAXDIMS) {
+        PyErr_SetString(PyExc_ValueError, "x has too many dimensions");
+        goto error;
+    }
+    out = (PyArrayObject *)PyArray_SimpleNew(ndim + 1, dims, NPY_DOUBLE);
+    if (!out)
+        goto error;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = gc_cycles_normalize(PyArray_DATA(x), n, inner, rate, PyArray_DATA(s), PyArray_DATA(e),
+                                 n_cycles, (size_t)points, kind, tol, PyArray_DATA(out));
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "normalize_cycles");
+        goto error;
+    }
+    Py_DECREF(x);
+    Py_DECREF(s);
+    Py_DECREF(e);
+    return (PyObject *)out;
+error:
+    Py_XDECREF(x);
+    Py_XDECREF(s);
+    Py_XDECREF(e);
+    Py_XDECREF(out);
     return NULL;
 }
 
@@ -364,6 +618,18 @@ static PyMethodDef core_methods[] = {
      "cadence(x, nperseg, rate, kind, lo_hz, hi_hz, fmax_hz) -> (psd, step_hz, peak_hz, harmonic, quality)."},
     {"cadence_track", py_cadence_track, METH_VARARGS,
      "cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz, fmax_hz) -> (time_s, step_hz, quality)."},
+    {"t_sf", py_t_sf, METH_VARARGS, "t_sf(t, df) -> P(T_df > t), elementwise (GSL)."},
+    {"t_isf", py_t_isf, METH_VARARGS, "t_isf(p, df) -> t with P(T_df > t) = p, elementwise (GSL)."},
+    {"spm_t", py_spm_t, METH_VARARGS,
+     "spm_t(kind, ya, yb, mu) -> (t, fwhm); kind 0 one-sample, 1 paired, 2 two-sample pooled."},
+    {"spm_threshold", py_spm_threshold, METH_VARARGS,
+     "spm_threshold(alpha, df, r0, r1, nodes) -> u: RFT critical threshold (Brent)."},
+    {"spm_rft", py_spm_rft, METH_VARARGS,
+     "spm_rft(what, u, df, r0, r1, extra) -> float: 0 E_c, 1 p_max(nodes), 2 cluster p(k_resels)."},
+    {"spm_clusters", py_spm_clusters, METH_VARARGS,
+     "spm_clusters(z, u, df, fwhm, r0, r1, two_tailed) -> (clusters, p_set)."},
+    {"normalize_cycles", py_normalize_cycles, METH_VARARGS,
+     "normalize_cycles(x, rate, starts_s, ends_s, points, kind, nan_tolerance) -> cycles."},
     {NULL, NULL, 0, NULL}
 };
 

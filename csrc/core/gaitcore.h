@@ -160,6 +160,93 @@ size_t gc_cadence_track_count(size_t n, size_t nperseg, size_t hop);
 int gc_cadence_track(gc_cadence_workspace *w, const double *x, size_t n, double rate,
                      size_t hop, int kind, double lo_hz, double hi_hz,
                      double *time_s, double *step_hz, double *quality);
+/* ---- spm: t statistics, smoothness, random field theory (SPM{t}) ------------ */
+/* Curves are J x Q arrays in C order (J curves of Q nodes).  Formulas: METHODS.md D
+ * (Worsley 1996; Friston 2007); implemented from the formulas, not ported from spm1d. */
+
+/* Upper tail P(T_df > t) and its inverse (GSL's t distribution), df > 0. */
+int gc_spm_t_sf(double t, double df, double *p);
+int gc_spm_t_isf(double p, double df, double *t);
+
+/* One-sample t curve against mu: t_q = (mean_q - mu) / (sd_q / sqrt(J)), df = J - 1, and
+ * the smoothness (gc_spm_fwhm) of the residuals y - mean, computed in the same pass without
+ * storing them.  GC_ETOOSHORT if J < 2 or Q < 2, GC_ENOTFINITE on NaN/inf, GC_EINVAL if
+ * some node has zero variance up to rounding (t undefined): residual sum of squares
+ * <= rows * (64 DBL_EPSILON max_j |y_jq|)^2 (for the paired and two-sample tests the
+ * magnitude is taken over both inputs). */
+int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *fwhm);
+
+/* Paired t curve: the one-sample test of D = ya - yb against 0 (both J x Q). */
+int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
+                        double *t, double *fwhm);
+
+/* Two-sample t curve (pooled variance), t = (mean_a - mean_b) / (s_p sqrt(1/Ja + 1/Jb)),
+ * df = Ja + Jb - 2; smoothness of the residuals centred within each group. */
+int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
+                  double *t, double *fwhm);
+
+/* Smoothness of residuals r (J x Q, Q >= 2): with d = numpy.gradient-style derivative
+ * along Q (central inside, one-sided at the ends), v_q = sum_j d_jq^2 / sum_j r_jq^2 and
+ * fwhm = 1 / mean_q sqrt(v_q / (4 ln 2)).  GC_EINVAL on a zero-variance node or a
+ * perfectly flat residual field (infinite FWHM). */
+int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm);
+
+/* Euler-characteristic densities of a T field (df > 0): rho[0] = P(T > u),
+ * rho[1] = sqrt(4 ln 2) / (2 pi) (1 + u^2/df)^(-(df-1)/2), each clipped at 2.22e-16. */
+int gc_spm_ec_density(double u, double df, double rho[2]);
+
+/* Expected Euler characteristic E_c(u) = r0 rho0 + r1 rho1. */
+int gc_spm_expected_ec(double u, double df, double r0, double r1, double *ec);
+
+/* Probability that the field maximum exceeds u: 1 - exp(-(E_c + eps)); when nodes > 0
+ * capped by the Bonferroni bound nodes * rho0; floored at rho0. */
+int gc_spm_p_max(double u, double df, double r0, double r1, size_t nodes, double *p);
+
+/* Critical threshold u with gc_spm_p_max(u) == alpha (0 < alpha < 0.5, df > 1): GSL Brent
+ * from t_isf(alpha / (r0 + r1)) inside a bracket expanded until it holds the root
+ * (thresholds above 100 are found).  GC_ENOCONV if no root is bracketed. */
+int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes, double *u);
+
+/* One-tailed p of a cluster of extent k_resels whose minimum height is h. */
+int gc_spm_p_cluster(double k_resels, double h, double df, double r0, double r1, double *p);
+
+/* One-tailed set-level p of c clusters above u, the smallest of extent k_min_resels:
+ * 1 - PoissonCDF(c - 1; E_c(u) p_k(k_min)).  c == 0 gives 1. */
+int gc_spm_p_set(size_t c, double k_min_resels, double u, double df, double r0, double r1,
+                 double *p);
+
+typedef struct {
+    double x0, x1;          /* endpoints in node units, interpolated to the threshold */
+    double extent;          /* x1 - x0 (1 for a single node without interpolation) */
+    double extent_resels;   /* extent / fwhm */
+    double height;          /* minimum |t| over the cluster incl. interpolated ends */
+    double p;               /* cluster p (two-tailed: doubled, capped at 1) */
+    int sign;               /* +1: t >= u; -1: t <= -u */
+} gc_spm_cluster;
+
+/* Suprathreshold clusters of the t curve z (Q nodes) at threshold u > 0, sorted by x0;
+ * both tails if two_tailed.  At most Q clusters are written to out (room for Q needed).
+ * p_set receives the set-level p (doubled and capped when two-tailed; 1 if none). */
+int gc_spm_clusters(const double *z, size_t Q, double u, double df, double fwhm,
+                    double r0, double r1, int two_tailed, gc_spm_cluster *out,
+                    size_t *n_clusters, double *p_set);
+
+/* ---- cycles: time normalisation of gait cycles ------------------------------ */
+enum gc_interp_kind { GC_INTERP_LINEAR = 0, GC_INTERP_CUBIC = 1, GC_INTERP_STEFFEN = 2 };
+
+/* Resample each cycle [starts_s[c], ends_s[c]] of x (n samples x inner channels,
+ * sample k at time k / rate) at `points` equally spaced times (endpoints included),
+ * into out (n_cycles x points x inner).  Event times are sub-sample; positions are
+ * t * rate in sample units and must lie in [0, n - 1].  Linear interpolation equals
+ * numpy.interp; cubic is GSL's natural cubic spline and Steffen GSL's monotone spline,
+ * both through the cycle's samples plus up to 3 samples of margin each side.
+ * NaN: per cycle and channel, if the NaN share of the samples the cycle spans exceeds
+ * nan_tolerance (0..1), or a sample bracketing either end of the cycle is NaN (would
+ * need extrapolation), the whole cycle/channel is NaN; otherwise the interpolant runs
+ * through the finite samples only (gaps bridged).  GC_ENOTFINITE on +-inf. */
+int gc_cycles_normalize(const double *x, size_t n, size_t inner, double rate,
+                        const double *starts_s, const double *ends_s, size_t n_cycles,
+                        size_t points, int kind, double nan_tolerance, double *out);
 
 #ifdef __cplusplus
 }

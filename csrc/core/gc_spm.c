@@ -1,0 +1,496 @@
+/* gc_spm.c -- SPM{t}: t curves, smoothness, random field theory inference.
+ *
+ * Implemented from the formulas in METHODS.md D (Worsley et al. 1996, Hum Brain Mapp 4:58;
+ * Friston et al. 2007, Statistical Parametric Mapping; Pataky 2016 for 1D fields).
+ * spm1d / rft1d (GPL) serve as test references only; no code is taken from them.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "gaitcore.h"
+
+#define EPS_RFT 2.220446049250313e-16   /* clip of EC densities, added to E_c */
+#define GAMMA_3_2 0.88622692545275801   /* Gamma(3/2) = sqrt(pi) / 2 */
+#define FOUR_LN2 2.772588722239781      /* 4 ln 2 */
+#define TWO_PI 6.283185307179586
+#define FLAT_EPS (64 * DBL_EPSILON)      /* rounding noise allowed in a 'flat' node */
+
+/* ---- t distribution ------------------------------------------------------ */
+
+int gc_spm_t_sf(double t, double df, double *p)
+{
+    if (!(df > 0) || isnan(t))
+        return GC_EINVAL;
+    *p = gsl_cdf_tdist_Q(t, df);
+    return GC_OK;
+}
+
+int gc_spm_t_isf(double p, double df, double *t)
+{
+    if (!(df > 0) || !(p > 0 && p < 1))
+        return GC_EINVAL;
+    *t = gsl_cdf_tdist_Qinv(p, df);
+    return isfinite(*t) ? GC_OK : GC_EGSL;
+}
+
+/* ---- t curves -------------------------------------------------------------- */
+
+static int all_finite(const double *y, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(y[k]))
+            return 0;
+    return 1;
+}
+
+/* Any NaN or inf input reaches the mean and the residual sum of squares of its node. */
+static int sums_finite(const double *mean, const double *ss, const double *scale, size_t Q)
+{
+    for (size_t q = 0; q < Q; q++)
+        if (!isfinite(mean[q]) || !isfinite(ss[q]) || !isfinite(scale[q]))
+            return 0;
+    return 1;
+}
+
+/* Zero variance up to rounding: the residual sum of squares ss of `rows` values is no larger
+ * than the rounding noise of values of magnitude scale, rows * (64 eps scale)^2. */
+static int flat_node(double ss, size_t rows, double scale)
+{
+    double noise = FLAT_EPS * scale;
+    return !(ss > (double)rows * noise * noise);
+}
+
+/* Column means of a J x Q block into mean[Q]; scale[q] = max(scale[q], max_j |y_jq|)
+ * in the same pass (branch-free, vectorisable).  NaN and inf are caught afterwards by
+ * sums_finite: they make the mean and the residual sums of their node non-finite. */
+static void column_means(const double *restrict y, size_t J, size_t Q, double *restrict mean,
+                         double *restrict scale)
+{
+    for (size_t q = 0; q < Q; q++)
+        mean[q] = 0.0;
+    for (size_t j = 0; j < J; j++) {
+        const double *restrict row = y + j * Q;
+        for (size_t q = 0; q < Q; q++) {
+            double a = fabs(row[q]);
+            mean[q] += row[q];
+            scale[q] = a > scale[q] ? a : scale[q];
+        }
+    }
+    for (size_t q = 0; q < Q; q++)
+        mean[q] /= (double)J;
+}
+
+/* For each row j of ya (minus the row of yb when given) minus mean: the residual row r,
+ * ss[q] += r_q^2 and dd[q] += (numpy.gradient of r)_q^2.  One pass, no J x Q storage;
+ * Q >= 2; row is Q doubles of scratch. */
+static void accumulate_residuals(const double *restrict ya, const double *restrict yb, size_t J,
+                                 size_t Q, const double *restrict mean, double *restrict row,
+                                 double *restrict ss, double *restrict dd)
+{
+    for (size_t j = 0; j < J; j++) {
+        const double *a = ya + j * Q;
+        if (yb) {
+            const double *b = yb + j * Q;
+            for (size_t q = 0; q < Q; q++)
+                row[q] = (a[q] - b[q]) - mean[q];
+        } else {
+            for (size_t q = 0; q < Q; q++)
+                row[q] = a[q] - mean[q];
+        }
+        double d = row[1] - row[0];  /* one-sided at the ends, central inside */
+        dd[0] += d * d;
+        for (size_t q = 1; q + 1 < Q; q++) {
+            d = 0.5 * (row[q + 1] - row[q - 1]);
+            dd[q] += d * d;
+        }
+        d = row[Q - 1] - row[Q - 2];
+        dd[Q - 1] += d * d;
+        for (size_t q = 0; q < Q; q++)
+            ss[q] += row[q] * row[q];
+    }
+}
+
+/* fwhm = 1 / mean_q sqrt(v_q / (4 ln 2)), v_q = dd_q / ss_q. */
+static int fwhm_from_sums(const double *ss, const double *dd, size_t Q, double *fwhm)
+{
+    double sum_sqrt_v = 0.0;
+    for (size_t q = 0; q < Q; q++) {
+        if (!(ss[q] > 0))
+            return GC_EINVAL;
+        sum_sqrt_v += sqrt(dd[q] / ss[q] / FOUR_LN2);
+    }
+    if (!(sum_sqrt_v > 0) || !isfinite(sum_sqrt_v))
+        return GC_EINVAL;  /* perfectly flat residual field: infinite smoothness */
+    *fwhm = (double)Q / sum_sqrt_v;
+    return GC_OK;
+}
+
+/* Scratch of the t tests: 6 vectors of Q doubles, zeroed. */
+struct t_scratch {
+    double *mean, *mean_b, *ss, *dd, *row, *scale;
+};
+
+static double *t_scratch_alloc(struct t_scratch *w, size_t Q)
+{
+    double *buf = calloc(6 * Q, sizeof *buf);
+    if (buf) {
+        w->mean = buf;
+        w->mean_b = buf + Q;
+        w->ss = buf + 2 * Q;
+        w->dd = buf + 3 * Q;
+        w->row = buf + 4 * Q;
+        w->scale = buf + 5 * Q;
+    }
+    return buf;
+}
+
+/* t = (mean - mu) / (sd / sqrt(J)) from the accumulated sums; flat nodes refused. */
+static int one_sample_t(const struct t_scratch *w, size_t J, size_t Q, double mu, double *t,
+                        double *fwhm)
+{
+    const double root_j = sqrt((double)J);
+    for (size_t q = 0; q < Q; q++) {
+        if (flat_node(w->ss[q], J, w->scale[q]))
+            return GC_EINVAL;  /* zero variance: t is undefined */
+        double sd = sqrt(w->ss[q] / (double)(J - 1));
+        t[q] = (w->mean[q] - mu) / (sd / root_j);
+    }
+    return fwhm_from_sums(w->ss, w->dd, Q, fwhm);
+}
+
+int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *fwhm)
+{
+    if (J < 2 || Q < 2)
+        return GC_ETOOSHORT;
+    if (!isfinite(mu))
+        return GC_EINVAL;
+    struct t_scratch w;
+    double *buf = t_scratch_alloc(&w, Q);
+    if (!buf)
+        return GC_ENOMEM;
+    column_means(y, J, Q, w.mean, w.scale);
+    accumulate_residuals(y, NULL, J, Q, w.mean, w.row, w.ss, w.dd);
+    int status = sums_finite(w.mean, w.ss, w.scale, Q) ? one_sample_t(&w, J, Q, mu, t, fwhm)
+                                                       : GC_ENOTFINITE;
+    free(buf);
+    return status;
+}
+
+int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
+                        double *t, double *fwhm)
+{
+    if (J < 2 || Q < 2)
+        return GC_ETOOSHORT;
+    struct t_scratch w;
+    double *buf = t_scratch_alloc(&w, Q);
+    if (!buf)
+        return GC_ENOMEM;
+    /* magnitude of ya and yb: their difference carries their rounding noise */
+    column_means(ya, J, Q, w.mean, w.scale);
+    column_means(yb, J, Q, w.mean_b, w.scale);
+    for (size_t q = 0; q < Q; q++)
+        w.mean[q] -= w.mean_b[q];  /* mean of D = ya - yb */
+    accumulate_residuals(ya, yb, J, Q, w.mean, w.row, w.ss, w.dd);
+    int status = sums_finite(w.mean, w.ss, w.scale, Q) ? one_sample_t(&w, J, Q, 0.0, t, fwhm)
+                                                       : GC_ENOTFINITE;
+    free(buf);
+    return status;
+}
+
+int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
+                  double *t, double *fwhm)
+{
+    if (Ja < 1 || Jb < 1 || Ja + Jb < 3 || Q < 2)
+        return GC_ETOOSHORT;
+    struct t_scratch w;
+    double *buf = t_scratch_alloc(&w, Q);
+    if (!buf)
+        return GC_ENOMEM;
+    int status = GC_ENOTFINITE;
+    column_means(ya, Ja, Q, w.mean, w.scale);
+    column_means(yb, Jb, Q, w.mean_b, w.scale);
+    accumulate_residuals(ya, NULL, Ja, Q, w.mean, w.row, w.ss, w.dd);  /* centred per group */
+    accumulate_residuals(yb, NULL, Jb, Q, w.mean_b, w.row, w.ss, w.dd);
+    if (!sums_finite(w.mean, w.ss, w.scale, Q) || !sums_finite(w.mean_b, w.ss, w.scale, Q))
+        goto done;
+    const double df = (double)(Ja + Jb - 2);
+    const double factor = sqrt(1.0 / (double)Ja + 1.0 / (double)Jb);
+    status = GC_OK;
+    for (size_t q = 0; q < Q; q++) {
+        if (flat_node(w.ss[q], Ja + Jb, w.scale[q])) {
+            status = GC_EINVAL;
+            goto done;
+        }
+        t[q] = (w.mean[q] - w.mean_b[q]) / (sqrt(w.ss[q] / df) * factor);
+    }
+    status = fwhm_from_sums(w.ss, w.dd, Q, fwhm);
+done:
+    free(buf);
+    return status;
+}
+
+/* ---- smoothness ---------------------------------------------------------------- */
+
+int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm)
+{
+    if (J < 1 || Q < 2)
+        return GC_ETOOSHORT;
+    if (!all_finite(resid, J * Q))
+        return GC_ENOTFINITE;
+    double *buf = calloc(4 * Q, sizeof *buf);  /* zero mean, ss, dd, row */
+    if (!buf)
+        return GC_ENOMEM;
+    accumulate_residuals(resid, NULL, J, Q, buf, buf + 3 * Q, buf + Q, buf + 2 * Q);
+    int status = fwhm_from_sums(buf + Q, buf + 2 * Q, Q, fwhm);
+    free(buf);
+    return status;
+}
+
+/* ---- random field theory ------------------------------------------------------- */
+
+static void ec_density(double u, double df, double rho[2])
+{
+    rho[0] = gsl_cdf_tdist_Q(u, df);
+    rho[1] = sqrt(FOUR_LN2) / TWO_PI * pow(1.0 + u * u / df, -0.5 * (df - 1.0));
+    if (rho[0] < EPS_RFT)
+        rho[0] = EPS_RFT;
+    if (rho[1] < EPS_RFT)
+        rho[1] = EPS_RFT;
+}
+
+static int rft_args_ok(double u, double df, double r0, double r1)
+{
+    return !isnan(u) && df > 0 && isfinite(df) && r0 >= 0 && r1 >= 0 && isfinite(r0) &&
+           isfinite(r1);
+}
+
+int gc_spm_ec_density(double u, double df, double rho[2])
+{
+    if (!rft_args_ok(u, df, 0, 0))
+        return GC_EINVAL;
+    ec_density(u, df, rho);
+    return GC_OK;
+}
+
+static double expected_ec(double u, double df, double r0, double r1)
+{
+    double rho[2];
+    ec_density(u, df, rho);
+    return r0 * rho[0] + r1 * rho[1];
+}
+
+int gc_spm_expected_ec(double u, double df, double r0, double r1, double *ec)
+{
+    if (!rft_args_ok(u, df, r0, r1))
+        return GC_EINVAL;
+    *ec = expected_ec(u, df, r0, r1);
+    return GC_OK;
+}
+
+static double p_max(double u, double df, double r0, double r1, size_t nodes)
+{
+    double rho[2];
+    ec_density(u, df, rho);
+    double p = -expm1(-(r0 * rho[0] + r1 * rho[1] + EPS_RFT));
+    if (nodes > 0 && (double)nodes * rho[0] < p)
+        p = (double)nodes * rho[0];  /* Bonferroni bound: never worse than Q tests */
+    return p > rho[0] ? p : rho[0];  /* never below a single node's p */
+}
+
+int gc_spm_p_max(double u, double df, double r0, double r1, size_t nodes, double *p)
+{
+    if (!rft_args_ok(u, df, r0, r1))
+        return GC_EINVAL;
+    *p = p_max(u, df, r0, r1, nodes);
+    return GC_OK;
+}
+
+struct threshold_params {
+    double alpha, df, r0, r1;
+    size_t nodes;
+};
+
+static double threshold_residual(double u, void *params)
+{
+    const struct threshold_params *tp = params;
+    return p_max(u, tp->df, tp->r0, tp->r1, tp->nodes) - tp->alpha;
+}
+
+int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes, double *u)
+{
+    /* df <= 1: rho1 does not decay with u (Cauchy-like field), P never falls to alpha */
+    if (!(alpha > 0 && alpha < 0.5) || !rft_args_ok(0, df, r0, r1) || !(r0 + r1 > 0) || !(df > 1))
+        return GC_EINVAL;
+    struct threshold_params tp = {alpha, df, r0, r1, nodes};
+    gsl_function f = {threshold_residual, &tp};
+    /* start near the Bonferroni-like guess; p_max decreases with u and p_max(0) >= 0.5 */
+    double guess = gsl_cdf_tdist_Qinv(alpha / (r0 + r1), df);
+    if (!isfinite(guess) || guess <= 0)
+        guess = 1.0;
+    double lo = guess, hi = guess;
+    while (lo > 0 && threshold_residual(lo, &tp) < 0)
+        lo = lo < 1e-3 ? 0.0 : 0.5 * lo;
+    while (threshold_residual(hi, &tp) > 0) {
+        hi *= 2.0;  /* wide bracket: df = 3, alpha = 0.001, r1 = 20 needs u = 126 */
+        if (hi > 1e300)
+            return GC_ENOCONV;
+    }
+    if (threshold_residual(lo, &tp) == 0) {
+        *u = lo;
+        return GC_OK;
+    }
+    if (threshold_residual(hi, &tp) == 0) {
+        *u = hi;
+        return GC_OK;
+    }
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s)
+        return GC_ENOMEM;
+    int status = gsl_root_fsolver_set(s, &f, lo, hi);
+    int result = GC_ENOCONV;
+    for (int iter = 0; status == GSL_SUCCESS && iter < 500; iter++) {
+        status = gsl_root_fsolver_iterate(s);
+        if (status != GSL_SUCCESS)
+            break;
+        double a = gsl_root_fsolver_x_lower(s), b = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(a, b, 1e-14, 1e-14) == GSL_SUCCESS) {
+            *u = gsl_root_fsolver_root(s);
+            result = GC_OK;
+            break;
+        }
+    }
+    if (status != GSL_SUCCESS)
+        result = GC_EGSL;
+    gsl_root_fsolver_free(s);
+    /* a sign change caused by overflow (u^2 = inf for df barely above 1) is not a root */
+    if (result == GC_OK && !(fabs(threshold_residual(*u, &tp)) <= 1e-6 * alpha))
+        result = GC_ENOCONV;
+    return result;
+}
+
+/* Probability that a cluster above h has at least k_resels resels (one tailed). */
+static double p_extent(double k_resels, double h, double df)
+{
+    double rho[2];
+    ec_density(h, df, rho);
+    double expected_k = rho[0] / rho[1];          /* E[extent] in resels: E_N / E_m */
+    double beta = GAMMA_3_2 / expected_k;         /* (Gamma(D/2+1) / E_k)^(2/D), D = 1 */
+    return exp(-beta * beta * k_resels * k_resels);
+}
+
+static double p_cluster(double k_resels, double h, double df, double r0, double r1)
+{
+    double ec = expected_ec(h, df, r0, r1);
+    return -expm1(-(ec + EPS_RFT) * p_extent(k_resels, h, df));
+}
+
+int gc_spm_p_cluster(double k_resels, double h, double df, double r0, double r1, double *p)
+{
+    if (!rft_args_ok(h, df, r0, r1) || !(k_resels >= 0))
+        return GC_EINVAL;
+    *p = p_cluster(k_resels, h, df, r0, r1);
+    return GC_OK;
+}
+
+static double p_set(size_t c, double k_min, double u, double df, double r0, double r1)
+{
+    if (c == 0)
+        return 1.0;
+    double lambda = expected_ec(u, df, r0, r1) * p_extent(k_min, u, df);
+    if (!(lambda > 0))
+        return 0.0;  /* p_k underflows for very wide clusters: GSL's Poisson needs mu > 0 */
+    return gsl_cdf_poisson_Q((unsigned int)(c - 1), lambda);  /* P(N >= c) */
+}
+
+int gc_spm_p_set(size_t c, double k_min_resels, double u, double df, double r0, double r1,
+                 double *p)
+{
+    if (!rft_args_ok(u, df, r0, r1) || !(k_min_resels >= 0))
+        return GC_EINVAL;
+    *p = p_set(c, k_min_resels, u, df, r0, r1);
+    return GC_OK;
+}
+
+/* ---- clusters ---------------------------------------------------------------- */
+
+/* The cluster of sign s over the run [i0, i1] of s*z >= u. */
+static gc_spm_cluster make_cluster(const double *z, size_t Q, size_t i0, size_t i1, int s,
+                                   double u)
+{
+    gc_spm_cluster c;
+    double x0 = (double)i0, x1 = (double)i1, h = INFINITY;
+    int interpolated = 0;
+    if (i0 > 0) {  /* crossing between i0 - 1 (below u) and i0 (at or above u) */
+        double a = s * z[i0 - 1], b = s * z[i0];
+        x0 = (double)(i0 - 1) + (u - a) / (b - a);
+        interpolated = 1;
+    }
+    if (i1 < Q - 1) {
+        double a = s * z[i1], b = s * z[i1 + 1];
+        x1 = (double)i1 + (a - u) / (a - b);
+        interpolated = 1;
+    }
+    for (size_t q = i0; q <= i1; q++)
+        if (s * z[q] < h)
+            h = s * z[q];
+    if (interpolated && u < h)
+        h = u;  /* the interpolated endpoints sit at the threshold */
+    c.x0 = x0;
+    c.x1 = x1;
+    c.extent = x1 > x0 ? x1 - x0 : 1.0;  /* a lone node without interpolation counts 1 */
+    c.height = h;
+    c.sign = s;
+    c.extent_resels = 0.0;
+    c.p = 1.0;
+    return c;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    double xa = ((const gc_spm_cluster *)a)->x0, xb = ((const gc_spm_cluster *)b)->x0;
+    return (xa > xb) - (xa < xb);
+}
+
+int gc_spm_clusters(const double *z, size_t Q, double u, double df, double fwhm,
+                    double r0, double r1, int two_tailed, gc_spm_cluster *out,
+                    size_t *n_clusters, double *p_set_out)
+{
+    if (Q < 1 || !(u > 0) || !isfinite(u) || !(fwhm > 0) || !rft_args_ok(u, df, r0, r1))
+        return GC_EINVAL;
+    if (!all_finite(z, Q))
+        return GC_ENOTFINITE;
+    size_t n = 0;
+    for (int s = 1; s >= -1; s -= 2) {
+        if (s < 0 && !two_tailed)
+            break;
+        size_t q = 0;
+        while (q < Q) {
+            if (s * z[q] >= u) {
+                size_t i0 = q;
+                while (q + 1 < Q && s * z[q + 1] >= u)
+                    q++;
+                out[n++] = make_cluster(z, Q, i0, q, s, u);
+            }
+            q++;
+        }
+    }
+    qsort(out, n, sizeof *out, by_start);
+    const double tails = two_tailed ? 2.0 : 1.0;
+    double k_min = INFINITY;
+    for (size_t c = 0; c < n; c++) {
+        out[c].extent_resels = out[c].extent / fwhm;
+        double p = tails * p_cluster(out[c].extent_resels, out[c].height, df, r0, r1);
+        out[c].p = p < 1.0 ? p : 1.0;
+        if (out[c].extent_resels < k_min)
+            k_min = out[c].extent_resels;
+    }
+    double ps = n ? tails * p_set(n, k_min, u, df, r0, r1) : 1.0;
+    *p_set_out = ps < 1.0 ? ps : 1.0;
+    *n_clusters = n;
+    return GC_OK;
+}
