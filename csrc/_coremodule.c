@@ -350,6 +350,9 @@ error:
     Py_XDECREF(t);
     Py_XDECREF(f);
     Py_XDECREF(q);
+    return NULL;
+}
+
 /* ---- spm: t curves, RFT inference, t distribution ------------------------ */
 
 /* A C-contiguous float64 2-D array (J x Q) or NULL with an exception. */
