@@ -65,8 +65,8 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
     >>> import numpy as np, gaitcore
     >>> fz = np.zeros(100); fz[20:50] = 800.0
     >>> c = gaitcore.detect_contacts(fz, rate=100.0)
-    >>> c[["on_s", "off_s"]].round(4).values.tolist()
-    [[0.1903, 0.4998]]
+    >>> c[["on_s", "off_s"]].round(5).values.tolist()
+    [[0.19025, 0.49975]]
     """
     arr = real_array(fz, "fz", max_ndim=1)
     rate = positive(rate, "rate")
