@@ -66,6 +66,89 @@ static double crossing_s(size_t i, double a, double b, double level, double rate
     return ((double)(i - 1) + (level - a) / (b - a)) / rate;
 }
 
+/* The scans test blocks of SCAN_BLOCK samples branch-free (running maximum and minimum,
+ * which skip NaN, and a count of loaded samples; the compiler vectorises these) and
+ * finish sample by sample inside the block that holds the change.  A block whose
+ * maximum or minimum is infinite, or (while loaded) whose count says a sample was
+ * neither loaded nor unloaded, i.e. NaN, is re-read to tell NaN (a gap) from inf. */
+enum { SCAN_BLOCK = 16 };
+
+typedef struct {
+    int nan;  /* a NaN sample was passed */
+    int inf;  /* an infinite sample was seen: the caller stops with GC_ENOTFINITE */
+} scan_state;
+
+static void classify(const double *x, size_t a, size_t b, scan_state *st)
+{
+    for (size_t k = a; k < b; k++) {
+        st->nan |= isnan(x[k]);
+        st->inf |= isinf(x[k]);
+    }
+}
+
+/* First index >= i with x >= on (NaN never is), or n. */
+static size_t scan_rise(const double *x, size_t i, size_t n, double on, scan_state *st)
+{
+    while (i + SCAN_BLOCK <= n) {
+        double top = -INFINITY, low = INFINITY;
+        for (size_t k = 0; k < SCAN_BLOCK; k++) {
+            const double v = x[i + k];
+            top = v > top ? v : top;
+            low = v < low ? v : low;
+        }
+        if (top >= on)
+            break;
+        if (low == -INFINITY) {
+            classify(x, i, i + SCAN_BLOCK, st);
+            if (st->inf)
+                return i;
+        }
+        i += SCAN_BLOCK;
+    }
+    for (; i < n && !(x[i] >= on); i++)
+        if (isinf(x[i])) {
+            st->inf = 1;
+            return i;
+        }
+    if (i < n && isinf(x[i]))
+        st->inf = 1;
+    return i;
+}
+
+/* First index >= i with x < off (NaN never is), or n; st->nan set when a NaN lies
+ * before that index. */
+static size_t scan_fall(const double *x, size_t i, size_t n, double off, scan_state *st)
+{
+    while (i + SCAN_BLOCK <= n) {
+        double low = INFINITY, top = -INFINITY;
+        long loaded = 0;
+        for (size_t k = 0; k < SCAN_BLOCK; k++) {
+            const double v = x[i + k];
+            low = v < low ? v : low;
+            top = v > top ? v : top;
+            loaded += v >= off;
+        }
+        if (low < off)
+            break;
+        if (top == INFINITY || loaded != SCAN_BLOCK) {
+            classify(x, i, i + SCAN_BLOCK, st);
+            if (st->inf)
+                return i;
+        }
+        i += SCAN_BLOCK;
+    }
+    for (; i < n && !(x[i] < off); i++) {
+        st->nan |= isnan(x[i]);
+        if (isinf(x[i])) {
+            st->inf = 1;
+            return i;
+        }
+    }
+    if (i < n && isinf(x[i]))
+        st->inf = 1;
+    return i;
+}
+
 int gc_events_contacts(const double *fz, size_t n, double rate,
                        double on_threshold, double off_threshold,
                        double min_contact_s, double min_flight_s,
@@ -78,48 +161,55 @@ int gc_events_contacts(const double *fz, size_t n, double rate,
         !isfinite(on_threshold) || !(min_contact_s >= 0) || !(min_flight_s >= 0) ||
         !isfinite(min_contact_s) || !isfinite(min_flight_s) || max_out < gc_events_max_contacts(n))
         return GC_EINVAL;
-    for (size_t i = 0; i < n; i++)
-        if (isinf(fz[i]))
-            return GC_ENOTFINITE;
 
     contact_sink s = {out, 0, {NAN, NAN, 0}, 0, min_contact_s, min_flight_s};
     gc_contact cur = {NAN, NAN, 0};
-    int loaded = 0, seen_finite = 0, in_gap = 0;
-    double prev = NAN;  /* last sample, NaN inside a gap */
-    for (size_t i = 0; i < n; i++) {
-        const double f = fz[i];
-        if (isnan(f)) {
-            if (loaded)
-                cur.flags |= GC_CONTACT_TOUCHES_NAN;
-            in_gap = 1;
-            prev = f;
-            continue;
-        }
-        if (!seen_finite) {
-            /* first finite sample: loaded at the start of the record is a partial
-             * contact; loaded right after a leading gap started inside the gap */
-            seen_finite = 1;
-            if (f >= on_threshold) {
-                cur = sink_start(&s, NAN, i == 0 ? GC_CONTACT_PARTIAL_START : GC_CONTACT_TOUCHES_NAN);
-                loaded = 1;
-            }
-        } else if (!loaded && f >= on_threshold) {
-            const double on_s = in_gap ? NAN : crossing_s(i, prev, f, on_threshold, rate);
-            cur = sink_start(&s, on_s, in_gap ? GC_CONTACT_TOUCHES_NAN : 0);
+    size_t i = 0;
+    while (i < n && isnan(fz[i]))
+        i++;
+    if (i == n)
+        return GC_OK;  /* all NaN: no contact */
+    if (isinf(fz[i]))
+        return GC_ENOTFINITE;
+    /* loaded at the start of the record: a partial contact; right after a leading
+     * gap: a contact that started inside the gap */
+    int loaded = fz[i] >= on_threshold;
+    if (loaded)
+        cur = sink_start(&s, NAN, i == 0 ? GC_CONTACT_PARTIAL_START : GC_CONTACT_TOUCHES_NAN);
+    for (i++; i < n; i++) {
+        /* a state change right after a NaN sample happened somewhere in the gap: its
+         * time is unknown */
+        if (!loaded) {
+            scan_state st = {0, 0};
+            i = scan_rise(fz, i, n, on_threshold, &st);
+            if (st.inf)
+                return GC_ENOTFINITE;
+            if (i == n)
+                break;
+            const int gap = isnan(fz[i - 1]);
+            cur = sink_start(&s, gap ? NAN : crossing_s(i, fz[i - 1], fz[i], on_threshold, rate),
+                             gap ? GC_CONTACT_TOUCHES_NAN : 0);
             loaded = 1;
-        } else if (loaded && f < off_threshold) {
-            cur.off_s = in_gap ? NAN : crossing_s(i, prev, f, off_threshold, rate);
-            if (in_gap)
+        } else {
+            scan_state st = {0, 0};
+            i = scan_fall(fz, i, n, off_threshold, &st);
+            if (st.inf)
+                return GC_ENOTFINITE;
+            if (st.nan)
+                cur.flags |= GC_CONTACT_TOUCHES_NAN;
+            if (i == n)
+                break;
+            const int gap = isnan(fz[i - 1]);
+            cur.off_s = gap ? NAN : crossing_s(i, fz[i - 1], fz[i], off_threshold, rate);
+            if (gap)
                 cur.flags |= GC_CONTACT_TOUCHES_NAN;
             sink_close(&s, cur);
             loaded = 0;
         }
-        in_gap = 0;
-        prev = f;
     }
     if (loaded) {
         cur.off_s = NAN;
-        cur.flags |= in_gap ? GC_CONTACT_TOUCHES_NAN : GC_CONTACT_PARTIAL_END;
+        cur.flags |= isnan(fz[n - 1]) ? GC_CONTACT_TOUCHES_NAN : GC_CONTACT_PARTIAL_END;
         sink_close(&s, cur);
     }
     if (s.has_pending)

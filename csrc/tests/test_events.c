@@ -131,6 +131,16 @@ int main(void)
     CHECK(gc_events_contacts(x, 0, RATE, 20.0, 20.0, 0.1, 0.02, c, CAP, &nc) == GC_EINVAL);
     x[3] = INFINITY;
     CHECK(gc_events_contacts(x, N, RATE, 20.0, 20.0, 0.1, 0.02, c, CAP, &nc) == GC_ENOTFINITE);
+    /* inf anywhere, in either state, in a scanned block or the scalar tail */
+    const int where[] = {0, 5, 60, 70, 300, N - 3, N - 1};
+    for (size_t w = 0; w < sizeof where / sizeof where[0]; w++)
+        for (int sign = -1; sign <= 1; sign += 2) {
+            zero(x, N);
+            trapezoid(x, 50, 120, 5, 800.0);
+            trapezoid(x, 290, N - 1, 5, 800.0);
+            x[where[w]] = sign * INFINITY;
+            CHECK(gc_events_contacts(x, N, RATE, 20.0, 20.0, 0.1, 0.02, c, CAP, &nc) == GC_ENOTFINITE);
+        }
 
     /* worst case fills the capacity exactly: alternating 0 / 100 with no minimums */
     for (int i = 0; i < N; i++)
