@@ -76,10 +76,8 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
         raise ValueError(f"off_threshold ({off:g} N) must not exceed threshold ({threshold:g} N)")
     min_contact_s = non_negative(min_contact_s, "min_contact_s")
     min_flight_s = non_negative(min_flight_s, "min_flight_s")
-    if arr.dtype.kind == "f" and np.isinf(arr).any():
-        raise ValueError("fz contains infinite values (NaN marks a gap; inf is an error)")
     args = (rate, threshold, off, min_contact_s, min_flight_s)
-    on_s, off_s, flags = _core.detect_contacts(arr, *args)
+    on_s, off_s, flags = _core_contacts(arr, args)
     baseline = None
     if drift_correction:
         signal = np.asarray(arr, dtype=float)
@@ -89,11 +87,20 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
             except ValueError:
                 raise ValueError("drift_correction needs at least one flight phase with finite "
                                  "force; none was found") from None
-            on_s, off_s, flags = _core.detect_contacts(signal - baseline, *args)
+            on_s, off_s, flags = _core_contacts(signal - baseline, args)
     out = _contact_frame(on_s, off_s, flags)
     if baseline is not None:
         out.attrs["baseline_n"] = baseline
     return out
+
+
+def _core_contacts(fz, args):
+    try:
+        return _core.detect_contacts(fz, *args)
+    except ValueError as exc:
+        if "infinite" in str(exc):  # the C core checks inf in its single pass
+            raise ValueError("fz contains infinite values (NaN marks a gap; inf is an error)") from None
+        raise
 
 
 def _contact_frame(on_s, off_s, flags) -> pd.DataFrame:
@@ -102,7 +109,7 @@ def _contact_frame(on_s, off_s, flags) -> pd.DataFrame:
         "partial": (flags & (_PARTIAL_START | _PARTIAL_END)) != 0,
         "touches_nan": (flags & _TOUCHES_NAN) != 0,
         "merged": (flags & _MERGED) != 0,
-    }, columns=_CONTACT_COLUMNS)
+    }, copy=False)
 
 
 # ----------------------------------------------------------------------------- detect_events

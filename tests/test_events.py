@@ -364,7 +364,7 @@ def test_empty_input():
 def test_infinite_input():
     fz = np.zeros(10)
     fz[3] = np.inf
-    with pytest.raises(ValueError, match="infinite"):
+    with pytest.raises(ValueError, match="fz contains infinite values"):
         gaitcore.detect_contacts(fz, 100.0)
 
 
