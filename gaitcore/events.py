@@ -2,6 +2,8 @@
 spatiotemporal parameters (METHODS.md part A).  Contact detection runs in the C core."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -268,20 +270,46 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
         raise
     rows = []
     name = plate.name or "plate"
+    skipped = []
     for c in contacts.itertuples():
         if plate.side in _SIDES:
             side = plate.side
         else:
+            # a physical plate: only whole, clean contacts with the CoP on the plate are
+            # attributable to one foot (METHODS.md A.4)
             if c.partial or c.touches_nan or c.merged:
-                continue  # a physical plate: only whole, clean contacts are attributable
+                skipped.append(f"{_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s partial/NaN/merged")
+                continue
+            if not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
+                skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s CoP leaves the plate")
+                continue
             side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
             if side is None:
+                skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s no foot markers to assign it")
                 continue
         if np.isfinite(c.on_s):
             rows.append((side, "IC", float(c.on_s), "force", name))
         if np.isfinite(c.off_s):
             rows.append((side, "TO", float(c.off_s), "force", name))
+    if skipped:
+        warnings.warn(f"plate {name}: no events from {len(skipped)} contact(s): " + "; ".join(skipped),
+                      stacklevel=3)
     return rows
+
+
+def _fmt_s(t: float) -> str:
+    return "?" if not np.isfinite(t) else f"{t:.3f}"
+
+
+def _cop_on_plate(plate: ForcePlate, fz: np.ndarray, on_s: float, off_s: float, threshold: float) -> bool:
+    """True when every finite CoP sample of the contact loaded over threshold is on the plate."""
+    if plate.corners is None:
+        return True
+    i0, i1 = int(np.ceil(on_s * plate.rate)), int(np.floor(off_s * plate.rate)) + 1
+    loaded = fz[i0:i1] >= threshold
+    cop = plate.cop[i0:i1, :2][loaded]
+    cop = cop[np.isfinite(cop).all(axis=1)]
+    return bool(_inside(cop, np.asarray(plate.corners, float)[:, :2]).all()) if len(cop) else True
 
 
 def _inside(points_xy: np.ndarray, corners_xy: np.ndarray) -> np.ndarray:

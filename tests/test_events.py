@@ -166,6 +166,7 @@ def _match(found, stored, tol_s):
     return np.array(errors)
 
 
+@pytest.mark.filterwarnings("ignore:plate FP1")  # partial contact, tested below
 @pytest.mark.parametrize("cutoff", [None, 50.0])
 def test_walk_force_events_match_stored(walk, cutoff):
     ev = gaitcore.detect_events(walk, method="force", threshold=10.0, force_cutoff_hz=cutoff)
@@ -409,3 +410,20 @@ def test_spatiotemporal_bad_input():
 def test_docstring_examples():
     failures, tried = doctest.testmod(events, verbose=False)
     assert tried >= 3 and failures == 0
+
+
+def test_walk_partial_plate_warns(walk):
+    with pytest.warns(UserWarning, match="plate FP1: no events from 1 contact.*partial"):
+        gaitcore.detect_events(walk, method="force")
+
+
+def test_cop_leaving_plate_rejects_contact(walk):
+    # FP4's CoP runs over y = -472..-262 mm: moving the plate's corners 150 mm towards +y
+    # puts the early-stance CoP off the plate, so its contact must be rejected
+    fp4 = next(p for p in walk.plates if p.name == "FP4")
+    moved = ForcePlate(force=fp4.force, cop=fp4.cop, free_moment=fp4.free_moment, rate=fp4.rate,
+                       corners=fp4.corners + [0.0, 150.0, 0.0], name="FP4moved")
+    trial = Trial(markers=walk.markers, marker_rate=walk.marker_rate, plates=[moved, fp4])
+    with pytest.warns(UserWarning, match="FP4moved: no events from 1 contact.*CoP leaves the plate"):
+        ev = gaitcore.detect_events(trial, method="force")
+    assert set(ev.source) == {"FP4"} and len(ev) == 2
