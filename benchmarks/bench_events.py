@@ -15,6 +15,7 @@ kineticstoolkit, within 3x of the copy.  Not a test: timings depend on the machi
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -105,6 +106,7 @@ def main():
     print(f"  ratio NumPy / gaitcore:         {t_np / t_gc:7.1f}x   (target >= 5x; core only {t_np / t_core:.1f}x)")
     print(f"  ratio gaitcore / numpy.copy:    {t_gc / t_copy:7.2f}x   (target <= 3x; core only {t_core / t_copy:.2f}x)")
 
+    os.environ.setdefault("TQDM_DISABLE", "1")  # kineticstoolkit's progress bars
     try:
         import kineticstoolkit as ktk
     except ImportError:
