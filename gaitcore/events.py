@@ -131,7 +131,8 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
                   off_threshold: float | None = None, force_cutoff_hz: float | None = 50.0,
                   marker_cutoff_hz: float = 12.0, min_contact_s: float = 0.1,
                   min_flight_s: float = 0.02, drift_correction: bool = False,
-                  kinematic: str = DEFAULT_KINEMATIC) -> pd.DataFrame:
+                  kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
+                  kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
     """Initial contacts (IC) and toe-offs (TO) of both feet (METHODS.md part A).
 
     Methods
@@ -180,6 +181,13 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     marker_cutoff_hz : float, Hz, low-pass of the markers for kinematic methods
     min_contact_s, min_flight_s, drift_correction : see :func:`detect_contacts`
     kinematic : "hreljac" or "zeni", the marker method used by ``"auto"``
+    cop_on_plate : bool
+        Reject a physical plate's contact when its centre of pressure (where Fz >=
+        threshold) leaves the plate's corners (METHODS.md A.4: the foot is partly off the
+        plate, or another foot touches it).  False keeps such contacts.
+    kinematic_offset_s : (float, float), s
+        Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
+        mean (force - marker) time difference (METHODS.md A: "allow a per-lab offset").
 
     Returns
     -------
@@ -209,19 +217,31 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     marker_cutoff_hz = positive(marker_cutoff_hz, "marker_cutoff_hz")
     contact_args = dict(threshold=threshold, off_threshold=off_threshold, min_contact_s=min_contact_s,
                         min_flight_s=min_flight_s, drift_correction=drift_correction)
+    offsets = _offsets(kinematic_offset_s)
     rows: list[tuple] = []
     if method in ("force", "auto"):
         if method == "force" and not trial.plates:
             raise ValueError("method='force' needs force plates; the trial has none")
         for plate in trial.plates:
-            rows += _plate_events(trial, plate, force_cutoff_hz, contact_args)
+            rows += _plate_events(trial, plate, force_cutoff_hz, contact_args, bool(cop_on_plate))
     kin = kinematic if method == "auto" else method
     if method in KINEMATIC_METHODS or (method == "auto" and _has_foot_markers(trial)):
-        kin_rows = _kinematic_events(trial, kin, marker_cutoff_hz)
+        kin_rows = [(side, kind, t + offsets[kind], m, src)
+                    for side, kind, t, m, src in _kinematic_events(trial, kin, marker_cutoff_hz)]
         if method == "auto":
             kin_rows = [r for r in kin_rows if not _near_force_event(r, rows)]
         rows += kin_rows
     return _finish(trial, rows)
+
+
+def _offsets(value) -> dict[str, float]:
+    try:
+        ic, to = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"kinematic_offset_s must be a pair of numbers (IC, TO) in s, got {value!r}") from None
+    if not (np.isfinite(ic) and np.isfinite(to)):
+        raise ValueError(f"kinematic_offset_s must be finite, got {value!r}")
+    return {"IC": ic, "TO": to}
 
 
 def _finish(trial: Trial, rows: list[tuple]) -> pd.DataFrame:
@@ -256,7 +276,8 @@ def _near_force_event(row: tuple, force_rows: list[tuple]) -> bool:
 
 # ---- force plates
 
-def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, contact_args: dict) -> list[tuple]:
+def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, contact_args: dict,
+                  cop_check: bool) -> list[tuple]:
     fz = plate.fz
     if fz.size == 0 or not np.isfinite(fz).any():
         return []
@@ -280,7 +301,7 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
             if c.partial or c.touches_nan or c.merged:
                 skipped.append(f"{_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s partial/NaN/merged")
                 continue
-            if not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
+            if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
                 skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s CoP leaves the plate")
                 continue
             side = _foot_on_plate(trial, plate, c.on_s, c.off_s)

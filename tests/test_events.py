@@ -428,3 +428,26 @@ def test_cop_leaving_plate_rejects_contact(walk):
     with pytest.warns(UserWarning, match="FP4moved: no events from 1 contact.*CoP leaves the plate"):
         ev = gaitcore.detect_events(trial, method="force")
     assert set(ev.source) == {"FP4"} and len(ev) == 2
+
+
+def test_walking2_cop_off_plate_contacts(walking2_c3d):
+    # on walking2.c3d both heel strikes land partly off their plates (the CoP starts
+    # outside the corners): rejected by default, kept with cop_on_plate=False
+    trial = gaitcore.read_trial(walking2_c3d)
+    with pytest.warns(UserWarning, match="CoP leaves the plate"):
+        assert len(gaitcore.detect_events(trial, method="force")) == 0
+    ev = gaitcore.detect_events(trial, method="force", cop_on_plate=False)
+    assert list(zip(ev.side, ev.event)) == [("L", "IC"), ("R", "IC"), ("L", "TO"), ("R", "TO")]
+    zeni = gaitcore.detect_events(trial, method="zeni")
+    err = [1000 * (zeni[(zeni.side == r.side) & (zeni.event == r.event)].time_s - r.time_s).abs().min()
+           for r in ev.itertuples()]
+    print(f"\nzeni vs walking2 plates (CoP check off), |error| ms: {np.round(err, 1)}")
+
+
+def test_kinematic_offset(run):
+    base = gaitcore.detect_events(run, method="hreljac")
+    shifted = gaitcore.detect_events(run, method="hreljac", kinematic_offset_s=(0.01, -0.02))
+    d = shifted.time_s.to_numpy() - base.time_s.to_numpy()
+    assert np.allclose(d[base.event == "IC"], 0.01) and np.allclose(d[base.event == "TO"], -0.02)
+    with pytest.raises(TypeError, match="kinematic_offset_s must be a pair"):
+        gaitcore.detect_events(run, method="hreljac", kinematic_offset_s=0.01)
