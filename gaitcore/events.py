@@ -153,11 +153,14 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
         (the heel's sudden deceleration at touchdown); TO = peak toe vertical
         acceleration in the 0.3 s after midstance (the lowest point of the mean of
         heel and toe).  Markers are low-passed at ``marker_cutoff_hz`` first.
-        Chosen as default because on the Rajagopal running trial (100 Hz markers) it
-        has mean |error| vs the force plates of about 2 ms (IC) and 5 ms (TO), while
-        Zeni is about 19 ms early for IC and about 95 ms late for TO there (Zeni was
-        validated on walking only).  Assumes a heel marker that touches down first;
-        check it on plate trials for forefoot strikers.
+        Chosen as default because on the Rajagopal running trial (100 Hz markers,
+        14 IC and 14 TO) its mean |error| vs the force plates is 2.0 ms for IC (max
+        4.0) and 4.6 ms for TO (max 11.8), while Zeni's is 23.1 ms (IC, all early) and
+        90.7 ms (TO, all late: the toe keeps moving back after toe-off in running; Zeni
+        was validated on walking only).  Caveat: the search windows were chosen on that
+        same trial, the only running trial with plates and toe markers in datasets/;
+        it assumes the heel touches down first (rearfoot strike): check it, or set
+        ``kinematic_offset_s``, on plate trials of forefoot strikers.
     ``"zeni"``
         Zeni 2008 (walking): IC = maximum of (heel - sacrum), TO = minimum of
         (toe - sacrum) along the direction of travel (the mean heel-to-toe direction).
