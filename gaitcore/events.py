@@ -20,7 +20,7 @@ _DRIFT_ITERATIONS = 3
 
 def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: float | None = None,
                     min_contact_s: float = 0.1, min_flight_s: float = 0.02,
-                    drift_correction: bool = False) -> pd.DataFrame:
+                    drift_correction: bool = False, max_contact_s: float | None = None) -> pd.DataFrame:
     """Foot contacts in a vertical ground reaction force, with hysteresis (C core).
 
     A contact starts when ``fz`` rises to ``threshold`` and ends when it falls below
@@ -32,7 +32,9 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
     - A flight shorter than ``min_flight_s`` (the plate still loaded in the
       ``min_flight_s`` before an IC, METHODS.md A.4) is threshold chatter inside one
       contact: the two pieces are joined into one contact, flagged ``merged``.
-    - A contact shorter than ``min_contact_s`` (both ends known) is dropped.
+    - A contact shorter than ``min_contact_s`` (both ends known) is dropped, and so is
+      one longer than ``max_contact_s`` when given (METHODS.md A.4 uses 0.60 s for
+      running; leave it None for walking, whose stance lasts 0.6-0.8 s).
     - A contact already loaded at the first sample or still loaded at the last is
       ``partial``: its unknown end is NaN and ``contact_s`` is NaN, never a full stance.
     - NaN samples are gaps: a contact with a NaN sample inside it or across one of its
@@ -50,6 +52,7 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
     off_threshold : float, N, 0 < off_threshold <= threshold (TO); default ``threshold``
     min_contact_s : float, s, >= 0, shortest contact kept (METHODS.md A.4: 0.10 s)
     min_flight_s : float, s, >= 0, shortest flight that separates two contacts
+    max_contact_s : float or None, s, > min_contact_s, longest contact kept
     drift_correction : bool
         Treadmill drift (METHODS.md A.5, after dryft, Alcantara 2019): the mean force in
         the middle third of each flight is splined (GSL natural cubic), subtracted, and the
@@ -78,6 +81,10 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
         raise ValueError(f"off_threshold ({off:g} N) must not exceed threshold ({threshold:g} N)")
     min_contact_s = non_negative(min_contact_s, "min_contact_s")
     min_flight_s = non_negative(min_flight_s, "min_flight_s")
+    if max_contact_s is not None:
+        max_contact_s = positive(max_contact_s, "max_contact_s")
+        if max_contact_s <= min_contact_s:
+            raise ValueError(f"max_contact_s ({max_contact_s:g} s) must exceed min_contact_s ({min_contact_s:g} s)")
     args = (rate, threshold, off, min_contact_s, min_flight_s)
     on_s, off_s, flags = _core_contacts(arr, args)
     baseline = None
@@ -91,6 +98,8 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
                                  "force; none was found") from None
             on_s, off_s, flags = _core_contacts(signal - baseline, args)
     out = _contact_frame(on_s, off_s, flags)
+    if max_contact_s is not None:
+        out = out[~(out["contact_s"] > max_contact_s)].reset_index(drop=True)
     if baseline is not None:
         out.attrs["baseline_n"] = baseline
     return out

@@ -451,3 +451,14 @@ def test_kinematic_offset(run):
     assert np.allclose(d[base.event == "IC"], 0.01) and np.allclose(d[base.event == "TO"], -0.02)
     with pytest.raises(TypeError, match="kinematic_offset_s must be a pair"):
         gaitcore.detect_events(run, method="hreljac", kinematic_offset_s=0.01)
+
+
+def test_max_contact_drops_long_contacts():
+    fz = np.zeros(3000)
+    fz[100:400] = 700.0     # 0.3 s
+    fz[600:1400] = 700.0    # 0.8 s
+    assert len(gaitcore.detect_contacts(fz, 1000.0)) == 2
+    kept = gaitcore.detect_contacts(fz, 1000.0, max_contact_s=0.6)
+    assert len(kept) == 1 and np.isclose(kept.on_s[0], (99 + 20 / 700) / 1000)
+    with pytest.raises(ValueError, match="max_contact_s .* must exceed min_contact_s"):
+        gaitcore.detect_contacts(fz, 1000.0, max_contact_s=0.05)
