@@ -462,3 +462,22 @@ def test_max_contact_drops_long_contacts():
     assert len(kept) == 1 and np.isclose(kept.on_s[0], (99 + 20 / 700) / 1000)
     with pytest.raises(ValueError, match="max_contact_s .* must exceed min_contact_s"):
         gaitcore.detect_contacts(fz, 1000.0, max_contact_s=0.05)
+
+
+def test_kinematic_events_skip_marker_gaps(run):
+    # a 0.3 s gap in the right heel: no right IC is invented inside or next to it, the
+    # other events are unchanged
+    markers = dict(run.markers)
+    heel = markers["RHEE"].copy()
+    heel[120:150] = np.nan  # 1.20-1.50 s, around the right IC at ~1.32 s
+    markers["RHEE"] = heel
+    gappy = Trial(markers=markers, marker_rate=run.marker_rate)
+    full = gaitcore.detect_events(run, method="hreljac")
+    ev = gaitcore.detect_events(gappy, method="hreljac")
+    r_ic = ev[(ev.side == "R") & (ev.event == "IC")].time_s
+    assert not r_ic.between(1.1, 1.6).any()
+    assert len(r_ic) == ((full.side == "R") & (full.event == "IC")).sum() - 1
+    left = ev[ev.side == "L"].time_s.to_numpy()
+    np.testing.assert_allclose(left, full[full.side == "L"].time_s.to_numpy(), atol=1e-9)
+    # the missing IC breaks R's IC -> TO -> IC order and the L/R alternation: flagged
+    assert not ev.order_ok.all()
