@@ -481,3 +481,15 @@ def test_kinematic_events_skip_marker_gaps(run):
     np.testing.assert_allclose(left, full[full.side == "L"].time_s.to_numpy(), atol=1e-9)
     # the missing IC breaks R's IC -> TO -> IC order and the L/R alternation: flagged
     assert not ev.order_ok.all()
+
+
+def test_detect_events_bad_threshold_not_swallowed(run):
+    with pytest.raises(ValueError, match="threshold must be finite and > 0"):
+        gaitcore.detect_events(run, method="force", threshold=-5.0, drift_correction=True)
+
+
+def test_detect_events_drift_correction_on_unloaded_plate(walk):
+    # FP3 is never loaded: drift correction has no flight to use there and gives nothing
+    with pytest.warns(UserWarning, match="FP1"):
+        ev = gaitcore.detect_events(walk, method="force", drift_correction=True)
+    assert set(ev.source) == {"FP2", "FP4"}
