@@ -610,6 +610,130 @@ error:
     return NULL;
 }
 
+/* ---- events ------------------------------------------------------------- */
+
+/* A 1-D float64 view of obj, or NULL with ValueError naming `what`. */
+static PyArrayObject *as_double_vector(PyObject *obj, const char *what)
+{
+    PyArrayObject *arr = as_double_array(obj);
+    if (arr && PyArray_NDIM(arr) != 1) {
+        PyErr_Format(PyExc_ValueError, "%s must be 1-D, got %d dimensions", what, PyArray_NDIM(arr));
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static PyObject *py_detect_contacts(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *fz_obj;
+    double rate, on, off, min_contact_s, min_flight_s;
+    PyArrayObject *fz = NULL, *on_arr = NULL, *off_arr = NULL, *flag_arr = NULL;
+    gc_contact *buf = NULL;
+    if (!PyArg_ParseTuple(args, "Oddddd", &fz_obj, &rate, &on, &off, &min_contact_s, &min_flight_s))
+        return NULL;
+    fz = as_double_vector(fz_obj, "fz");
+    if (!fz)
+        goto error;
+    const size_t n = (size_t)PyArray_DIM(fz, 0);
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "fz is empty");
+        goto error;
+    }
+    const size_t cap = gc_events_max_contacts(n);
+    buf = PyMem_RawMalloc(cap * sizeof *buf);
+    if (!buf) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    size_t nc = 0;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = gc_events_contacts(PyArray_DATA(fz), n, rate, on, off, min_contact_s, min_flight_s,
+                                buf, cap, &nc);
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "detect_contacts");
+        goto error;
+    }
+    npy_intp len = (npy_intp)nc;
+    on_arr = (PyArrayObject *)PyArray_SimpleNew(1, &len, NPY_DOUBLE);
+    off_arr = (PyArrayObject *)PyArray_SimpleNew(1, &len, NPY_DOUBLE);
+    flag_arr = (PyArrayObject *)PyArray_SimpleNew(1, &len, NPY_UINT8);
+    if (!on_arr || !off_arr || !flag_arr)
+        goto error;
+    double *on_s = PyArray_DATA(on_arr), *off_s = PyArray_DATA(off_arr);
+    npy_uint8 *flags = PyArray_DATA(flag_arr);
+    for (size_t k = 0; k < nc; k++) {
+        on_s[k] = buf[k].on_s;
+        off_s[k] = buf[k].off_s;
+        flags[k] = (npy_uint8)buf[k].flags;
+    }
+    PyMem_RawFree(buf);
+    Py_DECREF(fz);
+    return Py_BuildValue("NNN", on_arr, off_arr, flag_arr);
+error:
+    PyMem_RawFree(buf);
+    Py_XDECREF(fz);
+    Py_XDECREF(on_arr);
+    Py_XDECREF(off_arr);
+    Py_XDECREF(flag_arr);
+    return NULL;
+}
+
+static PyObject *py_flight_baseline(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *fz_obj, *on_obj, *off_obj;
+    double rate;
+    PyArrayObject *fz = NULL, *on = NULL, *off = NULL, *base = NULL;
+    gc_contact *contacts = NULL;
+    if (!PyArg_ParseTuple(args, "OdOO", &fz_obj, &rate, &on_obj, &off_obj))
+        return NULL;
+    fz = as_double_vector(fz_obj, "fz");
+    on = fz ? as_double_vector(on_obj, "on_s") : NULL;
+    off = on ? as_double_vector(off_obj, "off_s") : NULL;
+    if (!off)
+        goto error;
+    const size_t n = (size_t)PyArray_DIM(fz, 0), nc = (size_t)PyArray_DIM(on, 0);
+    if ((size_t)PyArray_DIM(off, 0) != nc || n == 0) {
+        PyErr_SetString(PyExc_ValueError, "on_s and off_s must have the same length, fz non-empty");
+        goto error;
+    }
+    contacts = PyMem_RawMalloc((nc + 1) * sizeof *contacts);
+    base = (PyArrayObject *)PyArray_SimpleNew(1, PyArray_DIMS(fz), NPY_DOUBLE);
+    if (!contacts || !base) {
+        if (!contacts)
+            PyErr_NoMemory();
+        goto error;
+    }
+    const double *on_s = PyArray_DATA(on), *off_s = PyArray_DATA(off);
+    for (size_t k = 0; k < nc; k++) {
+        contacts[k].on_s = on_s[k];
+        contacts[k].off_s = off_s[k];
+        contacts[k].flags = 0;
+    }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = gc_events_flight_baseline(PyArray_DATA(fz), n, rate, contacts, nc, PyArray_DATA(base));
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "flight_baseline");
+        goto error;
+    }
+    PyMem_RawFree(contacts);
+    Py_DECREF(fz);
+    Py_DECREF(on);
+    Py_DECREF(off);
+    return (PyObject *)base;
+error:
+    PyMem_RawFree(contacts);
+    Py_XDECREF(fz);
+    Py_XDECREF(on);
+    Py_XDECREF(off);
+    Py_XDECREF(base);
+    return NULL;
+}
+
 static PyMethodDef core_methods[] = {
     {"butter", py_butter, METH_VARARGS,
      "butter(order, wn) -> (b, a): digital Butterworth low-pass, wn in (0, 1)."},
@@ -633,6 +757,10 @@ static PyMethodDef core_methods[] = {
      "spm_clusters(z, u, df, fwhm, r0, r1, two_tailed) -> (clusters, p_set)."},
     {"normalize_cycles", py_normalize_cycles, METH_VARARGS,
      "normalize_cycles(x, rate, starts_s, ends_s, points, kind, nan_tolerance) -> cycles."},
+{"detect_contacts", py_detect_contacts, METH_VARARGS,
+     "detect_contacts(fz, rate, on, off, min_contact_s, min_flight_s) -> (on_s, off_s, flags)."},
+    {"flight_baseline", py_flight_baseline, METH_VARARGS,
+     "flight_baseline(fz, rate, on_s, off_s) -> baseline: mid-flight drift baseline."},
     {NULL, NULL, 0, NULL}
 };
 

@@ -8,6 +8,7 @@ Lab frame of every :class:`Trial`: z up, millimetres, newtons (see ``gaitcore.tr
 from . import datasets
 from ._errors import FormatError
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
+from .events import detect_contacts, detect_events, spatiotemporal
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
 from .markers import MARKER_ALIASES, canonical_marker_name
@@ -26,4 +27,5 @@ __all__ = [
     "fill_gaps", "lowpass", "normalize_cycles", "read_c3d", "read_mot", "read_trc", "read_trial",
     "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired", "subject_means", "symmetry_angle",
     "symmetry_index", "trial_cadence", "write_mot", "write_trc",
+    "detect_contacts", "detect_events", "spatiotemporal",
 ]

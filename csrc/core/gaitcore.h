@@ -248,6 +248,54 @@ int gc_cycles_normalize(const double *x, size_t n, size_t inner, double rate,
                         const double *starts_s, const double *ends_s, size_t n_cycles,
                         size_t points, int kind, double nan_tolerance, double *out);
 
+/* ---- events: foot contacts from a vertical force ---------------------------- */
+
+/* Flags of a contact (bitwise or). */
+enum gc_contact_flag {
+    GC_CONTACT_PARTIAL_START = 1, /* already loaded at the first sample: on_s is NaN  */
+    GC_CONTACT_PARTIAL_END = 2,   /* still loaded at the last sample: off_s is NaN    */
+    GC_CONTACT_TOUCHES_NAN = 4,   /* a NaN sample lies inside the contact or across   */
+                                  /* one of its crossings (that crossing is then NaN) */
+    GC_CONTACT_MERGED = 8         /* joined across a flight shorter than min_flight   */
+};
+
+/* One contact: on and off times in seconds from sample 0 (sample k at k / rate),
+ * NaN where unknown (see the flags). */
+typedef struct {
+    double on_s;
+    double off_s;
+    unsigned flags;
+} gc_contact;
+
+/* Capacity that gc_events_contacts needs for n samples: n / 2 + 1. */
+size_t gc_events_max_contacts(size_t n);
+
+/* Contacts in the vertical force fz[0..n) sampled at `rate` Hz, in one pass with
+ * hysteresis: a contact starts when fz rises from below on_threshold to >= it and
+ * ends when fz falls below off_threshold (0 < off_threshold <= on_threshold).  Both
+ * times are placed between the two samples bracketing the crossing by linear
+ * interpolation.  A flight shorter than min_flight_s joins its two contacts into one
+ * (flag MERGED; the plate was still loaded in the min_flight_s before that IC, so
+ * the dip was threshold chatter, METHODS.md A.4); a contact with known on and off
+ * shorter than min_contact_s is dropped.  Partial contacts (loaded at the first or
+ * last sample) and contacts whose crossing falls in a NaN gap are kept, flagged,
+ * with the unknown time NaN.  out must hold max_out >= gc_events_max_contacts(n)
+ * contacts; *n_out receives the number written.  GC_ENOTFINITE on +-inf. */
+int gc_events_contacts(const double *fz, size_t n, double rate,
+                       double on_threshold, double off_threshold,
+                       double min_contact_s, double min_flight_s,
+                       gc_contact *out, size_t max_out, size_t *n_out);
+
+/* Drift baseline of a treadmill force (dryft, METHODS.md A.5): the mean of the
+ * finite samples in the middle third of every flight (before the first contact,
+ * between contacts, after the last) is a knot at that third's centre; baseline[0..n)
+ * is the natural cubic spline through the knots (GSL; linear for 2 knots, constant
+ * for 1), held constant outside the first and last knots.  GC_ENODATA when no flight
+ * has a finite sample. */
+int gc_events_flight_baseline(const double *fz, size_t n, double rate,
+                              const gc_contact *contacts, size_t n_contacts,
+                              double *baseline);
+
 #ifdef __cplusplus
 }
 #endif
