@@ -316,9 +316,9 @@ fail:
 
 static PyObject *py_kin_chord(PyObject *Py_UNUSED(self), PyObject *args)
 {
-    PyObject *po, *wo, *lo;
+    PyObject *po, *wo, *lo, *mo;
     double delta;
-    if (!PyArg_ParseTuple(args, "OOOd", &po, &wo, &lo, &delta))
+    if (!PyArg_ParseTuple(args, "OOOOd", &po, &wo, &lo, &mo, &delta))
         return NULL;
     kin_inputs in = {{NULL}, 0};
     PyArrayObject *out = NULL;
@@ -327,10 +327,11 @@ static PyObject *py_kin_chord(PyObject *Py_UNUSED(self), PyObject *args)
     double *p = kin_in(&in, po, 3, &n, "prox", NULL);
     double *w = p ? kin_in(&in, wo, 3, &n, "wand", NULL) : NULL;
     double *l = w ? kin_in(&in, lo, 3, &n, "lat", NULL) : NULL;
-    if (!l || !(out = kin_out(n, 3)))
+    double *md = l ? kin_in(&in, mo, 3, &n, "medial", NULL) : NULL;
+    if (!md || !(out = kin_out(n, 3)))
         goto fail;
     Py_BEGIN_ALLOW_THREADS
-    st = gc_kin_chord((size_t)n, p, w, l, delta, KD(out));
+    st = gc_kin_chord((size_t)n, p, w, l, md, delta, KD(out));
     Py_END_ALLOW_THREADS
     return kin_finish(st, "chord joint centre", &in, out, NULL);
 fail:
@@ -582,7 +583,7 @@ static PyMethodDef core_methods[] = {
     {"kin_pelvis", py_kin_pelvis, METH_VARARGS, "kin_pelvis(lasi, rasi, lpsi, rpsi) -> (origin, frames)."},
     {"kin_hjc", py_kin_hjc, METH_VARARGS,
      "kin_hjc(origin, frames, method, pw, pd, ll, atd, marker_radius, harrington_ll, side) -> hjc."},
-    {"kin_chord", py_kin_chord, METH_VARARGS, "kin_chord(prox, wand, lat, delta) -> joint centre."},
+    {"kin_chord", py_kin_chord, METH_VARARGS, "kin_chord(prox, wand, lat, medial, delta) -> joint centre."},
     {"kin_segment", py_kin_segment, METH_VARARGS, "kin_segment(prox_jc, dist_jc, lat, side) -> frames."},
     {"kin_foot", py_kin_foot, METH_VARARGS, "kin_foot(ajc, toe, shank_frames) -> frames."},
     {"kin_thorax", py_kin_thorax, METH_VARARGS, "kin_thorax(c7, t10 or None, clav, strn) -> (origin, frames)."},

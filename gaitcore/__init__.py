@@ -9,12 +9,13 @@ from . import datasets
 from ._errors import FormatError
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
+from .kinematics import ANGLE_COMPONENTS, MissingMarkersError, joint_angles
 from .markers import MARKER_ALIASES, canonical_marker_name
 from .trial import ForcePlate, Trial
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "butter", "canonical_marker_name",
+    "ANGLE_COMPONENTS", "FormatError", "ForcePlate", "MARKER_ALIASES", "MissingMarkersError", "joint_angles", "Trial", "butter", "canonical_marker_name",
     "datasets", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial",
 ]

@@ -108,10 +108,11 @@ int gc_kin_hjc(size_t n, const double *origin, const double *frames,
                const gc_kin_hjc_params *p, int side, double *hjc);
 
 /* Chord method: the joint centre J lies in the plane (wand, prox, lat) at distance
- * delta from the lateral marker lat, with (J - lat) perpendicular to (prox - J), on
- * the side of the line lat-prox away from the wand marker. */
+ * delta from the lateral marker lat, with (J - lat) perpendicular to (prox - J).  Of
+ * the two such points, the one on the side of the line lat-prox that `medial` (an
+ * (n, 3) direction, e.g. -side times the pelvis z axis) points to. */
 int gc_kin_chord(size_t n, const double *prox, const double *wand, const double *lat,
-                 double delta, double *jc);
+                 const double *medial, double delta, double *jc);
 
 /* Thigh or shank: y = unit(prox_jc - dist_jc); x = y x (lat - prox_jc) on the right,
  * (lat - prox_jc) x y on the left; z = x x y. */

@@ -194,9 +194,9 @@ int gc_kin_hjc(size_t n, const double *origin, const double *frames,
 }
 
 int gc_kin_chord(size_t n, const double *prox, const double *wand, const double *lat,
-                 double delta, double *jc)
+                 const double *medial, double delta, double *jc)
 {
-    if (!prox || !wand || !lat || !jc || !(delta > 0) || !isfinite(delta))
+    if (!prox || !wand || !lat || !medial || !jc || !(delta > 0) || !isfinite(delta))
         return GC_EINVAL;
     int st;
     if ((st = check_inf(prox, 3 * n)) || (st = check_inf(wand, 3 * n)) || (st = check_inf(lat, 3 * n)))
@@ -208,11 +208,15 @@ int gc_kin_chord(size_t n, const double *prox, const double *wand, const double 
         const double len = sqrt(dot(u, u));
         sub(a, c, w);
         int ok = normalise(u) && len > delta;
-        /* v: in-plane unit normal to u, pointing away from the wand marker */
+        /* v: in-plane unit normal to u, on the medial side */
         const double k = dot(w, u);
         for (int i = 0; i < 3; i++)
-            v[i] = -(w[i] - k * u[i]);
+            v[i] = w[i] - k * u[i];
         ok = ok && normalise(v);
+        if (dot(v, medial + 3 * t) < 0)
+            for (int i = 0; i < 3; i++)
+                v[i] = -v[i];
+        ok = ok && isfinite(dot(v, medial + 3 * t));
         if (!ok) {
             nan_row(jc + 3 * t, 3);
             continue;

@@ -170,22 +170,27 @@ static void test_chord_segment(void)
         lkne[i] = kjc[i] - delta * F[3 * i + 2];              /* mirrored left leg */
         lthi[i] = kjc[i] + 200 * F[3 * i + 1] - 90 * F[3 * i + 2];
     }
-    double jc[3], frames[9], ang[3];
-    CHECK(gc_kin_chord(1, hjc, thi, kne, delta, jc) == GC_OK);
+    double jc[3], frames[9], ang[3], med[3], lmed[3];
+    for (int i = 0; i < 3; i++) {
+        med[i] = -F[3 * i + 2] + 0.5 * F[3 * i];  /* a rough medial hint is enough */
+        lmed[i] = F[3 * i + 2] - 0.5 * F[3 * i];
+        thi[i] -= 180 * F[3 * i + 2];             /* wand moved medial: the hint, not the wand, decides */
+    }
+    CHECK(gc_kin_chord(1, hjc, thi, kne, med, delta, jc) == GC_OK);
     for (int i = 0; i < 3; i++)
         CHECK_CLOSE(jc[i], kjc[i], 1e-10);
     CHECK(gc_kin_segment(1, hjc, jc, kne, 1, frames) == GC_OK);
     CHECK(gc_kin_cardan(1, F, 0, frames, GC_KIN_SEQ_ZXY, ang) == GC_OK);
     for (int i = 0; i < 3; i++)
         CHECK_CLOSE(ang[i], 0, 1e-12);
-    CHECK(gc_kin_chord(1, hjc, lthi, lkne, delta, jc) == GC_OK);
+    CHECK(gc_kin_chord(1, hjc, lthi, lkne, lmed, delta, jc) == GC_OK);
     for (int i = 0; i < 3; i++)
         CHECK_CLOSE(jc[i], kjc[i], 1e-10);
     CHECK(gc_kin_segment(1, hjc, jc, lkne, -1, frames) == GC_OK);
     CHECK(gc_kin_cardan(1, F, 0, frames, GC_KIN_SEQ_ZXY, ang) == GC_OK);
     for (int i = 0; i < 3; i++)
         CHECK_CLOSE(ang[i], 0, 1e-12);
-    CHECK(gc_kin_chord(1, hjc, thi, kne, 0.0, jc) == GC_EINVAL);
+    CHECK(gc_kin_chord(1, hjc, thi, kne, med, 0.0, jc) == GC_EINVAL);
     /* foot: x = toe - ajc, z from the shank: a foot pitched 30 deg down about z */
     double toe[3], foot[9];
     double Rf[9], Ff[9];
