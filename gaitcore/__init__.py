@@ -7,6 +7,7 @@ Lab frame of every :class:`Trial`: z up, millimetres, newtons (see ``gaitcore.tr
 """
 from . import datasets
 from ._errors import FormatError
+from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
 from .kinematics import ANGLE_COMPONENTS, MissingMarkersError, joint_angles
@@ -17,5 +18,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ANGLE_COMPONENTS", "FormatError", "ForcePlate", "MARKER_ALIASES", "MissingMarkersError", "joint_angles", "Trial", "butter", "canonical_marker_name",
-    "datasets", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial",
+    "datasets", "factor_summary", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial", "stance_factors",
 ]
