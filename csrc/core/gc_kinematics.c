@@ -464,11 +464,11 @@ static void relative(const double *P, const double *D, double *R)
 static void decompose(const double *R, int sequence, double *abc)
 {
     if (sequence == GC_KIN_SEQ_ZXY) { /* R = Rz(a) Rx(b) Ry(c) */
-        abc[1] = atan2(R[7], hypot(R[1], R[4]));
+        abc[1] = atan2(R[7], sqrt(R[1] * R[1] + R[4] * R[4])); /* |R| <= 1: no overflow, hypot not needed */
         abc[0] = atan2(-R[1], R[4]);
         abc[2] = atan2(-R[6], R[8]);
     } else { /* R = Ry(a) Rx(b) Rz(c) */
-        abc[1] = atan2(-R[5], hypot(R[2], R[8]));
+        abc[1] = atan2(-R[5], sqrt(R[2] * R[2] + R[8] * R[8]));
         abc[0] = atan2(R[2], R[8]);
         abc[2] = atan2(R[3], R[4]);
     }
