@@ -78,8 +78,9 @@ def numpy_angles(m, meta, prog):
         hjc = o + pelvis @ np.array([-0.24 * pd - 9.9, -0.30 * pw - 10.9, s * (0.33 * pw + 7.3)])
         medial = -s * pelvis[:, :, 2]
         kjc = chord(hjc, m[side + "THI"], m[side + "KNE"], medial, meta[f"knee_width_mm_{side}"] / 2 + 7)
-        ajc = chord(kjc, m[side + "TIB"], m[side + "ANK"], medial, meta[f"ankle_width_mm_{side}"] / 2 + 7)
-        thigh, shank = segment(hjc, kjc, m[side + "KNE"], s), segment(kjc, ajc, m[side + "ANK"], s)
+        thigh = segment(hjc, kjc, m[side + "KNE"], s)
+        ajc = chord(kjc, m[side + "TIB"], m[side + "ANK"], -s * thigh[:, :, 2], meta[f"ankle_width_mm_{side}"] / 2 + 7)
+        shank = segment(kjc, ajc, m[side + "ANK"], s)
         fx = unit(m[side + "TOE"] - ajc)
         fz = shank[:, :, 2]
         fz = unit(fz - np.sum(fz * fx, axis=1, keepdims=True) * fx)

@@ -397,13 +397,13 @@ def _leg(km, trial, side, s, radius, calib, stored):
     else:
         kjc = _joint_centre(trial, m, side, hjc, "KNE", "THI", "KNM", "knee_width_mm", DEFAULT_KNEE_WIDTH_MM,
                             km.notes, "knee", medial, radius)
+    thigh = _core.kin_segment(hjc, kjc, m[side + "KNE"], s)
     if stored and side + "AJC" in m:
         ajc = m[side + "AJC"]
-    else:
+    else:  # the thigh's medio-lateral axis tells the ankle's medial side (the pelvis may be rotated far)
         ajc = _joint_centre(trial, m, side, kjc, "ANK", "TIB", "MED", "ankle_width_mm", DEFAULT_ANKLE_WIDTH_MM,
-                            km.notes, "ankle", medial, radius)
+                            km.notes, "ankle", np.ascontiguousarray(-s * thigh[:, :, 2]), radius)
     km.kjc[side], km.ajc[side] = kjc, ajc
-    thigh = _core.kin_segment(hjc, kjc, m[side + "KNE"], s)
     # the malleolar (distal) shank frame carries the tibial torsion; the knee sees the proximal tibia
     shank = _core.kin_segment(kjc, ajc, m[side + "ANK"], s)
     shank_knee = _rotate_frames(shank, 1, -s * calib[f"{side}_tibial_torsion_deg"])

@@ -131,12 +131,22 @@ def ry(a):
     return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
 
 
-def synthetic_trial(rng, n=60, near_lock=False):
+def segment_rotation(sequence, tilt, obl, rot):
+    """Segment vs progression frame from clinical (tilt, obliquity, rotation) in degrees."""
+    a, b, c = np.radians([tilt, obl, rot])
+    if sequence == "pig":
+        return rz(-a) @ rx(-b) @ ry(c)
+    return ry(c) @ rx(-b) @ rz(-a)  # Baker: rotation, obliquity, tilt
+
+
+def synthetic_trial(rng, n=60, near_lock=False, sequence="pig"):
     """Markers placed from known segment rotations; returns (trial, expected angles in degrees)."""
     prog = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # lab z up: x travel, y up, z right = -lab y
     w, d, width_k, width_a, radius = 120.0, 160.0, 100.0, 70.0, 7.0
-    want = {k: np.zeros((n, 3)) for k in ("pelvis", "L_hip", "R_hip", "L_knee", "R_knee", "L_ankle", "R_ankle")}
-    m = {k: np.zeros((n, 3)) for k in ("LASI", "RASI", "LPSI", "RPSI")}
+    want = {k: np.zeros((n, 3)) for k in ("pelvis", "thorax", "L_hip", "R_hip", "L_knee", "R_knee", "L_ankle",
+                                          "R_ankle")}
+    want["trunk_lean"] = np.zeros(n)
+    m = {k: np.zeros((n, 3)) for k in ("LASI", "RASI", "LPSI", "RPSI", "C7", "T10", "CLAV", "STRN")}
     for side in "LR":
         for k in ("THI", "KNE", "TIB", "ANK", "TOE"):
             m[side + k] = np.zeros((n, 3))
@@ -146,13 +156,23 @@ def synthetic_trial(rng, n=60, near_lock=False):
         if near_lock and t % 2:  # obliquity 0.01 deg from the sequence's gimbal lock
             obl = rng.choice([-1, 1]) * 89.99
         want["pelvis"][t] = tilt, obl, rot
-        P = prog @ rz(-deg(tilt)) @ rx(-deg(obl)) @ ry(deg(rot))  # PiG tilt-obliquity-rotation
+        P = prog @ segment_rotation(sequence, tilt, obl, rot)
         o = rng.uniform(-500, 500, 3)
+        # thorax: markers symmetric about its y axis so that the CGM construction gives it exactly
+        th = rng.uniform(-25, 25, 3)
+        want["thorax"][t] = th
+        Th = prog @ segment_rotation(sequence, *th)
+        top = o + np.array([0, 0, 450.0])
+        for name, local in (("C7", (-70, 40, 0)), ("T10", (-70, -200, 0)), ("CLAV", (60, 30, 0)),
+                            ("STRN", (60, -150, 0))):
+            m[name][t] = top + Th @ np.array(local, float)
+        hjcs = []
         X, Y, Z = P[:, 0], P[:, 1], P[:, 2]
         m["LASI"][t], m["RASI"][t] = o - w * Z, o + w * Z
         m["LPSI"][t], m["RPSI"][t] = o - d * X - 45 * Z, o - d * X + 45 * Z
         for side, s in (("L", -1), ("R", 1)):
             hjc = o + P @ np.array([-0.24 * d - 9.9, -0.30 * 2 * w - 10.9, s * (0.33 * 2 * w + 7.3)])
+            hjcs.append(hjc)
             flex, add, irot = rng.uniform(-60, 60), rng.uniform(-40, 40), rng.uniform(-60, 60)
             want[f"{side}_hip"][t] = flex, add, irot
             T = P @ rz(deg(flex)) @ rx(deg(s * add)) @ ry(deg(s * irot))
@@ -169,25 +189,30 @@ def synthetic_trial(rng, n=60, near_lock=False):
             want[f"{side}_ankle"][t] = dorsi, 0.0, arot  # inversion is 0 by the foot's construction
             F = S @ rz(deg(dorsi)) @ ry(deg(s * arot))
             m[side + "TOE"][t] = ajc + 140 * F[:, 0]
-    meta = {"knee_width_mm_L": width_k, "knee_width_mm_R": width_k, "ankle_width_mm_L": width_a,
+        e = m["C7"][t] - 0.5 * (hjcs[0] + hjcs[1])  # trunk lean: C7 over mid-HJC, sagittal plane
+        want["trunk_lean"][t] = np.degrees(np.arctan2(e @ prog[:, 0], e @ prog[:, 1]))
+    meta = {"leg_length_mm_L": 900.0, "leg_length_mm_R": 900.0, "knee_width_mm_L": width_k, "knee_width_mm_R": width_k, "ankle_width_mm_L": width_a,
             "ankle_width_mm_R": width_a, "inter_asis_mm": 2 * w}
     return gaitcore.Trial(markers=m, marker_rate=100.0, metadata=meta), want
 
 
-@pytest.mark.parametrize("near_lock", [False, True])
-def test_synthetic_known_rotations(near_lock):
+@pytest.mark.parametrize("near_lock, sequence", [(False, "pig"), (True, "pig"), (False, "baker"),
+                                                 (True, "baker")])
+def test_synthetic_known_rotations(near_lock, sequence):
     """Random poses (and pelvic obliquity 0.01 deg from gimbal lock) recovered to 1e-9 deg; the
     only error is rounding (about 1e-13 deg, 1e-11 deg near lock).  Joint angles near lock are
     covered in csrc/tests/test_kinematics.c (a hip adducted 90 deg has no medial side for the
     chord method to find)."""
-    trial, want = synthetic_trial(np.random.default_rng(5 + near_lock), near_lock=near_lock)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = joint_angles(trial, pelvis_sequence="pig", progression=(1, 0), cutoff_hz=None, max_gap_s=0)
+    trial, want = synthetic_trial(np.random.default_rng(5 + near_lock), near_lock=near_lock, sequence=sequence)
+    got = joint_angles(trial, pelvis_sequence=sequence, progression=(1, 0), cutoff_hz=None, max_gap_s=0)
     worst = max(np.abs(got[k] - v).max() for k, v in want.items())
-    print(f"  worst synthetic error: {worst:.3g} deg")
+    print(f"  worst synthetic error ({sequence}, near lock {near_lock}): {worst:.3g} deg")
     assert worst < 1e-9
-    assert np.isnan(got["thorax"]).all() and np.isnan(got["trunk_lean"]).all()  # no C7/CLAV/STRN
+    # the same trial without T10: thorax from C7, CLAV, STRN (a different but valid frame)
+    del trial.markers["T10"]
+    no_t10 = joint_angles(trial, pelvis_sequence=sequence, progression=(1, 0), cutoff_hz=None, max_gap_s=0)
+    assert np.isfinite(no_t10["thorax"]).all()
+    np.testing.assert_allclose(no_t10["R_knee"], got["R_knee"], atol=1e-12)
 
 
 def test_cardan_against_scipy():
