@@ -20,8 +20,10 @@ Angles (degrees) and signs, per key of the returned dict (:data:`ANGLE_COMPONENT
   adduction +, internal rotation +), each side in its own anatomical sense.
 - ``L_knee``/``R_knee``: thigh -> shank: (flexion +, adduction/varus +, internal rotation +).
 - ``L_ankle``/``R_ankle``: shank -> foot: (dorsiflexion +, inversion +, internal
-  rotation +).  The foot's x axis is AJC -> TOE and its medio-lateral axis is the
-  shank's, so the middle component is 0 by construction (as in uncalibrated CGM).
+  rotation +), ISB Z-X-Y, or with ``ankle_sequence="pig"`` Plug-in Gait's Z-Y-X order
+  (flexion, rotation, inversion).  The foot's x axis is AJC -> TOE and its medio-lateral
+  axis is the shank's, so without static offsets the inversion is 0 by construction
+  (as in an uncalibrated CGM).
 - ``trunk_lean``: (n,), forward lean of C7 relative to the mid hip joint centres
   (or the thorax up axis), in the sagittal plane of the progression frame, + forward.
 
@@ -74,7 +76,8 @@ ANGLE_COMPONENTS: dict[str, tuple[str, ...]] = {
 
 _HJC = {"harrington": 0, "davis": 1}
 _SEQ = {"baker": 3, "pig": 4}  # gc_kin_joint codes of the segment-vs-progression angles
-_HIP, _KNEE, _ANKLE = 0, 1, 2
+_HIP, _KNEE = 0, 1
+_ANKLE = {"isb": 2, "pig": 5}  # gc_kin_joint codes
 _SIDES = (("L", -1), ("R", 1))
 _CLUSTERS = {"thigh": ("TH1", "TH2", "TH3"), "shank": ("TB1", "TB2", "TB3")}
 _CLUSTER_LANDMARKS = {"thigh": ("KNE", "KNM"), "shank": ("ANK", "MED")}
@@ -107,7 +110,8 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
                  progression="auto", cutoff_hz: float | None = DEFAULT_CUTOFF_HZ, filter_order: int = 2,
                  max_gap_s: float = DEFAULT_MAX_GAP_S, static: Trial | None = None,
                  harrington_leg_length: bool = False, marker_radius_mm: float = MARKER_RADIUS_MM,
-                 calibration: dict | None = None, stored_joint_centres: bool = False) -> dict[str, np.ndarray]:
+                 calibration: dict | None = None, stored_joint_centres: bool = False,
+                 ankle_sequence: str = "isb") -> dict[str, np.ndarray]:
     """Pelvis, thorax, hip, knee and ankle angles (degrees) and trunk lean of a trial.
 
     Markers are first gap-filled (cubic spline, gaps up to ``max_gap_s``) and low-passed
@@ -135,6 +139,9 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
         its long axis), ``{side}_static_plantar_flexion_deg`` and
         ``{side}_static_rotation_offset_deg`` (the foot frame turned about its z, then y axis),
         side "L"/"R"; missing keys are 0 (an uncalibrated CGM)
+    ankle_sequence : "isb" (Z-X-Y: flexion, inversion, rotation; Wu 2002) or "pig" (Plug-in
+        Gait's Z-Y-X: flexion, rotation, then inversion about the foot's long axis, its second
+        column being Plug-in Gait's second ankle component)
     stored_joint_centres : use the markers ``{side}KJC``/``{side}AJC`` when the trial carries
         them (virtual markers written by a calibrated model) instead of the chord method
 
@@ -164,15 +171,18 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
     return build_model(trial, model=model, hjc=hjc, pelvis_sequence=pelvis_sequence, progression=progression,
                        cutoff_hz=cutoff_hz, filter_order=filter_order, max_gap_s=max_gap_s, static=static,
                        harrington_leg_length=harrington_leg_length, marker_radius_mm=marker_radius_mm,
-                       calibration=calibration, stored_joint_centres=stored_joint_centres).angles
+                       calibration=calibration, stored_joint_centres=stored_joint_centres,
+                       ankle_sequence=ankle_sequence).angles
 
 
 def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence="baker", progression="auto",
                 cutoff_hz=DEFAULT_CUTOFF_HZ, filter_order=2, max_gap_s=DEFAULT_MAX_GAP_S, static=None,
                 harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration=None,
-                stored_joint_centres=False) -> KinematicModel:
+                stored_joint_centres=False, ankle_sequence="isb") -> KinematicModel:
     """The full model behind :func:`joint_angles` (frames, joint centres, angles)."""
     _check_args(trial, model, hjc, pelvis_sequence, static)
+    if ankle_sequence not in _ANKLE:
+        raise ValueError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
     m = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     notes: list[str] = []
     if static is not None:
@@ -199,7 +209,8 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
         km.angles[f"{side}_hip"] = _core.kin_angles(pelvis, km.frames[f"{side}_thigh"], _HIP, s)
         km.angles[f"{side}_knee"] = _core.kin_angles(km.frames[f"{side}_thigh"], km.frames[f"{side}_shank_knee"],
                                                      _KNEE, s)
-        km.angles[f"{side}_ankle"] = _core.kin_angles(km.frames[f"{side}_shank"], km.frames[f"{side}_foot"], _ANKLE, s)
+        km.angles[f"{side}_ankle"] = _core.kin_angles(km.frames[f"{side}_shank"], km.frames[f"{side}_foot"],
+                                                      _ANKLE[ankle_sequence], s)
     km.angles["trunk_lean"] = _trunk_lean(km)
     for note in notes:
         warnings.warn(note, stacklevel=3)

@@ -61,20 +61,21 @@ def test_walk_matches_plug_in_gait_with_lab_calibration(walk):
     width/2 + 4.75 mm in the file's own joint centres), tibial torsion and static plantar-flexion /
     rotation offsets (PROCESSING group), and the static-calibrated knee and ankle centres as virtual
     markers LKJC/RKJC/LAJC/RAJC (their thigh-rotation offset cannot be recomputed from the
-    markers: no static trial).  With these, everything matches but ankle inversion: our foot's
-    medio-lateral axis is the shank's, so its inversion is the static offsets' cross-talk only,
-    while PiG's foot inversion also follows the foot markers; bound 10 deg (documented deviation)."""
+    markers: no static trial).  Plug-in Gait's ankle order is flexion-rotation-inversion
+    (ankle_sequence="pig"); with the ISB order the inversion differs by up to 8 deg."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         angles = joint_angles(walk, hjc="davis", pelvis_sequence="pig", progression="lab_axis",
-                              marker_radius_mm=4.75, calibration=walk_calibration(), stored_joint_centres=True)
+                              marker_radius_mm=4.75, calibration=walk_calibration(), stored_joint_centres=True,
+                              ankle_sequence="pig")
     rms = rms_table(walk, angles)
     for side in "LR":
         assert (rms[f"{side}_pelvis"] <= 1.0).all()
         assert rms[f"{side}_hip"][0] <= 3.0 and rms[f"{side}_knee"][0] <= 3.0
         assert (rms[f"{side}_hip"][1:] <= 5.0).all() and (rms[f"{side}_knee"][1:] <= 5.0).all()
-        assert rms[f"{side}_ankle"][0] <= 5.0 and rms[f"{side}_ankle"][2] <= 5.0
-        assert rms[f"{side}_ankle"][1] <= 10.0
+        assert (rms[f"{side}_ankle"] <= 5.0).all()
+        # everything but the filter's effect is reproduced: far inside the issue's limits
+        assert max(r.max() for r in rms.values()) < 0.5
 
 
 def test_walk_uncalibrated_chord_model(walk):
@@ -270,6 +271,8 @@ def test_bad_arguments(walk):
         joint_angles({"LASI": 1})
     with pytest.raises(ValueError, match="hjc"):
         joint_angles(walk, hjc="bell")
+    with pytest.raises(ValueError, match="ankle_sequence"):
+        joint_angles(walk, ankle_sequence="zyx")
     with pytest.raises(ValueError, match="pelvis_sequence"):
         joint_angles(walk, pelvis_sequence="xyz")
     with pytest.raises(ValueError, match="model"):

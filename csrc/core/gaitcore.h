@@ -155,7 +155,8 @@ int gc_kin_progression_frame(const double dir[3], const double up[3], double fra
 
 enum gc_kin_sequence {
     GC_KIN_SEQ_ZXY = 0,  /* R = Rz(a) Rx(b) Ry(c): ISB/Grood-Suntay joints, PiG pelvis */
-    GC_KIN_SEQ_YXZ = 1   /* R = Ry(a) Rx(b) Rz(c): Baker's rotation-obliquity-tilt     */
+    GC_KIN_SEQ_YXZ = 1,  /* R = Ry(a) Rx(b) Rz(c): Baker's rotation-obliquity-tilt     */
+    GC_KIN_SEQ_ZYX = 2   /* R = Rz(a) Ry(b) Rx(c): Plug-in Gait's ankle               */
 };
 
 /* Cardan angles (radians, in the order of the rotations) of R = prox^T dist for each
@@ -167,13 +168,16 @@ int gc_kin_cardan(size_t n, const double *prox, size_t prox_stride, const double
 enum gc_kin_joint {
     GC_KIN_HIP = 0, GC_KIN_KNEE = 1, GC_KIN_ANKLE = 2,
     GC_KIN_SEGMENT_BAKER = 3,  /* pelvis/thorax vs progression, rotation-obliquity-tilt */
-    GC_KIN_SEGMENT_PIG = 4     /* pelvis/thorax vs progression, tilt-obliquity-rotation */
+    GC_KIN_SEGMENT_PIG = 4,    /* pelvis/thorax vs progression, tilt-obliquity-rotation */
+    GC_KIN_ANKLE_PIG = 5       /* ankle in Plug-in Gait's flexion-rotation-inversion order */
 };
 
 /* Clinical angles in degrees, (n, 3), columns (sagittal, frontal, transverse):
  *   hip:   flexion +,  adduction +,  internal rotation +
  *   knee:  flexion +,  adduction (varus) +, internal rotation +
- *   ankle: dorsiflexion +, inversion (adduction) +, internal rotation +
+ *   ankle: dorsiflexion +, inversion (adduction) +, internal rotation +  (ISB Z-X-Y)
+ *   ankle_pig: Z-Y-X (flexion, rotation, inversion): dorsiflexion +, -side * (rotation
+ *          about the foot's x axis) as Plug-in Gait's second component, internal rotation +
  *   segment (pelvis/thorax): anterior tilt +, obliquity with the `side` side up +,
  *          rotation with the `side` side forward +.
  * side: +1 right, -1 left (frontal and transverse components change sign). */

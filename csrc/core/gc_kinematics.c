@@ -467,6 +467,10 @@ static void decompose(const double *R, int sequence, double *abc)
         abc[1] = atan2(R[7], sqrt(R[1] * R[1] + R[4] * R[4])); /* |R| <= 1: no overflow, hypot not needed */
         abc[0] = atan2(-R[1], R[4]);
         abc[2] = atan2(-R[6], R[8]);
+    } else if (sequence == GC_KIN_SEQ_ZYX) { /* R = Rz(a) Ry(b) Rx(c) */
+        abc[1] = atan2(-R[6], sqrt(R[0] * R[0] + R[3] * R[3]));
+        abc[0] = atan2(R[3], R[0]);
+        abc[2] = atan2(R[7], R[8]);
     } else { /* R = Ry(a) Rx(b) Rz(c) */
         abc[1] = atan2(-R[5], sqrt(R[2] * R[2] + R[8] * R[8]));
         abc[0] = atan2(R[2], R[8]);
@@ -478,7 +482,7 @@ int gc_kin_cardan(size_t n, const double *prox, size_t prox_stride, const double
                   int sequence, double *out)
 {
     if (!prox || !dist || !out || (prox_stride != 0 && prox_stride != 9) ||
-        (sequence != GC_KIN_SEQ_ZXY && sequence != GC_KIN_SEQ_YXZ))
+        (sequence != GC_KIN_SEQ_ZXY && sequence != GC_KIN_SEQ_YXZ && sequence != GC_KIN_SEQ_ZYX))
         return GC_EINVAL;
     int st;
     if ((st = check_inf(prox, prox_stride ? 9 * n : 9)) || (st = check_inf(dist, 9 * n)))
@@ -501,8 +505,10 @@ int gc_kin_angles(size_t n, const double *prox, size_t prox_stride, const double
 {
     if (side != 1 && side != -1)
         return GC_EINVAL;
-    int seq = joint == GC_KIN_SEGMENT_BAKER ? GC_KIN_SEQ_YXZ : GC_KIN_SEQ_ZXY;
-    if (joint < GC_KIN_HIP || joint > GC_KIN_SEGMENT_PIG)
+    int seq = joint == GC_KIN_SEGMENT_BAKER ? GC_KIN_SEQ_YXZ
+            : joint == GC_KIN_ANKLE_PIG   ? GC_KIN_SEQ_ZYX
+                                          : GC_KIN_SEQ_ZXY;
+    if (joint < GC_KIN_HIP || joint > GC_KIN_ANKLE_PIG)
         return GC_EINVAL;
     int st = gc_kin_cardan(n, prox, prox_stride, dist, seq, out_deg);
     if (st != GC_OK)
@@ -518,6 +524,9 @@ int gc_kin_angles(size_t n, const double *prox, size_t prox_stride, const double
             break;
         case GC_KIN_KNEE:
             o[0] = -a; o[1] = s * b; o[2] = s * c;
+            break;
+        case GC_KIN_ANKLE_PIG: /* a = flexion about z, b = rotation about y, c = about x */
+            o[0] = a; o[1] = -s * c; o[2] = s * b;
             break;
         case GC_KIN_SEGMENT_BAKER: /* a = rotation about y, b = about x, c = tilt about z */
             o[0] = -c; o[1] = -s * b; o[2] = s * a;

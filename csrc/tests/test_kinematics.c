@@ -52,7 +52,7 @@ static void test_cardan(void)
     srand(5);
     enum { N = 400 };
     static double P[9 * N], D[9 * N], out[3 * N], want[3 * N];
-    for (int seq = 0; seq < 2; seq++) {
+    for (int seq = 0; seq < 3; seq++) {
         for (int t = 0; t < N; t++) {
             double a = urand(-179, 179) * DEG, b = urand(-89, 89) * DEG, c = urand(-179, 179) * DEG;
             if (t % 4 == 1)
@@ -64,8 +64,10 @@ static void test_cardan(void)
             double R[9];
             if (seq == GC_KIN_SEQ_ZXY)
                 seq3(2, 0, 1, a, b, c, R);
-            else
+            else if (seq == GC_KIN_SEQ_YXZ)
                 seq3(1, 0, 2, a, b, c, R);
+            else
+                seq3(2, 1, 0, a, b, c, R);
             matmul(P + 9 * t, R, D + 9 * t);
         }
         CHECK(gc_kin_cardan(N, P, 9, D, seq, out) == GC_OK);
@@ -96,6 +98,12 @@ static void test_cardan(void)
     CHECK_CLOSE(a3[0], 20, 1e-12); CHECK_CLOSE(a3[1], 5, 1e-12); CHECK_CLOSE(a3[2], 10, 1e-12);
     CHECK(gc_kin_angles(1, I, 0, hip, GC_KIN_KNEE, -1, a3) == GC_OK);
     CHECK_CLOSE(a3[0], -20, 1e-12); CHECK_CLOSE(a3[1], -5, 1e-12); CHECK_CLOSE(a3[2], -10, 1e-12);
+    /* ankle, PiG order Rz(flex) Ry(rot) Rx(c): (flex, -side c, side rot) */
+    seq3(2, 1, 0, 10 * DEG, 5 * DEG, 3 * DEG, hip);
+    CHECK(gc_kin_angles(1, I, 0, hip, GC_KIN_ANKLE_PIG, 1, a3) == GC_OK);
+    CHECK_CLOSE(a3[0], 10, 1e-12); CHECK_CLOSE(a3[1], -3, 1e-12); CHECK_CLOSE(a3[2], 5, 1e-12);
+    CHECK(gc_kin_angles(1, I, 0, hip, GC_KIN_ANKLE_PIG, -1, a3) == GC_OK);
+    CHECK_CLOSE(a3[1], 3, 1e-12); CHECK_CLOSE(a3[2], -5, 1e-12);
     /* pelvis, Baker: R = Ry(rot) Rx(b) Rz(tilt); anterior tilt = -tilt, right-up obliquity = -b */
     double pel[9];
     seq3(1, 0, 2, 7 * DEG, -3 * DEG, -12 * DEG, pel);
