@@ -29,7 +29,7 @@ FOOT_ON_PLATE_MM = 200.0         # COP within this of the stance foot (plates no
 
 COLUMNS = [
     "side", "ic_s", "to_s", "contact_time_s",
-    "cpd_peak_deg", "cpd_excursion_deg",
+    "cpd_peak_deg", "cpd_excursion_deg", "cpd_peak_vs_static_deg",
     "trunk_lean_mean_deg", "trunk_lean_ic_deg", "trunk_lean_midstance_deg", "upright_or_backward",
     "peak_hip_extension_deg", "hip_extension_to_deg", "thigh_extension_deg", "pelvic_tilt_at_peak_hip_ext_deg",
     "peak_hip_extension_vs_static_deg", "trunk_lean_mean_vs_static_deg", "peak_knee_flexion_stance_deg",
@@ -65,7 +65,8 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
 
     - ``cpd_peak_deg``: contralateral pelvic drop, peak over IC-TO of
       +-asin(unit(RASI - LASI) . up) (+ = swing side low); ``cpd_excursion_deg``: peak
-      minus the value at IC.
+      minus the value at IC; ``cpd_peak_vs_static_deg``: the peak minus the standing
+      value when a static trial is given.
     - ``trunk_lean_*``: forward lean of C7 over the mid hip joint centres (+ forward):
       stance mean, at IC, at midstance (IC + half the contact time);
       ``upright_or_backward`` when the mean is below 4 deg.
@@ -93,8 +94,8 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     >>> from gaitcore.factors import stance_factors
     >>> trial = gaitcore.read_trial(gaitcore.datasets.path("walk.c3d"))
     >>> table = stance_factors(trial, trial.events)
-    >>> list(table["side"])
-    ['R', 'L', 'R', 'L']
+    >>> list(table["side"])        # the last left contact has no toe-off in the file
+    ['R', 'L', 'R']
     """
     if not isinstance(trial, Trial):
         raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
@@ -212,6 +213,8 @@ def _static_reference(static, kinematics):
     for side in ("L", "R"):
         ref[f"{side}_hip"] = float(np.nanmean(skm.angles[f"{side}_hip"][:, 0]))
     ref["trunk_lean"] = float(np.nanmean(skm.angles["trunk_lean"]))
+    for side in ("L", "R"):
+        ref[f"{side}_cpd"] = float(np.nanmean(_cpd(skm, side)))
     return ref
 
 
@@ -246,6 +249,7 @@ def _stance_row(trial, km, side, ic, to, mass, mass_reason, static_ref):
     if static_ref:
         row["peak_hip_extension_vs_static_deg"] = row["peak_hip_extension_deg"] + static_ref.get(f"{side}_hip", np.nan)
         row["trunk_lean_mean_vs_static_deg"] = row["trunk_lean_mean_deg"] - static_ref.get("trunk_lean", np.nan)
+        row["cpd_peak_vs_static_deg"] = row["cpd_peak_deg"] - static_ref.get(f"{side}_cpd", np.nan)
     else:
         reasons.append("no static trial: no static-referenced values")
     _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons)

@@ -86,7 +86,7 @@ def test_walk_uncalibrated_chord_model(walk):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         angles = joint_angles(walk, hjc="davis", pelvis_sequence="pig", progression="lab_axis",
-                              marker_radius_mm=4.75)
+                              marker_radius_mm=4.75, ankle_sequence="pig")
     rms = rms_table(walk, angles)
     for side in "LR":
         assert (rms[f"{side}_pelvis"] <= 1.0).all()
@@ -309,3 +309,25 @@ def test_harrington_and_davis_hjc_differ_but_close(walk):
         d = build_model(walk, hjc="davis")
     dist = np.linalg.norm(h.hjc["R"] - d.hjc["R"], axis=1)
     assert 1.0 < np.median(dist) < 40.0  # two regressions of the same centre
+
+
+def test_treadmill_progression_and_static_reconstruction():
+    """Rajagopal running on a treadmill: the pelvis barely travels, so the progression frame
+    follows the direction the pelvis faces; knee and ankle landmarks come from the static trial."""
+    run = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_motion_capture_run.trc"))
+    static = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_static_run.trc"))
+    with pytest.raises(MissingMarkersError, match="static trial"):
+        joint_angles(run)
+    with pytest.warns(UserWarning, match="reconstructed from the static trial"):
+        km = build_model(run, static=static)
+    assert km.treadmill
+    x = km.progression[:, 0]
+    assert abs(x[2]) < 1e-12 and abs(np.linalg.norm(x) - 1) < 1e-12
+    # pelvis faces x: its mean anterior axis, made horizontal, is the progression axis
+    ant = np.nanmean(km.pelvis[:, :, 0], axis=0)
+    ant[2] = 0
+    assert np.dot(ant / np.linalg.norm(ant), x) > 0.9999
+    # the reconstructed KJC in the static trial itself is the static mid-epicondyle point
+    skm = build_model(static, static=static)
+    want = 0.5 * (static.markers["RKNE"] + static.markers["RKNM"])
+    assert np.nanmax(np.linalg.norm(skm.kjc["R"] - want, axis=1)) < 2.0  # filtering only
