@@ -17,6 +17,7 @@ from .trial import ForcePlate, Trial
 __version__ = "0.1.0"
 
 __all__ = [
-    "ANGLE_COMPONENTS", "FormatError", "ForcePlate", "MARKER_ALIASES", "MissingMarkersError", "joint_angles", "Trial", "butter", "canonical_marker_name",
-    "datasets", "factor_summary", "fill_gaps", "lowpass", "read_c3d", "read_mot", "read_trc", "read_trial", "stance_factors",
+    "ANGLE_COMPONENTS", "FormatError", "ForcePlate", "MARKER_ALIASES", "MissingMarkersError", "Trial", "butter",
+    "canonical_marker_name", "datasets", "factor_summary", "fill_gaps", "joint_angles", "lowpass", "read_c3d",
+    "read_mot", "read_trc", "read_trial", "stance_factors",
 ]

@@ -331,3 +331,61 @@ def test_treadmill_progression_and_static_reconstruction():
     skm = build_model(static, static=static)
     want = 0.5 * (static.markers["RKNE"] + static.markers["RKNM"])
     assert np.nanmax(np.linalg.norm(skm.kjc["R"] - want, axis=1)) < 2.0  # filtering only
+
+
+P3 = np.zeros((4, 3))
+F33 = np.tile(np.eye(3), (4, 1, 1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: _core.kin_pelvis(P3, P3, P3, np.zeros((4, 2))),
+    lambda: _core.kin_pelvis(P3, P3, P3, "abc"),
+    lambda: _core.kin_hjc(P3, np.zeros((4, 3, 2)), 0, 230.0, 160.0, 900.0, float("nan"), 7.0, 0, 1),
+    lambda: _core.kin_hjc(P3, F33, 7, 230.0, 160.0, 900.0, float("nan"), 7.0, 0, 1),
+    lambda: _core.kin_hjc(P3, F33, 0, -1.0, 160.0, 900.0, float("nan"), 7.0, 0, 1),
+    lambda: _core.kin_hjc(P3, F33, 0, 230.0, 160.0, 900.0, float("nan"), 7.0, 0, 2),
+    lambda: _core.kin_chord(P3, P3, P3, np.zeros((3, 3)), 60.0),
+    lambda: _core.kin_chord(P3, P3, P3, P3, -1.0),
+    lambda: _core.kin_segment(P3, P3, P3, 0),
+    lambda: _core.kin_foot(P3, P3, P3),
+    lambda: _core.kin_thorax(P3, np.zeros((5, 3)), P3, P3),
+    lambda: _core.kin_cluster(P3, P3, None),
+    lambda: _core.kin_to_local(P3, F33, np.zeros(3)),
+    lambda: _core.kin_to_global(P3, np.eye(3), P3),
+    lambda: _core.kin_travel_direction(P3, F33, (0, 0, 0), 300.0),
+    lambda: _core.kin_travel_direction(np.full((4, 3), np.nan), np.full((4, 3, 3), np.nan), (0, 0, 1), 300.0),
+    lambda: _core.kin_progression_frame((0, 0, 1), (0, 0, 1)),
+    lambda: _core.kin_cardan(F33, F33, 9),
+    lambda: _core.kin_cardan(np.tile(np.eye(3), (5, 1, 1)), F33, 0),
+    lambda: _core.kin_angles(F33, F33, 0, 0),
+    lambda: _core.kin_angles(F33, F33, 42, 1),
+    lambda: _core.kin_lean(P3, P3, F33),
+    lambda: _core.kin_pelvis(np.full((4, 3), np.inf), P3, P3, P3),
+])
+def test_core_bad_input_raises_not_crashes(call):
+    """The glue refuses wrong shapes, codes and infinite values with ValueError/TypeError."""
+    with pytest.raises((ValueError, TypeError)):
+        call()
+
+
+def test_core_degenerate_geometry_gives_nan_rows():
+    """Coincident markers (zero-length axes) and a chord longer than the segment: NaN, not garbage."""
+    origin, frames = _core.kin_pelvis(P3, P3, P3, P3)
+    assert np.isnan(origin).all() and np.isnan(frames).all()
+    prox = np.array([[0.0, 0, 100]] * 4)
+    jc = _core.kin_chord(prox, np.array([[50.0, 0, 50]] * 4), P3, np.array([[1.0, 0, 0]] * 4), 150.0)
+    assert np.isnan(jc).all()
+    jc = _core.kin_chord(prox, np.array([[50.0, 0, 50]] * 4), P3, np.array([[1.0, 0, 0]] * 4), 40.0)
+    assert np.isfinite(jc).all()
+    np.testing.assert_allclose(np.linalg.norm(jc, axis=1), 40.0)
+    np.testing.assert_allclose(np.sum(jc * (prox - jc), axis=1), 0.0, atol=1e-9)  # right angle at J
+
+
+def test_harrington_leg_length_variant(walk):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        km = build_model(walk, harrington_leg_length=True, cutoff_hz=None)
+    local = _core.kin_to_local(km.pelvis_origin, km.pelvis, km.hjc["R"])
+    pw = walk.metadata["inter_asis_mm"]
+    ll = 0.5 * (walk.metadata["leg_length_mm_L"] + walk.metadata["leg_length_mm_R"])
+    np.testing.assert_allclose(local[:, 1], -0.16 * pw - 0.04 * ll - 7.1, atol=1e-9)
