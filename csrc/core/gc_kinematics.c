@@ -484,12 +484,12 @@ int gc_kin_cardan(size_t n, const double *prox, size_t prox_stride, const double
     if (!prox || !dist || !out || (prox_stride != 0 && prox_stride != 9) ||
         (sequence != GC_KIN_SEQ_ZXY && sequence != GC_KIN_SEQ_YXZ && sequence != GC_KIN_SEQ_ZYX))
         return GC_EINVAL;
-    int st;
-    if ((st = check_inf(prox, prox_stride ? 9 * n : 9)) || (st = check_inf(dist, 9 * n)))
-        return st;
+    /* +-inf is looked for only in rows that are not finite: one pass over the data */
     for (size_t t = 0; t < n; t++) {
         const double *P = prox + prox_stride * t, *D = dist + 9 * t;
         if (!row_finite(P, 9) || !row_finite(D, 9)) {
+            if (check_inf(P, 9) || check_inf(D, 9))
+                return GC_ENOTFINITE;
             nan_row(out + 3 * t, 3);
             continue;
         }
