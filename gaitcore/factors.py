@@ -5,6 +5,9 @@ running factors linked to low-back pain -- contralateral pelvic drop, trunk lean
 extension, over-striding -- plus vertical loading rates and braking/propulsive impulses
 where a force plate (or an instrumented-treadmill belt) recorded that stance.  A metric
 the data cannot support is NaN and the ``reason`` column says why; nothing is guessed.
+
+Stances whose markers were gap-filled at IC or TO, or over more than 20 % of the stance,
+give no kinematic metric (METHODS.md E); their force metrics are kept.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ __all__ = ["stance_factors", "factor_summary"]
 G = 9.80665
 CONTACT_THRESHOLD_N = 20.0
 LOADING_RATE_CUTOFF_HZ = 50.0    # METHODS.md E: >= 50 Hz for loading rates
+MAX_FILLED_FRACTION = 0.2       # METHODS.md E: reject a stance > 20 % gap-filled ...
 PLATE_EVENT_TOLERANCE_S = 0.04   # a plate's loaded interval must match IC/TO within this
 FOOT_ON_PLATE_MM = 200.0         # COP within this of the stance foot (plates not assigned to a side)
 
@@ -225,6 +229,12 @@ def _stance_row(trial, km, side, ic, to, mass, mass_reason, static_ref):
     row = dict.fromkeys(COLUMNS, float("nan"))
     row.update(side=side, ic_s=ic, to_s=to, contact_time_s=tc, loading_rate_method="", upright_or_backward=False)
     stance = _window(rate, n, ic, to)
+    problem = _fill_problem(km, side, ic, to, stance)
+    if problem:  # METHODS.md E: no kinematic metric from a stance built on interpolated markers
+        reasons.append(problem)
+        _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons)
+        row["reason"] = "; ".join(reasons)
+        return row
     # contralateral pelvic drop
     cpd = _cpd(km, side)
     if np.isfinite(cpd[stance]).all() and stance.stop - stance.start > 2:
@@ -255,6 +265,23 @@ def _stance_row(trial, km, side, ic, to, mass, mass_reason, static_ref):
     _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons)
     row["reason"] = "; ".join(reasons)
     return row
+
+
+def _fill_problem(km, side, ic, to, stance):
+    """Why a stance's markers are too interpolated to use, or ''."""
+    names = ["LASI", "RASI", "LPSI", "RPSI", "SACR", "C7"] + [side + k for k in ("THI", "KNE", "TIB", "ANK", "TOE",
+                                                                                  "HEE")]
+    masks = [km.filled[k] for k in names if k in km.filled]
+    if not masks:
+        return ""
+    filled = np.any(masks, axis=0)
+    n = len(filled)
+    at_event = any(filled[min(n - 1, max(0, int(round(t * km.rate))))] for t in (ic, to))
+    if at_event:
+        return "kinematics rejected: a marker was gap-filled at IC or TO"
+    if stance.stop > stance.start and filled[stance].mean() > MAX_FILLED_FRACTION:
+        return f"kinematics rejected: over {MAX_FILLED_FRACTION:.0%} of stance gap-filled"
+    return ""
 
 
 def _hip_extension(km, side, ic, to, tc, row, reasons):

@@ -104,6 +104,7 @@ class KinematicModel:
     angles: dict = field(default_factory=dict)
     leg_length_mm: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    filled: dict = field(default_factory=dict)  # marker -> (n,) bool, True where gap-filled
 
 
 def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelvis_sequence: str = "baker", *,
@@ -183,7 +184,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     _check_args(trial, model, hjc, pelvis_sequence, static)
     if ankle_sequence not in _ANKLE:
         raise ValueError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
-    m = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
+    m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     notes: list[str] = []
     if static is not None:
         _reconstruct_from_static(m, static, notes)
@@ -192,7 +193,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     up = tuple(float(v) for v in np.eye(3)[UP_AXIS])
     prog, treadmill = _progression(origin, pelvis, up, progression)
     km = KinematicModel(markers=m, rate=float(trial.marker_rate), progression=prog, treadmill=treadmill,
-                        pelvis_origin=origin, pelvis=pelvis, notes=notes)
+                        pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled)
     radius = float(marker_radius_mm)
     if not (math.isfinite(radius) and radius >= 0):
         raise ValueError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
@@ -234,19 +235,21 @@ def _check_args(trial, model, hjc, pelvis_sequence, static):
         raise ValueError("trial has no marker frames")
 
 
-def _prepare_markers(trial, cutoff_hz, order, max_gap_s) -> dict:
-    """Gap-fill then low-pass every marker (METHODS.md E); inf is refused."""
-    out = {}
+def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
+    """Gap-fill then low-pass every marker (METHODS.md E); inf is refused.  Returns the
+    markers and, per marker, the frames that were filled."""
+    out, filled = {}, {}
     for name, xyz in trial.markers.items():
         xyz = np.asarray(xyz, dtype=float)
         if np.isinf(xyz).any():
             raise ValueError(f"marker {name} holds infinite values")
         if max_gap_s and max_gap_s > 0:
-            xyz, _ = fill_gaps(xyz, trial.marker_rate, max_gap_s=max_gap_s, axis=0)
+            xyz, mask = fill_gaps(xyz, trial.marker_rate, max_gap_s=max_gap_s, axis=0)
+            filled[name] = mask.any(axis=1)
         if cutoff_hz is not None:
             xyz = lowpass(xyz, trial.marker_rate, cutoff_hz, order=order, axis=0)
         out[name] = np.ascontiguousarray(xyz)
-    return out
+    return out, filled
 
 
 def _missing(m, names):

@@ -149,3 +149,19 @@ def test_bad_events(walk):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert len(stance_factors(walk, walk.events[walk.events["event"] == "IC"])) == 0
+
+
+def test_stance_with_filled_markers_is_rejected(walk):
+    """METHODS.md E: no kinematics from a stance with a gap-filled marker at an event."""
+    markers = {k: v.copy() for k, v in walk.markers.items()}
+    ic = float(walk.events.query("side == 'R' and event == 'IC'")["time_s"].iloc[0])
+    k = int(round(ic * walk.marker_rate))
+    markers["RHEE"][k - 2:k + 3] = np.nan  # 5 frames: filled by the spline
+    trial = gaitcore.Trial(markers=markers, marker_rate=walk.marker_rate, plates=walk.plates,
+                           events=walk.events, metadata=walk.metadata)
+    table = stance_factors(trial, trial.events)
+    first = table.iloc[0]
+    assert first.side == "R" and math.isnan(first.overstride_mm) and math.isnan(first.cpd_peak_deg)
+    assert "gap-filled at IC or TO" in first.reason
+    assert math.isfinite(first.valr_bw_per_s)  # the force metrics do not depend on markers
+    assert math.isfinite(table.iloc[1].overstride_mm)  # the other stances are kept
