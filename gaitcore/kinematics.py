@@ -27,7 +27,9 @@ Angles (degrees) and signs, per key of the returned dict (:data:`ANGLE_COMPONENT
 - ``trunk_lean``: (n,), forward lean of C7 relative to the mid hip joint centres
   (or the thorax up axis), in the sagittal plane of the progression frame, + forward.
 
-Joint centres: hip by Harrington 2007 (default) or Davis 1991 (Plug-in Gait); knee and
+Joint centres: hip by Harrington 2007 (default; pelvic width from ``inter_asis_mm`` or the
+ASIS markers, depth from the markers) or Davis 1991 (Plug-in Gait: mean of both leg
+lengths, ``asis_trochanter_mm_{side}`` when given, else Davis's regression); knee and
 ankle by the chord method when the knee/ankle widths are in ``trial.metadata``
 (``knee_width_mm_L`` ...), else the midpoint of medial and lateral markers (KNM/MED),
 else (a documented offset) the chord method with a default width of
@@ -36,10 +38,14 @@ trial (e.g. epicondyles and malleoli in a cluster-based running protocol) can be
 reconstructed from a ``static`` trial through 3-marker clusters (``{side}TH1..3``,
 ``{side}TB1..3``).
 
-Not modelled (no static calibration in the input): Plug-in Gait's static
-plantarflexion and foot-rotation offsets, tibial torsion and thigh/shank rotation
-offsets (KAD), so ankle angles and hip/knee rotations differ from a calibrated PiG by
-those constants.
+Static calibration.  Without a static trial the model is an uncalibrated CGM.  Plug-in
+Gait's tibial torsion and static plantar-flexion / rotation offsets can be passed
+(``calibration=``); its thigh-rotation offset (KAD or knee-medial static) cannot, but a
+calibrated model's knee/ankle centres stored as virtual markers can be used
+(``stored_joint_centres=True``).  On walk.c3d (the lab's CGM outputs) the uncalibrated
+model differs by ~40 deg of hip rotation and ~6 deg of hip/knee flexion RMS because the
+lab's static put the knee centre ~43 deg about the KNE-HJC line from the THI plane; with
+the file's calibration every angle matches to < 0.1 deg RMS (tests/test_kinematics.py).
 """
 from __future__ import annotations
 
