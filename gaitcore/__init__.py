@@ -5,27 +5,40 @@ and marker arrays, and the low-back-pain factor profile of each trial.
 
 Lab frame of every :class:`Trial`: z up, millimetres, newtons (see ``gaitcore.trial``).
 """
+__version__ = "0.1.0"
+
 from . import datasets
 from ._errors import FormatError
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
 from .events import detect_contacts, detect_events, spatiotemporal
+from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
+from .kinematics import ANGLE_COMPONENTS, MissingMarkersError, joint_angles
 from .markers import MARKER_ALIASES, canonical_marker_name
 from .stats import (Cluster, Comparison, CurveStats, SPMResult, SPMTest, compare, curve_stats,
                     normalize_cycles, rft_t_threshold, spm_ttest, spm_ttest2, spm_ttest_paired,
                     subject_means, symmetry_angle, symmetry_index)
 from .trial import ForcePlate, Trial
 from .writers import write_mot, write_trc
-
-__version__ = "0.1.0"
+from .analysis import TrialReport, analyze_trial  # noqa: E402 - needs the modules above
+from .cohort import analyze_cohort, compare_curves, compare_groups  # noqa: E402
 
 __all__ = [
-    "Cadence", "Cluster", "Comparison", "CurveStats", "FormatError", "ForcePlate", "MARKER_ALIASES",
-    "SPMResult", "SPMTest", "Trial",
-    "butter", "cadence", "cadence_track", "canonical_marker_name", "compare", "curve_stats", "datasets",
-    "fill_gaps", "lowpass", "normalize_cycles", "read_c3d", "read_mot", "read_trc", "read_trial",
-    "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired", "subject_means", "symmetry_angle",
-    "symmetry_index", "trial_cadence", "write_mot", "write_trc",
-    "detect_contacts", "detect_events", "spatiotemporal",
+    # data
+    "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "canonical_marker_name", "datasets",
+    "read_c3d", "read_mot", "read_trc", "read_trial", "write_mot", "write_trc",
+    # signal processing
+    "butter", "fill_gaps", "lowpass",
+    # events and cadence
+    "Cadence", "cadence", "cadence_track", "detect_contacts", "detect_events", "spatiotemporal",
+    "trial_cadence",
+    # kinematics and factors
+    "ANGLE_COMPONENTS", "MissingMarkersError", "factor_summary", "joint_angles", "stance_factors",
+    # statistics
+    "Cluster", "Comparison", "CurveStats", "SPMResult", "SPMTest", "compare", "curve_stats",
+    "normalize_cycles", "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired",
+    "subject_means", "symmetry_angle", "symmetry_index",
+    # trials to cohorts
+    "TrialReport", "analyze_cohort", "analyze_trial", "compare_curves", "compare_groups",
 ]

@@ -1,0 +1,460 @@
+"""Joint kinematics from markers: Conventional Gait Model (CGM / Plug-in Gait) frames
+and Cardan angles, computed in the C core (METHODS.md part C).
+
+Frames.  A :class:`~gaitcore.Trial` is z up, millimetres.  The C core works in any
+right-handed lab frame, so no axes are swapped: segment frames are built directly in
+the trial's lab frame with ISB segment axes (x anterior, y superior along the long
+axis, z right, for both sides), and the progression frame is built from the trial's
+up axis (z) and the direction of travel: x = travel, y = up, z = x × y (the runner's
+right).  METHODS.md writes the same frames with the lab's y up; only the lab axes are
+named differently, every angle is identical.
+
+Angles (degrees) and signs, per key of the returned dict (:data:`ANGLE_COMPONENTS`):
+
+- ``pelvis``, ``thorax``: segment vs the progression frame, columns
+  (anterior tilt +, obliquity with the right side up +, rotation with the right side
+  forward +).  Plug-in Gait's *left* pelvis angles are (tilt, -obliquity, -rotation).
+  Sequence Baker 2001 rotation-obliquity-tilt (``pelvis_sequence="baker"``, default)
+  or Plug-in Gait tilt-obliquity-rotation (``"pig"``).
+- ``L_hip``/``R_hip``: pelvis -> thigh, ISB / Grood-Suntay Z-X-Y: (flexion +,
+  adduction +, internal rotation +), each side in its own anatomical sense.
+- ``L_knee``/``R_knee``: thigh -> shank: (flexion +, adduction/varus +, internal rotation +).
+- ``L_ankle``/``R_ankle``: shank -> foot: (dorsiflexion +, inversion +, internal
+  rotation +), ISB Z-X-Y, or with ``ankle_sequence="pig"`` Plug-in Gait's Z-Y-X order
+  (flexion, rotation, inversion).  The foot's x axis is AJC -> TOE and its medio-lateral
+  axis is the shank's, so without static offsets the inversion is 0 by construction
+  (as in an uncalibrated CGM).
+- ``trunk_lean``: (n,), forward lean of C7 relative to the mid hip joint centres
+  (or the thorax up axis), in the sagittal plane of the progression frame, + forward.
+
+Joint centres: hip by Harrington 2007 (default; pelvic width from ``inter_asis_mm`` or the
+ASIS markers, depth from the markers) or Davis 1991 (Plug-in Gait: mean of both leg
+lengths, ``asis_trochanter_mm_{side}`` when given, else Davis's regression); knee and
+ankle by the chord method when the knee/ankle widths are in ``trial.metadata``
+(``knee_width_mm_L`` ...), else the midpoint of medial and lateral markers (KNM/MED),
+else (a documented offset) the chord method with a default width of
+``DEFAULT_KNEE_WIDTH_MM``/``DEFAULT_ANKLE_WIDTH_MM``.  Markers absent from a dynamic
+trial (e.g. epicondyles and malleoli in a cluster-based running protocol) can be
+reconstructed from a ``static`` trial through 3-marker clusters (``{side}TH1..3``,
+``{side}TB1..3``).
+
+Static calibration.  Without a static trial the model is an uncalibrated CGM.  Plug-in
+Gait's tibial torsion and static plantar-flexion / rotation offsets can be passed
+(``calibration=``); its thigh-rotation offset (KAD or knee-medial static) cannot, but a
+calibrated model's knee/ankle centres stored as virtual markers can be used
+(``stored_joint_centres=True``).  On walk.c3d (the lab's CGM outputs) the uncalibrated
+model differs by ~40 deg of hip rotation and ~6 deg of hip/knee flexion RMS because the
+lab's static put the knee centre ~43 deg about the KNE-HJC line from the THI plane; with
+the file's calibration every angle matches to < 0.1 deg RMS (tests/test_kinematics.py).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _core
+from .filters import fill_gaps, lowpass
+from .trial import UP_AXIS, Trial
+
+__all__ = ["ANGLE_COMPONENTS", "joint_angles", "MissingMarkersError"]
+
+DEFAULT_CUTOFF_HZ = 10.0     # METHODS.md E: running kinematics 8-12 Hz
+DEFAULT_MAX_GAP_S = 0.1      # METHODS.md E: spline-fill gaps of <= 10 frames at 100 Hz
+DEFAULT_KNEE_WIDTH_MM = 100.0
+DEFAULT_ANKLE_WIDTH_MM = 70.0
+MARKER_RADIUS_MM = 7.0
+
+_SEG = ("anterior_tilt", "obliquity_right_up", "rotation_right_forward")
+_JOINT = ("flexion", "adduction", "internal_rotation")
+#: Column names of each array returned by :func:`joint_angles` (degrees, signs in the module doc).
+ANGLE_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "pelvis": _SEG,
+    "thorax": _SEG,
+    "L_hip": _JOINT, "R_hip": _JOINT,
+    "L_knee": _JOINT, "R_knee": _JOINT,
+    "L_ankle": ("dorsiflexion", "inversion", "internal_rotation"),
+    "R_ankle": ("dorsiflexion", "inversion", "internal_rotation"),
+    "trunk_lean": ("forward_lean",),
+}
+
+_HJC = {"harrington": 0, "davis": 1}
+_SEQ = {"baker": 3, "pig": 4}  # gc_kin_joint codes of the segment-vs-progression angles
+_HIP, _KNEE = 0, 1
+_ANKLE = {"isb": 2, "pig": 5}  # gc_kin_joint codes
+_SIDES = (("L", -1), ("R", 1))
+_CLUSTERS = {"thigh": ("TH1", "TH2", "TH3"), "shank": ("TB1", "TB2", "TB3")}
+_CLUSTER_LANDMARKS = {"thigh": ("KNE", "KNM"), "shank": ("ANK", "MED")}
+
+
+class MissingMarkersError(ValueError):
+    """The markers a segment needs are missing; the message names them and the alternatives."""
+
+
+@dataclass
+class KinematicModel:
+    """Everything :func:`joint_angles` builds, for the factor metrics (lab frame, mm)."""
+
+    markers: dict
+    rate: float
+    progression: np.ndarray          # (3, 3) columns x travel, y up, z right
+    treadmill: bool
+    pelvis_origin: np.ndarray
+    pelvis: np.ndarray               # (n, 3, 3)
+    hjc: dict = field(default_factory=dict)
+    kjc: dict = field(default_factory=dict)
+    ajc: dict = field(default_factory=dict)
+    frames: dict = field(default_factory=dict)
+    angles: dict = field(default_factory=dict)
+    leg_length_mm: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    filled: dict = field(default_factory=dict)  # marker -> (n,) bool, True where gap-filled
+
+
+def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelvis_sequence: str = "baker", *,
+                 progression="auto", cutoff_hz: float | None = DEFAULT_CUTOFF_HZ, filter_order: int = 2,
+                 max_gap_s: float = DEFAULT_MAX_GAP_S, static: Trial | None = None,
+                 harrington_leg_length: bool = False, marker_radius_mm: float = MARKER_RADIUS_MM,
+                 calibration: dict | None = None, stored_joint_centres: bool = False,
+                 ankle_sequence: str = "isb") -> dict[str, np.ndarray]:
+    """Pelvis, thorax, hip, knee and ankle angles (degrees) and trunk lean of a trial.
+
+    Markers are first gap-filled (cubic spline, gaps up to ``max_gap_s``) and low-passed
+    (zero-lag Butterworth, ``filter_order`` per pass, ``cutoff_hz``; ``None`` = no
+    filter), the defaults of METHODS.md E.  A frame with a marker still missing gives a
+    NaN row, never a made-up angle.
+
+    Parameters
+    ----------
+    trial : Trial (z up, mm) with Plug-in-Gait marker names (see gaitcore.markers)
+    model : "cgm" (Conventional Gait Model / Plug-in Gait lower body, + thorax)
+    hjc : "harrington" (default, Harrington 2007) or "davis" (Davis 1991, as Plug-in Gait)
+    pelvis_sequence : "baker" (rotation-obliquity-tilt, Baker 2001) or "pig" (tilt-obliquity-rotation)
+    progression : "auto" (direction of travel overground, facing direction on a treadmill),
+        "lab_axis" (the horizontal lab axis closest to it, as Plug-in Gait), or a lab vector (x, y[, z])
+    cutoff_hz : float or None, Hz
+    filter_order : int, order of each filter pass
+    max_gap_s : float, s, longest gap filled
+    static : Trial, optional; a static trial used to reconstruct knee/ankle landmarks
+        missing from ``trial`` through thigh/shank marker clusters
+    harrington_leg_length : use Harrington's regression with leg length
+    marker_radius_mm : float, mm, added to half the knee/ankle width (chord) and in Davis's HJC
+    calibration : dict, optional, Plug-in Gait static-calibration offsets in degrees, keys
+        ``{side}_tibial_torsion_deg`` (the knee uses the shank frame turned by -torsion about
+        its long axis), ``{side}_static_plantar_flexion_deg`` and
+        ``{side}_static_rotation_offset_deg`` (the foot frame turned about its z, then y axis),
+        side "L"/"R"; missing keys are 0 (an uncalibrated CGM)
+    ankle_sequence : "isb" (Z-X-Y: flexion, inversion, rotation; Wu 2002) or "pig" (Plug-in
+        Gait's Z-Y-X: flexion, rotation, then inversion about the foot's long axis, its second
+        column being Plug-in Gait's second ankle component)
+    stored_joint_centres : use the markers ``{side}KJC``/``{side}AJC`` when the trial carries
+        them (virtual markers written by a calibrated model) instead of the chord method
+
+    Returns
+    -------
+    dict of str -> ndarray: ``pelvis``, ``thorax``, ``L_hip``, ``R_hip``, ``L_knee``,
+    ``R_knee``, ``L_ankle``, ``R_ankle`` each (n, 3); ``trunk_lean`` (n,).  Columns in
+    :data:`ANGLE_COMPONENTS`.
+
+    Raises
+    ------
+    MissingMarkersError (a ValueError) naming the missing markers and the accepted alternatives.
+
+    References
+    ----------
+    Davis et al. 1991, Hum Mov Sci 10:575; Harrington et al. 2007, J Biomech 40:595;
+    Wu et al. 2002, J Biomech 35:543; Baker 2001, Gait Posture 13:1.
+
+    Example
+    -------
+    >>> import gaitcore
+    >>> trial = gaitcore.read_trial(gaitcore.datasets.path("walk.c3d"))
+    >>> angles = gaitcore.joint_angles(trial, hjc="davis", pelvis_sequence="pig")
+    >>> angles["R_knee"].shape, gaitcore.ANGLE_COMPONENTS["R_knee"][0]
+    ((221, 3), 'flexion')
+    """
+    return build_model(trial, model=model, hjc=hjc, pelvis_sequence=pelvis_sequence, progression=progression,
+                       cutoff_hz=cutoff_hz, filter_order=filter_order, max_gap_s=max_gap_s, static=static,
+                       harrington_leg_length=harrington_leg_length, marker_radius_mm=marker_radius_mm,
+                       calibration=calibration, stored_joint_centres=stored_joint_centres,
+                       ankle_sequence=ankle_sequence).angles
+
+
+def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence="baker", progression="auto",
+                cutoff_hz=DEFAULT_CUTOFF_HZ, filter_order=2, max_gap_s=DEFAULT_MAX_GAP_S, static=None,
+                harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration=None,
+                stored_joint_centres=False, ankle_sequence="isb") -> KinematicModel:
+    """The full model behind :func:`joint_angles` (frames, joint centres, angles)."""
+    _check_args(trial, model, hjc, pelvis_sequence, static)
+    if ankle_sequence not in _ANKLE:
+        raise ValueError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
+    m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
+    notes: list[str] = []
+    if static is not None:
+        _reconstruct_from_static(m, static, notes)
+    lpsi, rpsi = _pelvis_back_markers(m)
+    origin, pelvis = _core.kin_pelvis(m["LASI"], m["RASI"], lpsi, rpsi)
+    up = tuple(float(v) for v in np.eye(3)[UP_AXIS])
+    prog, treadmill = _progression(origin, pelvis, up, progression)
+    km = KinematicModel(markers=m, rate=float(trial.marker_rate), progression=prog, treadmill=treadmill,
+                        pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled)
+    radius = float(marker_radius_mm)
+    if not (math.isfinite(radius) and radius >= 0):
+        raise ValueError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
+    calib = _check_calibration(calibration)
+    params = _hjc_params(trial, m, origin, lpsi, rpsi, hjc, harrington_leg_length, notes, radius)
+    _require_legs(m, trial)
+    for side, s in _SIDES:
+        km.hjc[side] = _core.kin_hjc(origin, pelvis, _HJC[hjc], *params[side], int(harrington_leg_length), s)
+        _leg(km, trial, side, s, radius, calib, stored_joint_centres)
+    seq = _SEQ[pelvis_sequence]
+    km.angles["pelvis"] = _core.kin_angles(prog, pelvis, seq, 1)
+    km.angles["thorax"] = _thorax(km, seq)
+    for side, s in _SIDES:
+        km.angles[f"{side}_hip"] = _core.kin_angles(pelvis, km.frames[f"{side}_thigh"], _HIP, s)
+        km.angles[f"{side}_knee"] = _core.kin_angles(km.frames[f"{side}_thigh"], km.frames[f"{side}_shank_knee"],
+                                                     _KNEE, s)
+        km.angles[f"{side}_ankle"] = _core.kin_angles(km.frames[f"{side}_shank"], km.frames[f"{side}_foot"],
+                                                      _ANKLE[ankle_sequence], s)
+    km.angles["trunk_lean"] = _trunk_lean(km)
+    for note in notes:
+        warnings.warn(note, stacklevel=3)
+    return km
+
+
+# ---- inputs ----------------------------------------------------------------------------
+
+def _check_args(trial, model, hjc, pelvis_sequence, static):
+    if not isinstance(trial, Trial):
+        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+    if model != "cgm":
+        raise ValueError(f"model must be 'cgm', got {model!r}")
+    if hjc not in _HJC:
+        raise ValueError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
+    if pelvis_sequence not in _SEQ:
+        raise ValueError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
+    if static is not None and not isinstance(static, Trial):
+        raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+    if trial.n_frames == 0:
+        raise ValueError("trial has no marker frames")
+
+
+def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
+    """Gap-fill then low-pass every marker (METHODS.md E); inf is refused.  Returns the
+    markers and, per marker, the frames that were filled."""
+    out, filled = {}, {}
+    for name, xyz in trial.markers.items():
+        xyz = np.asarray(xyz, dtype=float)
+        if np.isinf(xyz).any():
+            raise ValueError(f"marker {name} holds infinite values")
+        if max_gap_s and max_gap_s > 0:
+            xyz, mask = fill_gaps(xyz, trial.marker_rate, max_gap_s=max_gap_s, axis=0)
+            filled[name] = mask.any(axis=1)
+        if cutoff_hz is not None:
+            xyz = lowpass(xyz, trial.marker_rate, cutoff_hz, order=order, axis=0)
+        out[name] = np.ascontiguousarray(xyz)
+    return out, filled
+
+
+def _missing(m, names):
+    return [k for k in names if k not in m]
+
+
+def _pelvis_back_markers(m):
+    miss = _missing(m, ("LASI", "RASI"))
+    if miss or not (("LPSI" in m and "RPSI" in m) or "SACR" in m):
+        back = _missing(m, ("LPSI", "RPSI"))
+        raise MissingMarkersError(
+            f"pelvis: missing markers {miss + back}; needs LASI and RASI, and LPSI + RPSI "
+            f"(alternative: SACR). Marker aliases: gaitcore.MARKER_ALIASES")
+    if "LPSI" in m and "RPSI" in m:
+        return m["LPSI"], m["RPSI"]
+    return m["SACR"], m["SACR"]
+
+
+def _require_legs(m, trial):
+    problems = []
+    for side, _ in _SIDES:
+        knee_ok = (f"{side}KNE" in m and (f"{side}THI" in m or f"{side}KNM" in m))
+        ankle_ok = (f"{side}ANK" in m and (f"{side}TIB" in m or f"{side}MED" in m))
+        if not knee_ok:
+            problems.append(f"{side} thigh: missing {_missing(m, (f'{side}KNE', f'{side}THI'))} "
+                            f"(accepted: {side}KNE with {side}THI for the chord method, or {side}KNE with "
+                            f"{side}KNM, or a static trial with {side}KNE/{side}KNM and cluster "
+                            f"{side}TH1-{side}TH3)")
+        if not ankle_ok:
+            problems.append(f"{side} shank: missing {_missing(m, (f'{side}ANK', f'{side}TIB'))} "
+                            f"(accepted: {side}ANK with {side}TIB for the chord method, or {side}ANK with "
+                            f"{side}MED, or a static trial with {side}ANK/{side}MED and cluster "
+                            f"{side}TB1-{side}TB3)")
+        if f"{side}TOE" not in m:
+            problems.append(f"{side} foot: missing ['{side}TOE'] (no alternative)")
+    if problems:
+        raise MissingMarkersError("; ".join(problems))
+
+
+def _reconstruct_from_static(m, static: Trial, notes):
+    """Add landmarks the dynamic trial lacks, carried by 3-marker clusters from the static trial."""
+    sm = {k: np.asarray(v, float) for k, v in static.markers.items()}
+    for side, _ in _SIDES:
+        for seg, cl in _CLUSTERS.items():
+            names = [side + c for c in cl]
+            wanted = [side + lm for lm in _CLUSTER_LANDMARKS[seg] if side + lm not in m and side + lm in sm]
+            if not wanted or _missing(m, names) or _missing(sm, names):
+                continue
+            so, sf = _core.kin_cluster(*(np.ascontiguousarray(sm[k]) for k in names))
+            do, df = _core.kin_cluster(*(m[k] for k in names))
+            for lm in wanted:
+                local = np.nanmean(_core.kin_to_local(so, sf, np.ascontiguousarray(sm[lm])), axis=0)
+                if not np.isfinite(local).all():
+                    continue
+                m[lm] = _core.kin_to_global(do, df, np.ascontiguousarray(np.broadcast_to(local, do.shape)))
+                notes.append(f"{lm} reconstructed from the static trial via cluster {'/'.join(names)}")
+
+
+def _progression(origin, pelvis, up, progression):
+    if isinstance(progression, str):
+        if progression not in ("auto", "lab_axis"):
+            raise ValueError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
+        direction, treadmill = _core.kin_travel_direction(origin, pelvis, up, 300.0)
+        direction = np.array(direction)
+        if progression == "lab_axis":
+            horizontal = [i for i in range(3) if i != UP_AXIS]
+            k = max(horizontal, key=lambda i: abs(direction[i]))
+            direction = np.sign(direction[k]) * np.eye(3)[k]
+    else:
+        vec = np.asarray(progression, dtype=float).ravel()
+        if vec.size == 2:
+            vec = np.insert(vec, UP_AXIS, 0.0)
+        if vec.size != 3 or not np.isfinite(vec).all():
+            raise ValueError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
+        direction, treadmill = vec, False
+    return _core.kin_progression_frame(tuple(direction), up), bool(treadmill)
+
+
+def _median_distance(a, b):
+    d = np.linalg.norm(a - b, axis=1)
+    return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
+
+
+def _check_calibration(calibration):
+    keys = [f"{side}_{k}" for side, _ in _SIDES for k in
+            ("tibial_torsion_deg", "static_plantar_flexion_deg", "static_rotation_offset_deg")]
+    calibration = dict(calibration or {})
+    unknown = sorted(set(calibration) - set(keys))
+    if unknown:
+        raise ValueError(f"calibration: unknown keys {unknown}; accepted: {keys}")
+    out = {}
+    for k in keys:
+        v = calibration.get(k, 0.0)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ValueError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
+        out[k] = math.radians(float(v))
+    return out
+
+
+def _rotate_frames(frames, axis, angle_rad):
+    """frames @ R_axis(angle): turn each segment frame about its own axis (0 x, 1 y, 2 z)."""
+    if angle_rad == 0.0:
+        return frames
+    c, s = math.cos(angle_rad), math.sin(angle_rad)
+    i, j = [(1, 2), (2, 0), (0, 1)][axis]
+    r = np.eye(3)
+    r[i, i] = r[j, j] = c
+    r[i, j], r[j, i] = -s, s
+    return np.ascontiguousarray(frames @ r)
+
+
+def _hjc_params(trial, m, origin, lpsi, rpsi, method, use_ll, notes, radius):
+    """(pw, pd, ll, atd, marker radius) for each side, from metadata or the markers."""
+    md = trial.metadata
+    pw = md.get("inter_asis_mm") or _median_distance(m["LASI"], m["RASI"])
+    pd = _median_distance(origin, 0.5 * (lpsi + rpsi))
+    lls = {}
+    for side, _ in _SIDES:
+        ll = md.get(f"leg_length_mm_{side}")
+        if not ll and f"{side}ANK" in m:
+            ll = _median_distance(m[f"{side}ASI"], m[f"{side}ANK"])
+            notes.append(f"leg_length_mm_{side} not in metadata: estimated as the median ASIS-ankle "
+                         f"distance, {ll:.0f} mm")
+        lls[side] = float(ll) if ll else float("nan")
+    mean_ll = float(np.nanmean(list(lls.values()))) if any(np.isfinite(v) for v in lls.values()) else float("nan")
+    if (method == "davis" or use_ll) and not np.isfinite(mean_ll):
+        raise ValueError("hjc='davis' (or harrington_leg_length) needs leg length: put leg_length_mm_L/R "
+                         "in trial.metadata")
+    out = {}
+    for side, _ in _SIDES:
+        atd = md.get(f"asis_trochanter_mm_{side}")
+        out[side] = (float(pw), float(pd), mean_ll if np.isfinite(mean_ll) else 0.0,
+                     float(atd) if atd else float("nan"), radius)
+    return out
+
+
+# ---- segments --------------------------------------------------------------------------
+
+def _joint_centre(trial, m, side, prox, lat, wand, medial, width_key, default_width, notes, what, hint, radius):
+    """Chord method with the metadata width, else medial/lateral midpoint, else default width."""
+    width = trial.metadata.get(f"{width_key}_{side}")
+    L, W, M = side + lat, side + wand, side + medial
+    if width and W in m:
+        return _core.kin_chord(prox, m[W], m[L], hint, 0.5 * float(width) + radius)
+    if M in m:
+        return 0.5 * (m[L] + m[M])
+    notes.append(f"{side} {what}: no {width_key}_{side} in metadata and no {M} marker; chord method "
+                 f"with a default width of {default_width:g} mm")
+    return _core.kin_chord(prox, m[W], m[L], hint, 0.5 * default_width + radius)
+
+
+def _leg(km, trial, side, s, radius, calib, stored):
+    m = km.markers
+    hjc = km.hjc[side]
+    # which of the two chord solutions is medial: the pelvis's medio-lateral axis tells
+    medial = np.ascontiguousarray(-s * km.pelvis[:, :, 2])
+    if stored and side + "KJC" in m:
+        kjc = m[side + "KJC"]
+    else:
+        kjc = _joint_centre(trial, m, side, hjc, "KNE", "THI", "KNM", "knee_width_mm", DEFAULT_KNEE_WIDTH_MM,
+                            km.notes, "knee", medial, radius)
+    thigh = _core.kin_segment(hjc, kjc, m[side + "KNE"], s)
+    if stored and side + "AJC" in m:
+        ajc = m[side + "AJC"]
+    else:  # the thigh's medio-lateral axis tells the ankle's medial side (the pelvis may be rotated far)
+        ajc = _joint_centre(trial, m, side, kjc, "ANK", "TIB", "MED", "ankle_width_mm", DEFAULT_ANKLE_WIDTH_MM,
+                            km.notes, "ankle", np.ascontiguousarray(-s * thigh[:, :, 2]), radius)
+    km.kjc[side], km.ajc[side] = kjc, ajc
+    # the malleolar (distal) shank frame carries the tibial torsion; the knee sees the proximal tibia
+    shank = _core.kin_segment(kjc, ajc, m[side + "ANK"], s)
+    shank_knee = _rotate_frames(shank, 1, -s * calib[f"{side}_tibial_torsion_deg"])
+    km.frames[f"{side}_thigh"], km.frames[f"{side}_shank"] = thigh, shank
+    km.frames[f"{side}_shank_knee"] = shank_knee
+    foot = _core.kin_foot(ajc, m[side + "TOE"], shank_knee)
+    foot = _rotate_frames(foot, 2, calib[f"{side}_static_plantar_flexion_deg"])
+    km.frames[f"{side}_foot"] = _rotate_frames(foot, 1, s * calib[f"{side}_static_rotation_offset_deg"])
+    ll = trial.metadata.get(f"leg_length_mm_{side}")
+    km.leg_length_mm[side] = float(ll) if ll else _median_distance(m[side + "ASI"], m[side + "ANK"])
+
+
+def _thorax(km, seq):
+    m = km.markers
+    n = km.pelvis.shape[0]
+    if _missing(m, ("C7", "CLAV", "STRN")):
+        km.notes.append(f"thorax angles NaN: missing {_missing(m, ('C7', 'CLAV', 'STRN'))} "
+                        "(needs C7, CLAV, STRN and optionally T10)")
+        return np.full((n, 3), np.nan)
+    origin, frames = _core.kin_thorax(m["C7"], m.get("T10"), m["CLAV"], m["STRN"])
+    km.frames["thorax"] = frames
+    return _core.kin_angles(km.progression, frames, seq, 1)
+
+
+def _trunk_lean(km):
+    m = km.markers
+    mid_hjc = 0.5 * (km.hjc["L"] + km.hjc["R"])
+    if "C7" in m:
+        return _core.kin_lean(m["C7"], mid_hjc, km.progression)
+    if "thorax" in km.frames:
+        up = np.ascontiguousarray(km.frames["thorax"][:, :, 1])
+        return _core.kin_lean(up, np.zeros_like(up), km.progression)
+    km.notes.append("trunk_lean NaN: needs C7 (or a thorax: C7, CLAV, STRN)")
+    return np.full(km.pelvis.shape[0], np.nan)

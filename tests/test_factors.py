@@ -1,0 +1,167 @@
+"""Tests of gaitcore.stance_factors: walk.c3d (stored events), Rajagopal running (events from
+a 20 N threshold on each belt, written here: gait-event detection is a separate issue),
+and independent re-computations of single metrics."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gaitcore
+from gaitcore.factors import COLUMNS, _loading_rates, factor_summary, stance_factors
+
+
+def threshold_events(trial, threshold_n=20.0) -> pd.DataFrame:
+    """IC/TO where each side-assigned plate's vertical force crosses threshold_n."""
+    rows = []
+    for plate in trial.plates:
+        on = (plate.fz > threshold_n).astype(int)
+        for i in np.nonzero(np.diff(on) == 1)[0]:
+            rows.append((plate.side, "IC", (i + 1) / plate.rate))
+        for i in np.nonzero(np.diff(on) == -1)[0]:
+            rows.append((plate.side, "TO", (i + 1) / plate.rate))
+    return pd.DataFrame(rows, columns=["side", "event", "time_s"]).sort_values("time_s", ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return gaitcore.read_trial(gaitcore.datasets.path("walk.c3d"))
+
+
+@pytest.fixture(scope="module")
+def run():
+    trial = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_motion_capture_run.trc"),
+                                grf=gaitcore.datasets.path("Rajagopal_grf_run.mot"))
+    static = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_static_run.trc"))
+    return trial, static
+
+
+@pytest.fixture(scope="module")
+def run_table(run):
+    trial, static = run
+    return stance_factors(trial, threshold_events(trial), static=static, body_mass_kg="from_grf")
+
+
+def test_walk_stances_and_reasons(walk):
+    table = stance_factors(walk, walk.events)
+    assert list(table.columns) == COLUMNS
+    assert list(table["side"]) == ["R", "L", "R", "L"][: len(table)]
+    assert len(table) == 3  # the last L IC (1.81 s) has no TO in the file
+    # no C7 in walk.c3d: trunk lean NaN with a reason, never a guess
+    assert table["trunk_lean_mean_deg"].isna().all()
+    assert table["reason"].str.contains("trunk lean needs C7").all()
+    # kinematic metrics exist for every stance
+    for col in ("cpd_peak_deg", "peak_hip_extension_deg", "overstride_mm", "knee_flexion_ic_deg",
+                "shank_angle_deg", "foot_strike_angle_deg"):
+        assert table[col].notna().all(), col
+    # walk.c3d has a clean plate strike for the first two stances only
+    assert table["valr_bw_per_s"].notna().sum() == 2
+    assert "no force plate recorded this whole stance" in table["reason"].iloc[2]
+    # walking: ~0.7 s stances, heel ahead of the pelvis at contact
+    assert ((table["contact_time_s"] > 0.55) & (table["contact_time_s"] < 0.85)).all()
+    assert (table["overstride_mm"] > 100).all()
+
+
+def test_walk_knee_flexion_at_ic_matches_stored_pig(walk):
+    """Knee flexion at IC equals the lab's PiG knee angle at that instant within the
+    uncalibrated model's offset (RMS 5 deg over the trial, see test_kinematics)."""
+    table = stance_factors(walk, walk.events)
+    for _, row in table.iterrows():
+        ref = walk.model_outputs[f"{row.side}KneeAngles"][:, 0]
+        k = row.ic_s * walk.marker_rate
+        want = np.interp(k, np.arange(len(ref)), ref)
+        assert abs(row.knee_flexion_ic_deg - want) < 10
+
+
+def test_cpd_definition_independent(walk):
+    """CPD re-computed here with NumPy from the filtered ASIS markers."""
+    table = stance_factors(walk, walk.events, cutoff_hz=None)
+    row = table.iloc[0]
+    u = walk.markers["RASI"] - walk.markers["LASI"]
+    u = u / np.linalg.norm(u, axis=1)[:, None]
+    drop = np.degrees(np.arcsin(u[:, 2]))  # z is up in a Trial; right stance: + = left side low
+    i0, i1 = math.ceil(row.ic_s * 100), math.floor(row.to_s * 100)
+    assert row.side == "R"
+    assert row.cpd_peak_deg == pytest.approx(drop[i0:i1 + 1].max(), abs=1e-9)
+
+
+def test_running_plausible_and_symmetric(run_table):
+    """Rajagopal running: peak stance knee flexion 35-55 deg, peak hip extension 5-25 deg
+    (referenced to standing: this marker set shows 15 deg anterior pelvic tilt and 11 deg hip
+    flexion in the static trial), trunk lean 0-20 deg, left and right close."""
+    t = run_table
+    summary = factor_summary(t)
+    print("\n" + summary.T.to_string(float_format=lambda v: f"{v:8.2f}"))
+    assert len(t) >= 12 and set(t["side"]) == {"L", "R"}
+    assert summary["peak_knee_flexion_stance_deg"].between(35, 55).all()  # per-limb mean, as the curves
+    assert t["peak_knee_flexion_stance_deg"].between(30, 60).all()        # every single stance
+    assert summary["peak_hip_extension_vs_static_deg"].between(5, 25).all()
+    assert summary["trunk_lean_mean_deg"].between(0, 20).all()
+    assert summary["trunk_lean_mean_vs_static_deg"].between(0, 20).all()
+    assert (t["contact_time_s"].between(0.2, 0.3)).all()
+    # near symmetry of the curves' key values
+    for col, tol in (("peak_knee_flexion_stance_deg", 12), ("thigh_extension_deg", 8), ("contact_time_s", 0.02),
+                     ("cpd_peak_deg", 3), ("vilr_bw_per_s", 10)):
+        assert abs(summary.loc["L", col] - summary.loc["R", col]) < tol, col
+    # loading rates and impulses exist for every stance (the belts record every step)
+    assert t["valr_bw_per_s"].between(10, 150).all() and t["vilr_bw_per_s"].between(10, 300).all()
+    assert (t["braking_impulse_ns_per_kg"] < 0).all() and (t["propulsive_impulse_ns_per_kg"] > 0).all()
+    # steady running: braking and propulsion roughly balance over the trial
+    assert abs(t["braking_impulse_ns_per_kg"].sum() + t["propulsive_impulse_ns_per_kg"].sum()) < 0.5
+
+
+def test_body_mass_missing_gives_nan_with_reason(run):
+    trial, static = run
+    table = stance_factors(trial, threshold_events(trial), static=static)
+    assert table["valr_bw_per_s"].isna().all()
+    assert table["reason"].str.contains("no body mass").all()
+    assert table["peak_knee_flexion_stance_deg"].notna().all()
+
+
+def test_loading_rate_with_impact_peak_independent():
+    """A synthetic vertical force: linear rise to an impact peak then a dip: VALR is the ramp's slope."""
+    dt = 0.001
+    bw = 700.0
+    rise = np.linspace(0, 1400, 31)  # 1400 N in 30 ms: 46 667 N/s = 66.7 BW/s
+    seg = np.concatenate([rise, np.linspace(1400, 1200, 20)[1:], np.linspace(1200, 2000, 100)[1:],
+                          np.linspace(2000, 0, 100)[1:]])
+    row = {}
+    _loading_rates(seg, dt, bw, row)
+    assert row["loading_rate_method"] == "impact peak 20-80%"
+    assert row["valr_bw_per_s"] == pytest.approx(1400 / 0.030 / bw, rel=1e-9)
+    assert row["vilr_bw_per_s"] == pytest.approx(1400 / 30 / dt / bw, rel=1e-9)
+
+
+def test_bad_events(walk):
+    with pytest.raises(TypeError, match="events"):
+        stance_factors(walk, [("R", "IC", 0.1)])
+    with pytest.raises(ValueError, match="missing columns"):
+        stance_factors(walk, pd.DataFrame({"side": ["R"], "time_s": [0.1]}))
+    with pytest.raises(TypeError, match="trial"):
+        stance_factors(None, walk.events)
+    with pytest.raises(ValueError, match="body_mass_kg"):
+        stance_factors(walk, walk.events, body_mass_kg=-3)
+    empty = stance_factors(walk, walk.events.iloc[:0])
+    assert len(empty) == 0 and list(empty.columns) == COLUMNS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert len(stance_factors(walk, walk.events[walk.events["event"] == "IC"])) == 0
+
+
+def test_stance_with_filled_markers_is_rejected(walk):
+    """METHODS.md E: no kinematics from a stance with a gap-filled marker at an event."""
+    markers = {k: v.copy() for k, v in walk.markers.items()}
+    ic = float(walk.events.query("side == 'R' and event == 'IC'")["time_s"].iloc[0])
+    k = int(round(ic * walk.marker_rate))
+    markers["RHEE"][k - 2:k + 3] = np.nan  # 5 frames: filled by the spline
+    trial = gaitcore.Trial(markers=markers, marker_rate=walk.marker_rate, plates=walk.plates,
+                           events=walk.events, metadata=walk.metadata)
+    table = stance_factors(trial, trial.events)
+    first = table.iloc[0]
+    assert first.side == "R" and math.isnan(first.overstride_mm) and math.isnan(first.cpd_peak_deg)
+    assert "gap-filled at IC or TO" in first.reason
+    assert math.isfinite(first.valr_bw_per_s)  # the force metrics do not depend on markers
+    assert math.isfinite(table.iloc[1].overstride_mm)  # the other stances are kept
