@@ -39,6 +39,8 @@ STANCE_FACTORS = {
     "trunk_lean_midstance_deg": ("trunk_lean_midstance_deg", "all"),
     "peak_hip_extension_deg_L": ("peak_hip_extension_deg", "L"),
     "peak_hip_extension_deg_R": ("peak_hip_extension_deg", "R"),
+    "peak_hip_extension_vs_static_deg_L": ("peak_hip_extension_vs_static_deg", "L"),
+    "peak_hip_extension_vs_static_deg_R": ("peak_hip_extension_vs_static_deg", "R"),
     "peak_knee_flexion_stance_deg": ("peak_knee_flexion_stance_deg", "all"),
     "valr_bw_per_s": ("valr_bw_per_s", "all"),
     "vilr_bw_per_s": ("vilr_bw_per_s", "all"),
@@ -111,22 +113,28 @@ class _Flags:
         return "; ".join(f"{k}: {v}" for k, v in self.items.items())
 
 
-def analyze_trial(trial_or_path, *, grf=None, event_method: str = "auto", hjc: str = "harrington",
-                  pelvis_sequence: str = "baker", cutoff_hz: float = 10.0, points: int = 101,
-                  body_mass_kg=None, static: Trial | None = None) -> TrialReport:
+def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
+                  kinematic: str = "hreljac", hjc: str = "harrington", pelvis_sequence: str = "baker",
+                  cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None) -> TrialReport:
     """Analyse one running trial: events, cadence, joint angles, factors, curves.
 
     Parameters
     ----------
     trial_or_path : Trial or path of a C3D/TRC file
     grf : path of an OpenSim GRF .mot to attach to a TRC trial
+    static : Trial or path of a static standing trial: knee and ankle landmarks missing from
+        the running trial are rebuilt through the thigh and shank clusters, and static-referenced
+        angles are reported
     event_method : "auto" (plates where loaded, markers elsewhere), "force", or a kinematic
         method of :func:`gaitcore.detect_events`
+    kinematic : the marker method "auto" uses where no plate is loaded ("hreljac" for
+        running, "zeni" for walking)
     hjc, pelvis_sequence, cutoff_hz : passed to :func:`gaitcore.joint_angles`
     points : nodes per normalised stride (101 = every 1 %)
     body_mass_kg : overrides the file's body mass (for BW and N s/kg units); "from_grf"
-        takes it from the mean vertical force
-    static : a static standing Trial, for static-referenced angles
+        takes it from the mean vertical force.  Default: the file's body mass, else, when
+        every plate is a per-foot force of a treadmill (``side`` set), the mean vertical
+        force (flagged)
 
     Returns
     -------
@@ -137,14 +145,20 @@ def analyze_trial(trial_or_path, *, grf=None, event_method: str = "auto", hjc: s
     >>> import gaitcore
     >>> from gaitcore import datasets
     >>> report = gaitcore.analyze_trial(datasets.path("Rajagopal_motion_capture_run.trc"),
-    ...                                 grf=datasets.path("Rajagopal_grf_run.mot"))
+    ...                                 grf=datasets.path("Rajagopal_grf_run.mot"),
+    ...                                 static=datasets.path("Rajagopal_static_run.trc"))
     >>> round(report.factors["cadence_steps_per_min"])
     174
     """
     trial = trial_or_path if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
+    if static is not None and not isinstance(static, Trial):
+        static = read_trial(static)
     flags = _Flags()
+    body_mass_kg = _body_mass(trial, body_mass_kg, flags)
     kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz}
-    events = detect_events(trial, method=event_method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skipped contacts are reported in quality
+        events = detect_events(trial, method=event_method, kinematic=kinematic)
     good_events = events[events["order_ok"]] if "order_ok" in events else events
     st = spatiotemporal(events, trial)
     spectral = _spectral_cadence(trial, flags)
@@ -162,12 +176,21 @@ def analyze_trial(trial_or_path, *, grf=None, event_method: str = "auto", hjc: s
     }
     factors["gap_filled_share"] = quality["gap_filled_share"]
     provenance = {"gaitcore_version": __version__, "source": trial.source,
-                  "options": {"event_method": event_method, **kin_options, "points": points,
+                  "options": {"event_method": event_method, "kinematic": kinematic, **kin_options, "points": points,
                               "body_mass_kg": body_mass_kg, "static": static is not None},
                   "methods": sorted(set(events["method"])) if len(events) else []}
     return TrialReport(source=trial.source, factors=factors, events=events, spatiotemporal=st,
                        stances=stances, cadence=spectral, angles=angles, cycles=cycles,
                        quality=quality, provenance=provenance)
+
+
+def _body_mass(trial, body_mass_kg, flags):
+    if body_mass_kg is not None or trial.metadata.get("body_mass_kg"):
+        return body_mass_kg
+    if trial.plates and all(p.side for p in trial.plates):
+        flags.add("body_mass_kg", "estimated from the mean vertical force of the treadmill")
+        return "from_grf"
+    return None
 
 
 def _spectral_cadence(trial, flags):

@@ -23,7 +23,7 @@ import pandas as pd
 from . import _atomic
 
 TRIAL_SUFFIXES = (".c3d", ".trc")
-MANIFEST_COLUMNS = ("path", "subject", "group", "grf")
+MANIFEST_COLUMNS = ("path", "subject", "group", "grf", "static")
 
 
 # ---- manifest -------------------------------------------------------------------
@@ -50,8 +50,9 @@ def load_manifest(manifest) -> pd.DataFrame:
         raise ValueError("manifest must have a 'path' column")
     table = table.reset_index(drop=True)
     table["path"] = [str(_resolve(p, base)) for p in table["path"]]
-    if "grf" in table.columns:
-        table["grf"] = [str(_resolve(g, base)) if _given(g) else "" for g in table["grf"]]
+    for col in ("grf", "static"):
+        if col in table.columns:
+            table[col] = [str(_resolve(g, base)) if _given(g) else "" for g in table[col]]
     for col in MANIFEST_COLUMNS:
         if col not in table.columns:
             table[col] = ""
@@ -92,13 +93,13 @@ def trial_id(path: str, grf: str = "") -> str:
 
 # ---- one trial (runs in a worker) -----------------------------------------------
 
-def run_one(path: str, grf: str, options: dict) -> dict:
+def run_one(path: str, grf: str, static: str, options: dict) -> dict:
     """Analyse one trial; never raises. Returns plain, picklable data."""
     from .analysis import analyze_trial  # imported in the worker
 
     t0 = time.perf_counter()
     try:
-        report = analyze_trial(path, grf=grf or None, **options)
+        report = analyze_trial(path, grf=grf or None, static=static or None, **options)
         return {"factors": report.factors.to_dict(), "curves": report.curves,
                 "error": "", "elapsed_s": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
@@ -233,7 +234,7 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
             previous = outdir.done(tid)
             if previous is not None:
                 results[i] = previous
-    jobs = [(i, (row.path, row.grf, options)) for i, row in enumerate(table.itertuples())
+    jobs = [(i, (row.path, row.grf, row.static, options)) for i, row in enumerate(table.itertuples())
             if i not in results]
     log = [f"gaitcore analyze_cohort: {len(table)} trials, {len(results)} already done"]
     bar = _progress_bar(len(jobs), progress)
