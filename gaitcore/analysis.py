@@ -18,7 +18,7 @@ from .events import detect_events, spatiotemporal
 from .factors import stance_factors
 from .filters import fill_gaps
 from .io import read_trial
-from .kinematics import ANGLE_COMPONENTS, joint_angles
+from .kinematics import ANGLE_COMPONENTS, build_model
 from .stats import normalize_cycles
 from .trial import Trial
 
@@ -162,8 +162,9 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     good_events = events[events["order_ok"]] if "order_ok" in events else events
     st = spatiotemporal(events, trial)
     spectral = _spectral_cadence(trial, flags)
-    angles = _angles(trial, kin_options, static, flags)
-    stances = _stances(trial, good_events, angles, kin_options, static, body_mass_kg, flags)
+    model = _model(trial, kin_options, static, flags)
+    angles = model.angles if model is not None else {}
+    stances = _stances(trial, good_events, model, kin_options, static, body_mass_kg, flags)
     cycles, rejected = _cycles(trial, good_events, angles, points)
     factors = _factor_row(st, spectral, stances, flags)
     factors["flags"] = str(flags)
@@ -201,21 +202,23 @@ def _spectral_cadence(trial, flags):
         return None
 
 
-def _angles(trial, kin_options, static, flags) -> dict:
+def _model(trial, kin_options, static, flags):
+    """Segment frames and joint angles (built once, shared with the stance factors)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return joint_angles(trial, static=static, **kin_options)
+            return build_model(trial, static=static, **kin_options)
     except ValueError as exc:  # MissingMarkersError is a ValueError
         flags.add("joint_angles", str(exc))
-        return {}
+        return None
 
 
-def _stances(trial, events, angles, kin_options, static, body_mass_kg, flags) -> pd.DataFrame:
-    if not angles:
+def _stances(trial, events, model, kin_options, static, body_mass_kg, flags) -> pd.DataFrame:
+    if model is None:
         return pd.DataFrame(columns=["side"])
     try:
-        return stance_factors(trial, events, static=static, body_mass_kg=body_mass_kg, **kin_options)
+        return stance_factors(trial, events, static=static, body_mass_kg=body_mass_kg,
+                              kinematic_model=model, **kin_options)
     except ValueError as exc:
         flags.add("stance_factors", str(exc))
         return pd.DataFrame(columns=["side"])

@@ -551,12 +551,14 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     ic = ev[ev["event"] == "IC"]
     to = ev[ev["event"] == "TO"]
     heel = _heels(trial)
+    ic_times = {s: ic.loc[ic["side"] == s, "time_s"].to_numpy(float) for s in _SIDES}
+    to_times = {s: to.loc[to["side"] == s, "time_s"].to_numpy(float) for s in _SIDES}
     rows = []
     for side, t in zip(ic["side"], ic["time_s"].to_numpy(float)):
         other = "L" if side == "R" else "R"
-        next_same = _first_after(ic.loc[ic["side"] == side, "time_s"], t)
-        next_other = _first_after(ic.loc[ic["side"] == other, "time_s"], t)
-        t_to = _first_after(to.loc[to["side"] == side, "time_s"], t)
+        next_same = _first_after(ic_times[side], t)
+        next_other = _first_after(ic_times[other], t)
+        t_to = _first_after(to_times[side], t)
         if np.isfinite(next_same) and t_to > next_same:
             t_to = np.nan  # this stance's TO is missing
         if np.isfinite(next_same) and next_other > next_same:
@@ -573,9 +575,8 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     return out
 
 
-def _first_after(times: pd.Series, t: float) -> float:
-    later = times.to_numpy(float)
-    later = later[later > t]
+def _first_after(times: np.ndarray, t: float) -> float:
+    later = times[times > t]
     return float(later.min()) if len(later) else float("nan")
 
 

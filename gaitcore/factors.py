@@ -44,7 +44,7 @@ COLUMNS = [
 
 
 def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_mass_kg=None,
-                   **kinematics) -> pd.DataFrame:
+                   kinematic_model=None, **kinematics) -> pd.DataFrame:
     """The factor metrics of every complete stance of a trial.
 
     Parameters
@@ -61,6 +61,8 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
         Overrides ``trial.metadata["body_mass_kg"]``; ``"from_grf"`` takes body weight as
         the mean total vertical force over the trial (valid over whole strides of
         steady running).
+    kinematic_model : the result of ``gaitcore.kinematics.build_model(trial, static=static,
+        **kinematics)`` when the caller already has it (saves building it twice)
     **kinematics : keywords passed to :func:`gaitcore.joint_angles` (hjc, cutoff_hz, ...)
 
     Returns
@@ -104,9 +106,11 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     if not isinstance(trial, Trial):
         raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     stances = _stances(events)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        km = build_model(trial, static=static, **kinematics)
+    km = kinematic_model
+    if km is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            km = build_model(trial, static=static, **kinematics)
     mass, mass_reason = _body_mass(trial, body_mass_kg)
     static_ref = _static_reference(static, kinematics) if static is not None else None
     rows = [_stance_row(trial, km, side, ic, to, mass, mass_reason, static_ref) for side, ic, to in stances]

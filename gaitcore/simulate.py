@@ -30,6 +30,7 @@ from .trial import ForcePlate, Trial
 
 BASE_TRC = "Rajagopal_motion_capture_run.trc"
 BASE_MOT = "Rajagopal_grf_run.mot"
+BASE_STATIC = "Rajagopal_static_run.trc"  # the runner's static trial, copied beside a simulated cohort
 PELVIS = ("LASI", "RASI", "LPSI", "RPSI", "SACR")
 LEG_PREFIXES = ("TH", "TB", "KNE", "KNM", "ANK", "MED", "HEE", "CAL", "TOE", "MT", "KJC", "AJC", "HJC")
 STANCE_N = 20.0  # vertical force threshold of the stance profile, N
@@ -211,7 +212,7 @@ def simulate_cohort(folder, *, n_per_group: int = 10, effects=None, spread: floa
     same variation plus ``effects`` (default: cadence -4%, pelvic drop +2 deg, trunk lean
     -3 deg, hip extension -4 deg).  ``spread`` scales the between-runner variation
     (SD: 2% cadence, 1 deg drop, 2 deg lean, 2 deg hip extension).  Writes
-    ``manifest.csv`` (path, grf, subject, group and the planted parameters) in ``folder``
+    ``manifest.csv`` (path, grf, static, subject, group and the planted parameters) in ``folder``
     and returns it as a DataFrame.
     """
     from .writers import write_mot, write_trc
@@ -219,8 +220,13 @@ def simulate_cohort(folder, *, n_per_group: int = 10, effects=None, spread: floa
     effects = {"cadence_scale": -0.04, "pelvic_drop_deg": 2.0, "trunk_lean_deg": -3.0,
                "hip_extension_deg": -4.0} if effects is None else effects
     sd = {"cadence_scale": 0.02, "pelvic_drop_deg": 1.0, "trunk_lean_deg": 2.0, "hip_extension_deg": 2.0}
+    import shutil
+
+    from . import datasets
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    static = shutil.copy(datasets.path(BASE_STATIC), folder / BASE_STATIC)
     rng = np.random.default_rng(seed)
     rows = []
     for group in ("control", "back_pain"):
@@ -232,7 +238,8 @@ def simulate_cohort(folder, *, n_per_group: int = 10, effects=None, spread: floa
             trial, truth = simulate_runner(**params, noise_mm=noise_mm, seed=int(rng.integers(2**31)))
             trc = write_trc(trial, folder / f"{subject}.trc")
             mot = write_mot(trial, folder / f"{subject}.mot")
-            rows.append({"path": trc.name, "grf": mot.name, "subject": subject, "group": group,
+            rows.append({"path": trc.name, "grf": mot.name, "static": Path(static).name,
+                         "subject": subject, "group": group,
                          **{f"planted_{p}": v for p, v in truth.items() if p not in ("seed", "noise_mm")}})
     manifest = pd.DataFrame(rows)
     manifest.to_csv(folder / "manifest.csv", index=False)
