@@ -260,14 +260,17 @@ def _factor_row(st, spectral, stances, flags) -> pd.Series:
         flags.add("cadence_steps_per_min", "fewer than two initial contacts")
     for name, col in SPATIOTEMPORAL_FACTORS.items():
         row[name] = _mean(st[col]) if len(st) else np.nan
-    row["n_stances"] = len(stances)
+        if not np.isfinite(row[name]):
+            flags.add(name, "no step with the events it needs (IC and TO of one foot, IC of the other, "
+                            "or the next IC of the same foot)")
     for name, (col, which) in STANCE_FACTORS.items():
         values = stances[col] if col in stances and which == "all" else \
             stances.loc[stances["side"] == which, col] if col in stances else pd.Series(dtype=float)
         row[name] = _mean(values)
         if not np.isfinite(row[name]):
             flags.add(name, _reason(stances, which))
-    return pd.Series(row)
+    row["n_stances"] = len(stances)
+    return pd.Series(row, dtype=object)
 
 
 def _mean(values) -> float:
@@ -278,7 +281,7 @@ def _mean(values) -> float:
 
 def _reason(stances: pd.DataFrame, which: str) -> str:
     if not len(stances):
-        return "no complete stance with kinematics"
+        return "no complete stance with kinematics (see joint_angles)"
     sel = stances if which == "all" else stances[stances["side"] == which]
     if not len(sel):
         return f"no complete stance of side {which}"
