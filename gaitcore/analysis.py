@@ -169,7 +169,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     factors = _factor_row(st, spectral, stances, flags)
     factors["flags"] = str(flags)
     quality = {
-        "gap_filled_share": _gap_filled_share(trial),
+        "gap_filled_share": _gap_filled_share(trial, model),
         "events_out_of_order": int((~events["order_ok"]).sum()) if "order_ok" in events else 0,
         "strides_rejected": rejected,
         "event_source": events.groupby(["side", "event"])["method"].agg(lambda m: ",".join(sorted(set(m))))
@@ -289,9 +289,12 @@ def _reason(stances: pd.DataFrame, which: str) -> str:
     return " | ".join(reasons) or "not computable"
 
 
-def _gap_filled_share(trial) -> float:
+def _gap_filled_share(trial, model) -> float:
+    """Share of marker frames that were spline-filled before the kinematics."""
+    if model is not None and model.filled:
+        return float(np.mean([mask.mean() for mask in model.filled.values()]))
     if not trial.markers:
         return float("nan")
     stacked = np.stack(list(trial.markers.values()), axis=1)
     _, mask = fill_gaps(stacked, trial.marker_rate)
-    return float(mask.mean())
+    return float(mask.any(axis=2).mean())

@@ -180,10 +180,20 @@ def _window(rate, n, t0, t1):
     return slice(max(0, int(math.ceil(t0 * rate))), min(n, int(math.floor(t1 * rate)) + 1))
 
 
+def _cached(km, key, compute):
+    """Whole-trial arrays computed once per kinematic model, not once per stance."""
+    cache = km.__dict__.setdefault("_factor_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def _cpd(km, side):
-    u = km.markers["RASI"] - km.markers["LASI"]
-    u = u / np.linalg.norm(u, axis=1)[:, None]
-    drop = np.degrees(np.arcsin(np.clip(u @ km.progression[:, 1], -1, 1)))
+    def compute():
+        u = km.markers["RASI"] - km.markers["LASI"]
+        u = u / np.linalg.norm(u, axis=1)[:, None]
+        return np.degrees(np.arcsin(np.clip(u @ km.progression[:, 1], -1, 1)))
+    drop = _cached(km, "obliquity", compute)
     return drop if side == "R" else -drop
 
 
@@ -341,11 +351,11 @@ def _plate_for_stance(trial, km, side, ic, to):
     for plate in trial.plates:
         if plate.side and plate.side != side:
             continue
-        t = plate.time_s
+        n_samples = plate.fz.shape[0]
         i0, i1 = int(round(ic * plate.rate)), int(round(to * plate.rate))
-        if i0 < 0 or i1 >= len(t) or i1 <= i0:
+        if i0 < 0 or i1 >= n_samples or i1 <= i0:
             continue
-        loaded = plate.fz > CONTACT_THRESHOLD_N
+        loaded = _cached(km, ("loaded", id(plate)), lambda: plate.fz > CONTACT_THRESHOLD_N)
         mid = (i0 + i1) // 2
         if not loaded[mid]:
             continue
@@ -356,7 +366,7 @@ def _plate_for_stance(trial, km, side, ic, to):
         b = mid
         while b + 1 < len(loaded) and loaded[b + 1]:
             b += 1
-        if abs(t[a] - ic) > PLATE_EVENT_TOLERANCE_S or abs(t[b] - to) > PLATE_EVENT_TOLERANCE_S:
+        if abs(a / plate.rate - ic) > PLATE_EVENT_TOLERANCE_S or abs(b / plate.rate - to) > PLATE_EVENT_TOLERANCE_S:
             continue
         if not plate.side:
             if foot is None:
@@ -383,7 +393,8 @@ def _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons):
         reasons.append(mass_reason)
         return
     bw = mass * G
-    fz = lowpass(np.nan_to_num(plate.fz), plate.rate, min(LOADING_RATE_CUTOFF_HZ, 0.45 * plate.rate))
+    fz = _cached(km, ("fz_lowpass", id(plate)), lambda: lowpass(
+        np.nan_to_num(plate.fz), plate.rate, min(LOADING_RATE_CUTOFF_HZ, 0.45 * plate.rate)))
     seg = fz[a:b + 1]
     dt = 1.0 / plate.rate
     _loading_rates(seg, dt, bw, row)

@@ -243,19 +243,23 @@ def _check_args(trial, model, hjc, pelvis_sequence, static):
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     """Gap-fill then low-pass every marker (METHODS.md E); inf is refused.  Returns the
-    markers and, per marker, the frames that were filled."""
-    out, filled = {}, {}
-    for name, xyz in trial.markers.items():
-        xyz = np.asarray(xyz, dtype=float)
-        if np.isinf(xyz).any():
-            raise ValueError(f"marker {name} holds infinite values")
-        if max_gap_s and max_gap_s > 0:
-            xyz, mask = fill_gaps(xyz, trial.marker_rate, max_gap_s=max_gap_s, axis=0)
-            filled[name] = mask.any(axis=1)
-        if cutoff_hz is not None:
-            xyz = lowpass(xyz, trial.marker_rate, cutoff_hz, order=order, axis=0)
-        out[name] = np.ascontiguousarray(xyz)
-    return out, filled
+    markers and, per marker, the frames that were filled.  All markers go through the C
+    core as one (n, markers, 3) array: one call each, adjacent columns filtered together."""
+    names = list(trial.markers)
+    if not names:
+        return {}, {}
+    stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=1)
+    bad = np.isinf(stacked).any(axis=(0, 2))
+    if bad.any():
+        raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
+    filled = {}
+    if max_gap_s and max_gap_s > 0:
+        stacked, mask = fill_gaps(stacked, trial.marker_rate, max_gap_s=max_gap_s, axis=0)
+        any_filled = mask.any(axis=2)
+        filled = {k: any_filled[:, j] for j, k in enumerate(names)}
+    if cutoff_hz is not None:
+        stacked = lowpass(stacked, trial.marker_rate, cutoff_hz, order=order, axis=0)
+    return {k: np.ascontiguousarray(stacked[:, j]) for j, k in enumerate(names)}, filled
 
 
 def _missing(m, names):
