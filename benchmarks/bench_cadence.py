@@ -15,17 +15,10 @@ import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
 import gaitcore
+from _common import best_time
 
 BAND = (1.0, 5.0)
 
-
-def best_time(fn, repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def signal(step_hz, rate, duration_s, step_hz_end=None, seed=0):

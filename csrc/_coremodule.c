@@ -66,6 +66,18 @@ static PyArrayObject *as_double_array(PyObject *obj)
     return (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
 }
 
+/* As as_double_array, and of exactly `ndim` dimensions, else ValueError naming `what`. */
+static PyArrayObject *as_double_ndim(PyObject *obj, int ndim, const char *what)
+{
+    PyArrayObject *arr = as_double_array(obj);
+    if (arr && PyArray_NDIM(arr) != ndim) {
+        PyErr_Format(PyExc_ValueError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 /* ---- filter ------------------------------------------------------------- */
 
 static PyObject *py_butter(PyObject *Py_UNUSED(self), PyObject *args)
@@ -355,18 +367,6 @@ error:
 
 /* ---- spm: t curves, RFT inference, t distribution ------------------------ */
 
-/* A C-contiguous float64 2-D array (J x Q) or NULL with an exception. */
-static PyArrayObject *as_curves(PyObject *obj, const char *name)
-{
-    PyArrayObject *arr = as_double_array(obj);
-    if (arr && PyArray_NDIM(arr) != 2) {
-        PyErr_Format(PyExc_ValueError, "%s must be 2-D (J curves x Q nodes)", name);
-        Py_DECREF(arr);
-        return NULL;
-    }
-    return arr;
-}
-
 /* Elementwise t-distribution upper tail (inverse=0) or its inverse (inverse=1). */
 static PyObject *t_dist(PyObject *args, int inverse)
 {
@@ -421,12 +421,12 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "kind must be 0, 1 or 2");
         return NULL;
     }
-    ya = as_curves(ya_obj, "ya");
+    ya = as_double_ndim(ya_obj, 2, "ya");
     if (!ya)
         goto error;
     size_t Ja = (size_t)PyArray_DIM(ya, 0), Q = (size_t)PyArray_DIM(ya, 1), Jb = 0;
     if (kind > 0) {
-        yb = as_curves(yb_obj, "yb");
+        yb = as_double_ndim(yb_obj, 2, "yb");
         if (!yb)
             goto error;
         Jb = (size_t)PyArray_DIM(yb, 0);
@@ -612,18 +612,6 @@ error:
 
 /* ---- events ------------------------------------------------------------- */
 
-/* A 1-D float64 view of obj, or NULL with ValueError naming `what`. */
-static PyArrayObject *as_double_vector(PyObject *obj, const char *what)
-{
-    PyArrayObject *arr = as_double_array(obj);
-    if (arr && PyArray_NDIM(arr) != 1) {
-        PyErr_Format(PyExc_ValueError, "%s must be 1-D, got %d dimensions", what, PyArray_NDIM(arr));
-        Py_DECREF(arr);
-        return NULL;
-    }
-    return arr;
-}
-
 static PyObject *py_detect_contacts(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *fz_obj;
@@ -632,7 +620,7 @@ static PyObject *py_detect_contacts(PyObject *Py_UNUSED(self), PyObject *args)
     gc_contact *buf = NULL;
     if (!PyArg_ParseTuple(args, "Oddddd", &fz_obj, &rate, &on, &off, &min_contact_s, &min_flight_s))
         return NULL;
-    fz = as_double_vector(fz_obj, "fz");
+    fz = as_double_ndim(fz_obj, 1, "fz");
     if (!fz)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0);
@@ -689,9 +677,9 @@ static PyObject *py_flight_baseline(PyObject *Py_UNUSED(self), PyObject *args)
     gc_contact *contacts = NULL;
     if (!PyArg_ParseTuple(args, "OdOO", &fz_obj, &rate, &on_obj, &off_obj))
         return NULL;
-    fz = as_double_vector(fz_obj, "fz");
-    on = fz ? as_double_vector(on_obj, "on_s") : NULL;
-    off = on ? as_double_vector(off_obj, "off_s") : NULL;
+    fz = as_double_ndim(fz_obj, 1, "fz");
+    on = fz ? as_double_ndim(on_obj, 1, "on_s") : NULL;
+    off = on ? as_double_ndim(off_obj, 1, "off_s") : NULL;
     if (!off)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0), nc = (size_t)PyArray_DIM(on, 0);
