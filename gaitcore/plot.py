@@ -354,10 +354,13 @@ def spm(result, ax=None, xlabel: str | None = None, title: str | None = None):
     title : default the test, df and FWHM
     """
     ax = _new_axes(ax)
+    n_texts = len(ax.texts)
     result.plot(ax=ax)
     if xlabel is None:
         xlabel = "stride (%)" if result.t.size == 101 else "node"
     ax.set_xlim(0, result.t.size - 1)
+    for text, cluster in zip(ax.texts[n_texts:], result.clusters):  # SPMResult.plot prints p with 3 decimals
+        text.set_text(f"p = {cluster.p:.3f}" if cluster.p >= 0.001 else "p < 0.001")
     return _finish(ax, xlabel, "SPM{t}", title or ax.get_title())
 
 

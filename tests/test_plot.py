@@ -195,3 +195,13 @@ def test_forest():
     assert [t.get_text() for t in ax2.get_yticklabels()] == ["y_ms", "x_deg"]
     with pytest.raises(ValueError, match="lacks columns"):
         gplot.forest(cmp.drop(columns=["n"]))
+
+
+def test_spm_figure_writes_small_p_as_an_inequality():
+    rng = np.random.default_rng(1)
+    ya = rng.standard_normal((10, 101)).cumsum(axis=1) * 0.1 + 5 * np.sin(np.linspace(0, np.pi, 101))
+    yb = rng.standard_normal((10, 101)).cumsum(axis=1) * 0.1
+    res = gaitcore.spm_ttest2(ya, yb).inference()
+    assert min(c.p for c in res.clusters) < 0.001
+    ax = gplot.spm(res)
+    assert "p < 0.001" in [t.get_text() for t in ax.texts]
