@@ -37,7 +37,7 @@ import pandas as pd
 from .kinematics import ANGLE_COMPONENTS
 
 __all__ = ["REFERENCE_BANDS", "FIGSIZE", "angle_curves", "cadence_spectrum", "force_contacts",
-           "factor_profile", "spm", "forest", "hedges_g_ci"]
+           "factor_profile", "spm", "forest", "hedges_g_ci", "save_trial_figures"]
 
 #: Default figure size (inches): one column of a two-column journal page is ~3.5 in, a
 #: full width ~7 in; 6 x 3.8 in keeps 10-pt labels readable at either width.
@@ -422,3 +422,63 @@ def forest(comparison_table, ax=None, metrics=None, confidence: float = 0.95):
     groups = ", ".join(sorted(set(table["group"].astype(str))))
     ref = ", ".join(sorted(set(table["reference"].astype(str))))
     return _finish(ax, f"Hedges' g ({groups} \u2212 {ref})", "", "group effect sizes")
+
+
+# ---- one trial's standard figures to files ----------------------------------------------------
+
+def save_trial_figures(report, folder, trial=None, *, prefix: str = "", dpi: int = 150) -> list:
+    """Write the standard figures of one analysed trial as PNG files; returns their paths.
+
+    ``{prefix}angles.png`` (hip, knee, ankle flexion and pelvic obliquity, mean +- SD per side),
+    ``{prefix}factor_profile.png`` (against :data:`REFERENCE_BANDS`), and when available
+    ``{prefix}cadence_spectrum.png`` (``report.cadence``) and ``{prefix}force_contacts.png``
+    (needs ``trial`` with force plates).  A figure whose data are missing is skipped.  The
+    figures are closed after saving (safe in batch jobs such as ``gaitcore demo``).
+
+    Parameters
+    ----------
+    report : gaitcore.TrialReport
+    folder : output folder (created)
+    trial : gaitcore.Trial, optional (for the force figure)
+    prefix : file name prefix, e.g. the trial's stem and "_"
+    dpi : resolution of the PNG files
+    """
+    from pathlib import Path
+
+    plt = _plt()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig, name):
+        path = folder / f"{prefix}{name}.png"
+        fig.savefig(path, dpi=dpi)
+        plt.close(fig)
+        written.append(path)
+
+    panels = [("hip", "flexion"), ("knee", "flexion"), ("ankle", "dorsiflexion"), ("pelvis", "obliquity_right_up")]
+    drawable = [p for p in panels if _has_curve(report, *p)]
+    if drawable:
+        fig, axes = plt.subplots(2, 2, figsize=(2 * FIGSIZE[0], 2 * FIGSIZE[1]), layout="constrained")
+        for ax, (angle, component) in zip(axes.flat, drawable):
+            angle_curves(report, angle, component, ax=ax)
+        for ax in list(axes.flat)[len(drawable):]:
+            ax.set_visible(False)
+        save(fig, "angles")
+    if report.cadence is not None:
+        save(cadence_spectrum(report.cadence).figure, "cadence_spectrum")
+    if trial is not None and trial.plates:
+        save(force_contacts(trial, report.events).figure, "force_contacts")
+    values = pd.Series(report.factors)
+    if any(name in values.index and np.isfinite(pd.to_numeric(values[name], errors="coerce"))
+           for name in REFERENCE_BANDS):
+        save(factor_profile(report.factors).figure, "factor_profile")
+    return written
+
+
+def _has_curve(report, angle, component) -> bool:
+    for side in ("L", "R"):
+        cycles = report.cycles.get(side, {}).get(angle)
+        if cycles is not None and np.isfinite(cycles[:, :, _component_index(angle, component, side)]).any():
+            return True
+    return False

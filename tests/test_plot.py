@@ -205,3 +205,21 @@ def test_spm_figure_writes_small_p_as_an_inequality():
     assert min(c.p for c in res.clusters) < 0.001
     ax = gplot.spm(res)
     assert "p < 0.001" in [t.get_text() for t in ax.texts]
+
+
+def test_save_trial_figures(tmp_path, trial, report):
+    paths = gplot.save_trial_figures(report, tmp_path / "figs", trial, prefix="run_")
+    assert sorted(p.name for p in paths) == ["run_angles.png", "run_cadence_spectrum.png",
+                                             "run_factor_profile.png", "run_force_contacts.png"]
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plt.get_fignums() == []  # closed after saving
+
+
+def test_save_trial_figures_skips_what_a_trial_lacks(tmp_path):
+    walk = gaitcore.read_trial(datasets.path("walk.c3d"))
+    rep = gaitcore.analyze_trial(walk)
+    paths = gplot.save_trial_figures(rep, tmp_path, None)
+    # no trial given: no force figure; walk.c3d (2.2 s) holds no complete stride: no angle curves
+    assert rep.cycles == {}
+    assert {p.name for p in paths} == {"cadence_spectrum.png", "factor_profile.png"}
