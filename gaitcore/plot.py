@@ -28,7 +28,6 @@ Example
 from __future__ import annotations
 
 import math
-import warnings
 from statistics import NormalDist
 
 import numpy as np
@@ -107,6 +106,18 @@ def toe_off_percent(report, side: str) -> float:
     return float(100.0 * ratio.mean()) if ratio.size else float("nan")
 
 
+def _mean_sd(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-aware mean and SD (n - 1) over axis 0; NaN where a node has too few values.
+    (Computed without nanmean's warnings: warnings.catch_warnings is not thread-safe.)"""
+    finite = np.isfinite(y)
+    n = finite.sum(axis=0)
+    total = np.where(finite, y, 0.0).sum(axis=0)
+    mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    dev = np.where(finite, y - mean, 0.0)
+    sd = np.where(n > 1, np.sqrt((dev ** 2).sum(axis=0) / np.maximum(n - 1, 1)), 0.0 if y.shape[0] == 1 else np.nan)
+    return mean, sd
+
+
 def _component_index(angle: str, component: str, side: str) -> int:
     key = angle if angle in ANGLE_COMPONENTS else f"{side}_{angle}"
     names = ANGLE_COMPONENTS.get(key)
@@ -143,10 +154,7 @@ def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None
             continue
         y = cycles[:, :, j]
         x = np.linspace(0.0, 100.0, y.shape[1])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN nodes stay NaN
-            mean = np.nanmean(y, axis=0)
-            sd = np.nanstd(y, axis=0, ddof=1) if y.shape[0] > 1 else np.zeros_like(mean)
+        mean, sd = _mean_sd(y)
         color = SIDE_COLORS[side]
         ax.plot(x, mean, color=color, lw=2, label=f"{SIDE_NAMES[side]} (n = {y.shape[0]} strides)")
         ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)

@@ -223,3 +223,13 @@ def test_save_trial_figures_skips_what_a_trial_lacks(tmp_path):
     # no trial given: no force figure; walk.c3d (2.2 s) holds no complete stride: no angle curves
     assert rep.cycles == {}
     assert {p.name for p in paths} == {"cadence_spectrum.png", "factor_profile.png"}
+
+
+def test_mean_sd_is_nan_aware_and_silent():
+    import warnings
+    y = np.array([[1.0, np.nan, 2.0], [3.0, np.nan, np.nan], [5.0, np.nan, 4.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "mean of empty slice" warning
+        mean, sd = gplot._mean_sd(y)
+    np.testing.assert_allclose(mean, [3.0, np.nan, 3.0])
+    np.testing.assert_allclose(sd, [2.0, np.nan, np.sqrt(2.0)])
