@@ -249,29 +249,36 @@ def force_contacts(trial, events=None, ax=None):
     ax = _new_axes(ax, figsize=(FIGSIZE[0] * 1.2, FIGSIZE[1]))
     for i, plate in enumerate(trial.plates):
         name = plate.name or f"plate {i + 1}"
-        color = SIDE_COLORS.get(plate.side, f"C{i}")
+        color = SIDE_COLORS.get(plate.side, _PLATE_COLORS[i % len(_PLATE_COLORS)])
         label = f"{name} ({SIDE_NAMES[plate.side]} foot)" if plate.side in SIDE_NAMES else name
         ax.plot(plate.time_s, plate.fz, color=color, lw=1, label=label)
-    fz_at = _force_lookup(trial)
     for event, marker in (("IC", "^"), ("TO", "v")):
         for side in ("L", "R"):
             sel = events[(events["event"] == event) & (events["side"] == side)]
             if not len(sel):
                 continue
+            sources = sel["source"] if "source" in sel else [""] * len(sel)
             t = sel["time_s"].to_numpy(float)
-            ax.plot(t, [fz_at(side, ti) for ti in t], marker, ls="none", ms=7, mfc="white",
-                    mec=SIDE_COLORS[side], mew=1.5, label=f"{event} {SIDE_NAMES[side]}")
+            y = [_force_at(trial, side, src, ti) for src, ti in zip(sources, t)]
+            ax.plot(t, y, marker, ls="none", ms=7, mfc="white", mec=SIDE_COLORS[side], mew=1.5,
+                    label=f"{event} {SIDE_NAMES[side]}")
     _finish(ax, "time (s)", "vertical force (N)", "vertical force and detected contacts", legend=False)
     ax.legend(fontsize=FONTSIZE - 2, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
-def _force_lookup(trial):
-    """(side, t) -> vertical force at t on the plate of that side (or the largest force)."""
-    def at(side, t):
-        plates = [p for p in trial.plates if p.side == side] or trial.plates
-        return max(float(np.interp(t, p.time_s, p.fz)) for p in plates)
-    return at
+#: colours of plates not assigned to a foot (neither the left red nor the right green)
+_PLATE_COLORS = ("#2874a6", "#d68910", "#7d3c98", "#5d6d7e", "#17a589", "#a04000")
+
+
+def _force_at(trial, side: str, source, t: float) -> float:
+    """Vertical force (N) at time t on the plate that gave the event (its ``source``), else on
+    the plate assigned to that foot; 0 (the unloaded level) for events from markers."""
+    plates = [p for p in trial.plates if source and p.name == source]
+    plates = plates or [p for p in trial.plates if p.side == side]
+    if not plates:
+        return 0.0
+    return float(np.interp(t, plates[0].time_s, plates[0].fz))
 
 
 # ---- factor profile -----------------------------------------------------------------------

@@ -233,3 +233,20 @@ def test_mean_sd_is_nan_aware_and_silent():
         mean, sd = gplot._mean_sd(y)
     np.testing.assert_allclose(mean, [3.0, np.nan, 3.0])
     np.testing.assert_allclose(sd, [2.0, np.nan, np.sqrt(2.0)])
+
+
+def test_force_contacts_marks_events_on_their_own_plate():
+    # overground: four plates not assigned to a foot; each event sits on the plate that gave it
+    walk = gaitcore.read_trial(datasets.path("walk.c3d"))
+    events = gaitcore.detect_events(walk, method="force")
+    ax = gplot.force_contacts(walk, events)
+    _png(ax)
+    texts = _legend_texts(ax)
+    markers = [ax.lines[texts.index(t)] for t in texts if t[:2] in ("IC", "TO")]
+    y = np.concatenate([m.get_ydata() for m in markers])
+    assert len(y) == len(events) and np.all(np.abs(y) < 60)  # at the contact threshold, not another plate's load
+    # events from markers (no source plate) sit at the unloaded level
+    kin = events.assign(source="")
+    kin_ax = gplot.force_contacts(walk, kin)
+    kin_y = np.concatenate([ln.get_ydata() for ln in kin_ax.lines[len(walk.plates):]])
+    assert np.all(kin_y == 0)
