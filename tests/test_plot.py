@@ -250,3 +250,9 @@ def test_force_contacts_marks_events_on_their_own_plate():
     kin_ax = gplot.force_contacts(walk, kin)
     kin_y = np.concatenate([ln.get_ydata() for ln in kin_ax.lines[len(walk.plates):]])
     assert np.all(kin_y == 0)
+
+
+def test_docstring_example():
+    import doctest
+    result = doctest.testmod(gplot)
+    assert result.attempted >= 4 and result.failed == 0
