@@ -83,6 +83,14 @@ sanitize: $(patsubst csrc/tests/%.c,build/asan/ctest/%,$(CTEST_SRC)) $(VENV)/.in
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not slow"
 
+# Executed copies of the notebooks (outputs and figures) in notebooks/executed/ (git-ignored).
+notebooks: build/.ext
+	@mkdir -p notebooks/executed
+	@MPLBACKEND=Agg $(PY) -c 'import sys, nbformat, nbclient; \
+	[nbformat.write(nbclient.NotebookClient(nbformat.read(p, as_version=4), timeout=600, kernel_name="python3", \
+	  resources={"metadata": {"path": "notebooks"}}).execute(), "notebooks/executed/" + p.split("/")[-1]) \
+	 or print("executed", p) for p in sys.argv[1:]]' $(sort $(wildcard notebooks/*.ipynb))
+
 bench: build/.ext
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
 
