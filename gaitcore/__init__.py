@@ -24,6 +24,17 @@ from .writers import write_mot, write_trc
 from .analysis import TrialReport, analyze_trial  # noqa: E402 - needs the modules above
 from .cohort import analyze_cohort, compare_curves, compare_groups  # noqa: E402
 
+
+
+def __getattr__(name):
+    """``gaitcore.plot`` on first use: matplotlib is imported only by who plots."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'gaitcore' has no attribute {name!r}")
+
+
 __all__ = [
     # data
     "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "canonical_marker_name", "datasets",

@@ -6,13 +6,13 @@ factors -> per-side means -> stride-normalised curves, with quality flags and pr
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._quiet import quiet
 from .cadence import trial_cadence
 from .events import detect_events, spatiotemporal
 from .factors import stance_factors
@@ -156,8 +156,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     flags = _Flags()
     body_mass_kg = _body_mass(trial, body_mass_kg, flags)
     kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # skipped contacts are reported in quality
+    with quiet():  # skipped contacts are reported in quality
         events = detect_events(trial, method=event_method, kinematic=kinematic)
     good_events = events[events["order_ok"]] if "order_ok" in events else events
     st = spatiotemporal(events, trial)
@@ -205,8 +204,7 @@ def _spectral_cadence(trial, flags):
 def _model(trial, kin_options, static, flags):
     """Segment frames and joint angles (built once, shared with the stance factors)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet():
             return build_model(trial, static=static, **kin_options)
     except ValueError as exc:  # MissingMarkersError is a ValueError
         flags.add("joint_angles", str(exc))

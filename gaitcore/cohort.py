@@ -400,6 +400,9 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
                 if yb is None:
                     raise ValueError(f"no {name} curves in the reference group")
                 keep_a, keep_b = np.isfinite(ya).all(axis=1), np.isfinite(yb).all(axis=1)
+                if min(keep_a.sum(), keep_b.sum()) < 3:
+                    raise ValueError(f"fewer than 3 subjects with a complete {name} curve "
+                                     f"({int(keep_a.sum())} in {group}, {int(keep_b.sum())} in {reference})")
                 res = spm_ttest2(ya[keep_a], yb[keep_b]).inference(alpha=alpha, two_tailed=True)
                 results[(name, group)] = res
                 row.update(n=int(keep_a.sum()), n_reference=int(keep_b.sum()), t_star=res.t_star,

@@ -2,7 +2,7 @@
 
 1. Describes every bundled recording (markers, plates, rates, stored events).
 2. Analyses each running/walking trial: events, cadence, angles, back-pain factors; writes
-   ``factors.csv`` and per-trial events, stances and figures to the output folder.
+   ``factors.csv``, per-trial events and stances, and figures (``*.png``) to the output folder.
 3. Runs a small SIMULATED two-group cohort (the Rajagopal runner with planted differences)
    through ``analyze_cohort`` and the group comparisons.
 """
@@ -48,20 +48,32 @@ def _analyse(trials, out: Path) -> pd.DataFrame:
         report.events.to_csv(out / f"{stem}_events.csv", index=False)
         report.stances.to_csv(out / f"{stem}_stances.csv", index=False)
         rows[name] = report.factors
-        _trial_figures(report, datasets.path(name), opts, out / stem)
+        _trial_figures(report, datasets.path(name), opts, out)
     table = pd.DataFrame(rows).T
     table.index.name = "trial"
     table.to_csv(out / "factors.csv")
     return table
 
 
-def _trial_figures(report, path, opts, prefix: Path) -> None:
-    """Figures of one trial (needs matplotlib)."""
-    try:
-        from . import plot
-    except ImportError:
-        return
-    plot.save_trial_figures(report, read_trial(path, grf=opts.get("grf")), prefix)
+def _trial_figures(report, path, opts, out: Path) -> None:
+    from . import plot
+
+    plot.save_trial_figures(report, out, read_trial(path, grf=opts.get("grf")), prefix=path.stem + "_")
+
+
+def _cohort_figures(groups: pd.DataFrame, curves: pd.DataFrame, out: Path) -> None:
+    from . import plot
+
+    plt = plot._plt()
+    ax = plot.forest(groups[groups.metric.isin(SHOWN_FACTORS)])
+    ax.figure.savefig(out / "cohort_forest.png", dpi=150, bbox_inches="tight")
+    plt.close(ax.figure)
+    key = ("L_hip_flexion", "back_pain")
+    if key in curves.attrs["spm"]:
+        ax = plot.spm(curves.attrs["spm"][key], xlabel="stride (%)",
+                      title="SIMULATED cohort: left hip flexion, back pain vs control")
+        ax.figure.savefig(out / "cohort_spm_L_hip_flexion.png", dpi=150, bbox_inches="tight")
+        plt.close(ax.figure)
 
 
 def _cohort(out: Path) -> None:
@@ -72,7 +84,8 @@ def _cohort(out: Path) -> None:
         groups = compare_groups(table, by="group")
         groups.to_csv(out / "cohort" / "compare_group.csv", index=False)
         curves = compare_curves(out / "cohort", by="group")
-        curves.drop(columns=[]).to_csv(out / "cohort" / "compare_curves.csv", index=False)
+        curves.to_csv(out / "cohort" / "compare_curves.csv", index=False)
+    _cohort_figures(groups, curves, out)
     shown = groups[groups.metric.isin(SHOWN_FACTORS)][["metric", "mean_reference", "mean", "diff", "p", "hedges_g"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     significant = curves[curves.get("significant", False) == True]  # noqa: E712 - NaN-safe
@@ -81,6 +94,9 @@ def _cohort(out: Path) -> None:
 
 
 def run_demo(out: Path) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
     out.mkdir(parents=True, exist_ok=True)
     trials = _bundled_trials()
     print(f"gaitcore demo on the bundled datasets in {datasets.data_dir()}\n")

@@ -2,12 +2,11 @@
 spatiotemporal parameters (METHODS.md part A).  Contact detection runs in the C core."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, _quiet
 from ._validate import non_negative, positive, real_array
 from .filters import lowpass
 from .trial import UP_AXIS, ForcePlate, Trial
@@ -325,7 +324,7 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
         if np.isfinite(c.off_s):
             rows.append((side, "TO", float(c.off_s), "force", name))
     if skipped:
-        warnings.warn(f"plate {name}: no events from {len(skipped)} contact(s): " + "; ".join(skipped),
+        _quiet.warn(f"plate {name}: no events from {len(skipped)} contact(s): " + "; ".join(skipped),
                       stacklevel=3)
     return rows
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
 
+from ._quiet import quiet
 from .filters import lowpass
 from .kinematics import build_model
 from .trial import UP_AXIS, Trial
@@ -108,8 +108,7 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     stances = _stances(events)
     km = kinematic_model
     if km is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet():
             km = build_model(trial, static=static, **kinematics)
     mass, mass_reason = _body_mass(trial, body_mass_kg)
     static_ref = _static_reference(static, kinematics) if static is not None else None
@@ -223,8 +222,7 @@ def _static_reference(static, kinematics):
             ref[f"{side}_foot"] = float(np.nanmean(_pitch_deg(v)))
     kw = {k: v for k, v in kinematics.items() if k != "progression"}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet():
             skm = build_model(static, static=static, progression="lab_axis", **kw)
     except ValueError:
         return ref

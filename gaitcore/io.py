@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io as _io
 import re
+import threading
 import warnings
 from pathlib import Path
 
@@ -153,10 +154,16 @@ def _check_c3d_layout(path: Path, raw: bytes) -> None:
         raise FormatError(path, f"data section pointer (block {data_block}) is invalid or outside the file")
 
 
+# warnings.catch_warnings swaps process-wide state and is not thread-safe: the blocks that
+# silence the c3d package's warnings run one thread at a time (its decoding is pure Python
+# and holds the GIL anyway).
+_C3D_WARNINGS_LOCK = threading.Lock()
+
+
 def _open_c3d(path: Path, raw: bytes):
     import c3d  # PyPI "c3d": pure Python, cannot crash the interpreter
 
-    with warnings.catch_warnings():
+    with _C3D_WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return c3d.Reader(_io.BytesIO(raw))
@@ -192,7 +199,7 @@ def _read_c3d_frames(path: Path, reader, geo: dict):
     points = np.zeros((n, p, 4))
     analog = np.zeros((n * geo["per_frame"], a))
     k = geo["per_frame"]
-    with warnings.catch_warnings():
+    with _C3D_WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             count = 0

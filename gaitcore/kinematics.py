@@ -50,12 +50,11 @@ the file's calibration every angle matches to < 0.1 deg RMS (tests/test_kinemati
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _core
+from . import _core, _quiet
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
 
@@ -220,7 +219,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
                                                       _ANKLE[ankle_sequence], s)
     km.angles["trunk_lean"] = _trunk_lean(km)
     for note in notes:
-        warnings.warn(note, stacklevel=3)
+        _quiet.warn(note, stacklevel=3)
     return km
 
 

@@ -191,3 +191,13 @@ def test_manifest_errors(tmp_path):
     empty.mkdir()
     with pytest.raises(ValueError, match="no C3D or TRC files"):
         gaitcore.analyze_cohort(empty)
+
+
+def test_threaded_batch_leaves_warning_filters_alone(tmp_path):
+    # warnings.catch_warnings is not thread-safe; gaitcore silences its own warnings per thread
+    import warnings
+    datasets.simulate_cohort(tmp_path, n_per_group=3, seed=5)
+    before = list(warnings.filters)
+    with ThreadPoolExecutor(3) as ex:
+        gaitcore.analyze_cohort(tmp_path / "manifest.csv", executor=ex, progress=False)
+    assert warnings.filters == before
