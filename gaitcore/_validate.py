@@ -25,20 +25,23 @@ def real_array(x, name: str = "x", *, min_ndim: int = 1, max_ndim: int | None = 
     return arr
 
 
-def positive(value, name: str) -> float:
-    """A finite, strictly positive real number."""
+def _real(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    return float(value)
+
+
+def positive(value, name: str) -> float:
+    """A finite, strictly positive real number."""
+    value = _real(value, name)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {value}")
     return value
 
 
 def non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    """A finite real number >= 0."""
+    value = _real(value, name)
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be finite and >= 0, got {value}")
     return value
