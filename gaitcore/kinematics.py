@@ -242,23 +242,30 @@ def _check_args(trial, model, hjc, pelvis_sequence, static):
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     """Gap-fill then low-pass every marker (METHODS.md E); inf is refused.  Returns the
-    markers and, per marker, the frames that were filled.  All markers go through the C
-    core as one (n, markers, 3) array: one call each, adjacent columns filtered together."""
+    markers and, per marker, the frames that were filled.  The markers go through the C
+    core together as one (markers, n, 3) array, each marker a contiguous slice of it."""
     names = list(trial.markers)
-    if not names:
-        return {}, {}
-    stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=1)
-    bad = np.isinf(stacked).any(axis=(0, 2))
+    fill = bool(max_gap_s and max_gap_s > 0)
+    if not names or (not fill and cutoff_hz is None):
+        return {k: _finite_marker(k, np.ascontiguousarray(trial.markers[k], dtype=float)) for k in names}, {}
+    stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=0)
+    bad = np.isinf(stacked).any(axis=(1, 2))
     if bad.any():
         raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
     filled = {}
-    if max_gap_s and max_gap_s > 0:
-        stacked, mask = fill_gaps(stacked, trial.marker_rate, max_gap_s=max_gap_s, axis=0)
+    if fill:
+        stacked, mask = fill_gaps(stacked, trial.marker_rate, max_gap_s=max_gap_s, axis=1)
         any_filled = mask.any(axis=2)
-        filled = {k: any_filled[:, j] for j, k in enumerate(names)}
+        filled = {k: any_filled[j] for j, k in enumerate(names)}
     if cutoff_hz is not None:
-        stacked = lowpass(stacked, trial.marker_rate, cutoff_hz, order=order, axis=0)
-    return {k: np.ascontiguousarray(stacked[:, j]) for j, k in enumerate(names)}, filled
+        stacked = lowpass(stacked, trial.marker_rate, cutoff_hz, order=order, axis=1)
+    return {k: stacked[j] for j, k in enumerate(names)}, filled
+
+
+def _finite_marker(name, xyz):
+    if np.isinf(xyz).any():
+        raise ValueError(f"marker {name} holds infinite values")
+    return xyz
 
 
 def _missing(m, names):
