@@ -240,7 +240,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
         kin_rows = [(side, kind, t + offsets[kind], m, src)
                     for side, kind, t, m, src in _kinematic_events(trial, kin, marker_cutoff_hz)]
         if method == "auto":
-            kin_rows = [r for r in kin_rows if not _near_force_event(r, rows)]
+            kin_rows = _drop_near_force_events(kin_rows, rows)
         rows += kin_rows
     return _finish(trial, rows)
 
@@ -280,9 +280,22 @@ def _order_ok(ev: pd.DataFrame) -> np.ndarray:
     return ok
 
 
-def _near_force_event(row: tuple, force_rows: list[tuple]) -> bool:
-    side, kind, t = row[0], row[1], row[2]
-    return any(r[0] == side and r[1] == kind and abs(r[2] - t) < _SAME_EVENT_S for r in force_rows)
+def _drop_near_force_events(kin_rows: list[tuple], force_rows: list[tuple]) -> list[tuple]:
+    """Marker events minus those within _SAME_EVENT_S of a plate event of the same foot and kind."""
+    grouped: dict[tuple, list] = {}
+    for side, kind, t, *_ in force_rows:
+        grouped.setdefault((side, kind), []).append(t)
+    force_times = {k: np.sort(v) for k, v in grouped.items()}
+    kept = []
+    for row in kin_rows:
+        times = force_times.get((row[0], row[1]))
+        if times is not None:
+            i = np.searchsorted(times, row[2])
+            near = [abs(times[j] - row[2]) for j in (i - 1, i) if 0 <= j < len(times)]
+            if near and min(near) < _SAME_EVENT_S:
+                continue
+        kept.append(row)
+    return kept
 
 
 # ---- force plates
