@@ -286,7 +286,7 @@ def _fill_problem(km, side, ic, to, stance):
     masks = [km.filled[k] for k in names if k in km.filled]
     if not masks:
         return ""
-    filled = np.any(masks, axis=0)
+    filled = _cached(km, ("filled", side), lambda: np.any(masks, axis=0))
     n = len(filled)
     at_event = any(filled[min(n - 1, max(0, int(round(t * km.rate))))] for t in (ic, to))
     if at_event:
@@ -316,7 +316,7 @@ def _overstride(km, side, ic, row, reasons, static_ref):
     rate, m = km.rate, km.markers
     x, y = km.progression[:, 0], km.progression[:, 1]
     back = ("LPSI", "RPSI") if "LPSI" in m and "RPSI" in m else ("SACR", "SACR")
-    centre = 0.25 * (m["LASI"] + m["RASI"] + m[back[0]] + m[back[1]])
+    centre = _cached(km, "pelvis_centre", lambda: 0.25 * (m["LASI"] + m["RASI"] + m[back[0]] + m[back[1]]))
     heel_name = side + "HEE"
     if heel_name in m:
         d = float((_at(m[heel_name], rate, ic) - _at(centre, rate, ic)) @ x)
@@ -353,17 +353,13 @@ def _plate_for_stance(trial, km, side, ic, to):
         i0, i1 = int(round(ic * plate.rate)), int(round(to * plate.rate))
         if i0 < 0 or i1 >= n_samples or i1 <= i0:
             continue
-        loaded = _cached(km, ("loaded", id(plate)), lambda: plate.fz > CONTACT_THRESHOLD_N)
+        loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: _loaded_runs(plate))
         mid = (i0 + i1) // 2
         if not loaded[mid]:
             continue
         # the loaded run containing midstance must start and end at IC and TO
-        a = mid
-        while a > 0 and loaded[a - 1]:
-            a -= 1
-        b = mid
-        while b + 1 < len(loaded) and loaded[b + 1]:
-            b += 1
+        run = np.searchsorted(starts, mid, side="right") - 1
+        a, b = int(starts[run]), int(ends[run])
         if abs(a / plate.rate - ic) > PLATE_EVENT_TOLERANCE_S or abs(b / plate.rate - to) > PLATE_EVENT_TOLERANCE_S:
             continue
         if not plate.side:
@@ -377,6 +373,19 @@ def _plate_for_stance(trial, km, side, ic, to):
                 continue
         return plate, a, b
     return None, 0, 0
+
+
+def _loaded_runs(plate):
+    """Loaded mask of a plate and the first and last sample of each loaded run."""
+    loaded = plate.fz > CONTACT_THRESHOLD_N
+    edges = np.diff(loaded.astype(np.int8))
+    starts = np.flatnonzero(edges == 1) + 1
+    ends = np.flatnonzero(edges == -1)
+    if loaded[0]:
+        starts = np.r_[0, starts]
+    if loaded[-1]:
+        ends = np.r_[ends, loaded.size - 1]
+    return loaded, starts, ends
 
 
 def _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons):
@@ -405,9 +414,9 @@ def _loading_rates(seg, dt, bw, row):
     """VALR and VILR (BW/s) of one stance's vertical force, METHODS.md C 5."""
     m = len(seg)
     early = seg[: max(3, int(0.25 * m))]
-    peaks = [i for i in range(1, len(early) - 1) if early[i] > early[i - 1] and early[i] >= early[i + 1]]
-    if peaks:
-        ip = peaks[0]
+    peaks = np.flatnonzero((early[1:-1] > early[:-2]) & (early[1:-1] >= early[2:])) + 1
+    if peaks.size:
+        ip = int(peaks[0])
         peak = seg[ip]
         t20 = _crossing(seg[: ip + 1], 0.2 * peak)
         t80 = _crossing(seg[: ip + 1], 0.8 * peak)
