@@ -249,11 +249,15 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     if not names or (not fill and cutoff_hz is None):
         return {k: _finite_marker(k, np.ascontiguousarray(trial.markers[k], dtype=float)) for k in names}, {}
     stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=0)
-    bad = np.isinf(stacked).any(axis=(1, 2))
-    if bad.any():
-        raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
+    all_finite = bool(np.isfinite(stacked).all())  # the common case: no gap, no inf
+    if not all_finite:
+        bad = np.isinf(stacked).any(axis=(1, 2))
+        if bad.any():
+            raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
     filled = {}
-    if fill:
+    if fill and all_finite:
+        filled = {k: np.zeros(stacked.shape[1], dtype=bool) for k in names}
+    elif fill:
         stacked, mask = fill_gaps(stacked, trial.marker_rate, max_gap_s=max_gap_s, axis=1)
         any_filled = mask.any(axis=2)
         filled = {k: any_filled[j] for j, k in enumerate(names)}
