@@ -8,7 +8,6 @@ target).  Run: `make bench` or `.venv/bin/python benchmarks/bench_cadence.py`.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import scipy.signal

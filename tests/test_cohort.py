@@ -5,13 +5,11 @@ running trial with planted group differences and between-runner variation, writt
 TRC/MOT files), so that the comparisons have a known truth.
 """
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

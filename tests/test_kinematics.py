@@ -168,7 +168,7 @@ def synthetic_trial(rng, n=60, near_lock=False, sequence="pig"):
                             ("STRN", (60, -150, 0))):
             m[name][t] = top + Th @ np.array(local, float)
         hjcs = []
-        X, Y, Z = P[:, 0], P[:, 1], P[:, 2]
+        X, Z = P[:, 0], P[:, 2]
         m["LASI"][t], m["RASI"][t] = o - w * Z, o + w * Z
         m["LPSI"][t], m["RPSI"][t] = o - d * X - 45 * Z, o - d * X + 45 * Z
         for side, s in (("L", -1), ("R", 1)):

@@ -1,6 +1,6 @@
-/* C unit tests of gc_gaps.c: a cubic through >= 4 support points is reproduced
- * exactly by a natural spline only approximately, so the exact checks use a line
- * (a natural cubic spline through collinear points is that line). */
+/* C unit tests of gc_gaps.c.  The exact checks use a line: a natural cubic spline
+ * through collinear points is that line (a general cubic is only approximated, since
+ * the natural end conditions set the second derivative to zero). */
 #include "core/gaitcore.h"
 #include "gc_test.h"
 
