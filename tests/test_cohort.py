@@ -143,13 +143,16 @@ def test_sigterm_leaves_no_half_written_file(tmp_path):
     cmd = [sys.executable, "-m", "gaitcore", "analyze", str(tmp_path / "sim" / "manifest.csv"),
            "--out", str(out), "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    def finished():  # pathlib's glob also matches the hidden ".tmp-*.json" being written
+        return [p for p in (out / "trials").glob("*.json") if not p.name.startswith(".tmp-")]
+
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "trials").glob("*.json"))) < 3:
+    while time.time() < deadline and len(finished()) < 3:
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
     assert proc.returncode != 0
-    done = list((out / "trials").glob("*.json"))
+    done = finished()
     assert 3 <= len(done) < 30, "stopped midway"
     assert not list(out.rglob(".tmp-*"))
     for p in done:
