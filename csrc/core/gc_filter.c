@@ -19,9 +19,9 @@
 
 #include "gaitcore.h"
 
-/* Columns filtered together in one pass: the recurrence is serial in time but
- * independent across columns, so a block of adjacent columns (one cache line of a
- * C-ordered (n, k) array) runs as SIMD lanes and is gathered with contiguous reads. */
+/* Signals filtered together in one pass: the recurrence is serial in time but
+ * independent across signals, so a block of signals runs as SIMD lanes (for a C-ordered
+ * (n, k) array, one cache line of adjacent columns, gathered with contiguous reads). */
 #define LANES 8
 
 struct gc_filter_workspace {
@@ -239,19 +239,20 @@ static int filtfilt_signal(gc_filter_workspace *w, const double *b, const double
     return GC_OK;
 }
 
-/* LANES adjacent columns x[t * stride + l] filtered together.  Returns 0 (and writes
- * nothing) when a column holds a non-finite value: the caller then takes the
- * column-by-column path that handles gaps. */
+/* LANES signals filtered together: signal l starts at x[off[l]] and y[off[l]], with
+ * samples `stride` apart.  Returns 0 (and writes nothing) when a signal holds a
+ * non-finite value: the caller then takes the signal-by-signal path that handles gaps.
+ * `used` <= LANES signals are written back; the other lanes repeat the last signal. */
 static int filtfilt_block(gc_filter_workspace *w, const double *b, const double *a,
-                          const double *zi, const double *x, double *y, size_t n,
-                          size_t stride)
+                          const double *zi, const double *x, double *y, const size_t *off,
+                          size_t used, size_t n, size_t stride)
 {
     const size_t pad = gc_filter_padlen(w->order);
     double *e = w->ext + pad * LANES;
     int finite = 1;
     for (size_t t = 0; t < n; t++)
         for (size_t l = 0; l < LANES; l++) {
-            const double v = x[t * stride + l];
+            const double v = x[off[l] + t * stride];
             finite &= isfinite(v) != 0;
             e[t * LANES + l] = v;
         }
@@ -259,8 +260,8 @@ static int filtfilt_block(gc_filter_workspace *w, const double *b, const double 
         return 0;
     filtfilt_padded(w, b, a, zi, n, LANES);
     for (size_t t = 0; t < n; t++)
-        for (size_t l = 0; l < LANES; l++)
-            y[t * stride + l] = e[t * LANES + l];
+        for (size_t l = 0; l < used; l++)
+            y[off[l] + t * stride] = e[t * LANES + l];
     return 1;
 }
 
@@ -277,21 +278,20 @@ int gc_filter_filtfilt(gc_filter_workspace *w, const double *b, const double *a,
     int status = steady_state(b, a, w->order, zi);
     if (status != GC_OK)
         return status;
-    for (size_t o = 0; o < outer; o++) {
-        size_t i = 0;
-        for (; i + LANES <= inner; i += LANES) {
-            const size_t base = o * n * inner + i;
-            if (filtfilt_block(w, b, a, zi, x + base, y + base, n, inner))
-                continue;
-            for (size_t l = 0; l < LANES; l++) {
-                status = filtfilt_signal(w, b, a, zi, x + base + l, y + base + l, n, inner);
-                if (status != GC_OK)
-                    return status;
-            }
+    /* The outer * inner signals are taken LANES at a time whatever the layout, so that
+     * an (markers, n, 3) array runs as SIMD lanes too and not three at a time. */
+    const size_t signals = empty ? 0 : outer * inner;
+    for (size_t s0 = 0; s0 < signals; s0 += LANES) {
+        const size_t used = (signals - s0 < LANES) ? signals - s0 : LANES;
+        size_t off[LANES];
+        for (size_t l = 0; l < LANES; l++) {
+            const size_t s = s0 + (l < used ? l : used - 1);
+            off[l] = (s / inner) * n * inner + s % inner;
         }
-        for (; i < inner; i++) {
-            const size_t base = o * n * inner + i;
-            status = filtfilt_signal(w, b, a, zi, x + base, y + base, n, inner);
+        if (used > 1 && filtfilt_block(w, b, a, zi, x, y, off, used, n, inner))
+            continue;
+        for (size_t l = 0; l < used; l++) {
+            status = filtfilt_signal(w, b, a, zi, x + off[l], y + off[l], n, inner);
             if (status != GC_OK)
                 return status;
         }
