@@ -176,7 +176,10 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     ``"auto"``
         Plate events where plates are loaded; the ``kinematic`` method elsewhere: a
         marker event is kept unless a plate event of the same foot and kind lies within
-        0.15 s of it.  Without markers, plates only; without plates, markers only.
+        0.15 s of it.  Without markers, plates only; without plates, markers only.  When
+        per-foot force (``ForcePlate.side``) is finite over the whole marker recording
+        for both feet and gives events on each (an instrumented treadmill split by
+        foot), every contact is already seen by the plates and markers are not searched.
 
     Event order: on each foot events must alternate IC, TO, IC ...; and consecutive ICs
     must alternate feet.  An event breaking either order gets ``order_ok = False``; it
@@ -236,7 +239,8 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
         for plate in trial.plates:
             rows += _plate_events(trial, plate, force_cutoff_hz, contact_args, bool(cop_on_plate))
     kin = kinematic if method == "auto" else method
-    if method in KINEMATIC_METHODS or (method == "auto" and _has_foot_markers(trial)):
+    if method in KINEMATIC_METHODS or (method == "auto" and _has_foot_markers(trial)
+                                       and not _force_covers_both_feet(trial, rows)):
         kin_rows = [(side, kind, t + offsets[kind], m, src)
                     for side, kind, t, m, src in _kinematic_events(trial, kin, marker_cutoff_hz)]
         if method == "auto":
@@ -399,6 +403,15 @@ def _foot_on_plate(trial: Trial, plate: ForcePlate, on_s: float, off_s: float) -
 
 
 # ---- markers
+
+def _force_covers_both_feet(trial: Trial, force_rows: list[tuple]) -> bool:
+    """Per-foot force, finite from the first to the last marker frame, with events on each foot."""
+    span_s = (trial.n_frames - 1) / trial.marker_rate
+    covering = {p.side for p in trial.plates
+                if p.side and (p.force.shape[0] - 1) / p.rate >= span_s and np.isfinite(p.fz).all()}
+    with_events = {row[0] for row in force_rows}
+    return {"L", "R"} <= covering & with_events
+
 
 def _has_foot_markers(trial: Trial) -> bool:
     return all(f"{s}{m}" in trial.markers for s in _SIDES for m in ("HEE", "TOE"))

@@ -252,6 +252,25 @@ def test_auto_prefers_plates_and_fills_with_markers(run):
     assert (both.method == "force").all()
 
 
+def test_auto_searches_markers_only_where_the_split_force_is_missing(run, monkeypatch):
+    # both feet's force cover the whole recording: marker events would only duplicate them
+    def refuse(*args):
+        raise AssertionError("markers searched although the force covers both feet")
+    with monkeypatch.context() as m:
+        m.setattr(gaitcore.events, "_kinematic_events", refuse)
+        covered = gaitcore.detect_events(run, method="auto")
+    pd.testing.assert_frame_equal(covered, gaitcore.detect_events(run, method="force"))
+    # a NaN stretch in the left force: markers give the left events inside it
+    r, l = run.plates
+    l_force = l.force.copy()
+    l_force[900:1300] = np.nan
+    gap = ForcePlate(force=l_force, cop=l.cop, free_moment=l.free_moment, rate=l.rate, name="L", side="L")
+    ev = gaitcore.detect_events(Trial(markers=run.markers, marker_rate=run.marker_rate, plates=[r, gap]))
+    inside = ev[(ev.side == "L") & ev.time_s.between(0.9, 1.3)]
+    assert len(inside) and set(inside.method) == {gaitcore.events.DEFAULT_KINEMATIC}
+    assert set(ev[ev.side == "R"].method) == {"force"}
+
+
 def test_order_violation_is_flagged(run):
     # remove one left contact from the left plate: two right ICs in a row must be flagged
     r, l = run.plates
