@@ -112,8 +112,7 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
             km = build_model(trial, static=static, **kinematics)
     mass, mass_reason = _body_mass(trial, body_mass_kg)
     static_ref = _static_reference(static, kinematics) if static is not None else None
-    rows = [_stance_row(trial, km, side, ic, to, mass, mass_reason, static_ref) for side, ic, to in stances]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _stance_table(trial, km, stances, mass, mass_reason, static_ref)
 
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -163,21 +162,89 @@ def _body_mass(trial, body_mass_kg):
     return float("nan"), "no body mass (metadata body_mass_kg or body_mass_kg=)"
 
 
-# ---- kinematic metrics -----------------------------------------------------------------------
+# ---- the table -----------------------------------------------------------------------------
+# Every metric is computed for all stances of one side at once (arrays indexed by stance):
+# a 60-s treadmill trial has 175 stances, and a loop of small NumPy calls per stance cost
+# more than the joint angles themselves.
+
+def _stance_table(trial, km, stances, mass, mass_reason, static_ref) -> pd.DataFrame:
+    sides = np.array([s for s, _, _ in stances], dtype=object)
+    ic = np.array([t for _, t, _ in stances], dtype=float)
+    to = np.array([t for _, _, t in stances], dtype=float)
+    table = {name: np.full(len(stances), np.nan) for name in COLUMNS}
+    table.update(side=sides, ic_s=ic, to_s=to, contact_time_s=to - ic,
+                 upright_or_backward=np.zeros(len(stances), dtype=bool),
+                 loading_rate_method=np.full(len(stances), "", dtype=object))
+    reasons: list[list[str]] = [[] for _ in stances]
+    for side in ("L", "R"):
+        rows = np.flatnonzero(sides == side)
+        if not rows.size:
+            continue
+        for columns, why in (_side_kinematics(km, side, ic[rows], to[rows], static_ref),
+                             _side_kinetics(trial, km, side, ic[rows], to[rows], mass, mass_reason)):
+            for name, values in columns.items():
+                table[name][rows] = values
+            for mask, message in why:  # in the order they apply, as a reader of one row expects
+                for r in rows[mask]:
+                    reasons[r].append(message)
+    table["reason"] = np.array(["; ".join(r) for r in reasons], dtype=object)
+    return pd.DataFrame(table, columns=COLUMNS)
+
+
+# ---- whole-trial signals sampled per stance ------------------------------------------------
 
 def _at(x, rate, t):
-    """Linear interpolation of a frame-sampled signal at time t (NaN outside or in a gap)."""
-    pos = t * rate
-    i = int(math.floor(pos))
-    if i < 0 or i + 1 >= len(x):
-        return np.nan * np.ones(np.shape(x)[1:]) if np.ndim(x) > 1 else float("nan")
+    """Linear interpolation of a frame-sampled signal (n,) or (n, 3) at the times t (s, an
+    array); NaN outside the recording, and in a gap through its NaN samples."""
+    pos = np.asarray(t, dtype=float) * rate
+    i = np.floor(pos).astype(np.intp)
+    inside = (i >= 0) & (i + 1 < len(x))
+    i = np.where(inside, i, 0)
     f = pos - i
-    return (1 - f) * x[i] + f * x[i + 1]
+    if x.ndim > 1:
+        f, inside = f[:, None], inside[:, None]
+    if len(x) < 2:
+        return np.where(inside, 0.0, np.nan) * np.ones(np.shape(x)[1:])
+    return np.where(inside, (1 - f) * x[i] + f * x[i + 1], np.nan)
 
 
-def _window(rate, n, t0, t1):
-    return slice(max(0, int(math.ceil(t0 * rate))), min(n, int(math.floor(t1 * rate)) + 1))
+def _frames(rate, n, t0, t1):
+    """First frame at or after t0 and one past the last frame at or before t1 (s), clipped."""
+    start = np.maximum(0, np.ceil(t0 * rate)).astype(np.intp)
+    stop = np.minimum(n, np.floor(t1 * rate).astype(np.intp) + 1)
+    return start, stop
 
+
+class _Windows:
+    """The frames start[i]:stop[i] of every stance, as rows of one padded index array, so
+    that a reduction over each stance is one NumPy call."""
+
+    def __init__(self, start, stop):
+        self.start = start
+        self.length = np.maximum(stop - start, 0)
+        cols = np.arange(int(self.length.max(initial=0)))
+        self.valid = cols < self.length[:, None]
+        self.index = np.where(self.valid, start[:, None] + cols, 0)
+
+    def _rows(self, x, pad):
+        return np.where(self.valid, x[self.index], pad)
+
+    def all_finite(self, x):
+        return self._rows(np.isfinite(x), True).all(axis=1)
+
+    def max(self, x):
+        return self._rows(x, -np.inf).max(axis=1, initial=-np.inf)
+
+    def mean(self, x):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._rows(x, 0.0).sum(axis=1) / self.length
+
+    def argmin(self, x):
+        rows = self._rows(x, np.inf)
+        return self.start + (rows.argmin(axis=1) if rows.shape[1] else 0)
+
+
+# ---- kinematic metrics -----------------------------------------------------------------------
 
 def _cached(km, key, compute):
     """Whole-trial arrays computed once per kinematic model, not once per stance."""
@@ -234,145 +301,164 @@ def _static_reference(static, kinematics):
     return ref
 
 
-def _stance_row(trial, km, side, ic, to, mass, mass_reason, static_ref):
+def _side_kinematics(km, side, ic, to, static_ref):
+    """Kinematic columns of one side's stances (NaN where not computable) and the reasons, as
+    (stance mask, message) pairs."""
     rate, n = km.rate, km.pelvis.shape[0]
-    tc = to - ic
-    reasons = []
-    row = dict.fromkeys(COLUMNS, float("nan"))
-    row.update(side=side, ic_s=ic, to_s=to, contact_time_s=tc, loading_rate_method="", upright_or_backward=False)
-    stance = _window(rate, n, ic, to)
-    problem = _fill_problem(km, side, ic, to, stance)
-    if problem:  # METHODS.md E: no kinematic metric from a stance built on interpolated markers
-        reasons.append(problem)
-        _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons)
-        row["reason"] = "; ".join(reasons)
-        return row
+    stance = _Windows(*_frames(rate, n, ic, to))
+    at_event, too_filled = _fill_rejected(km, side, ic, to, stance)
+    why = [(at_event, "kinematics rejected: a marker was gap-filled at IC or TO"),
+           (too_filled, f"kinematics rejected: over {MAX_FILLED_FRACTION:.0%} of stance gap-filled")]
+    usable = ~(at_event | too_filled)  # METHODS.md E: no kinematic metric from interpolated markers
+    col = {}
     # contralateral pelvic drop
     cpd = _cpd(km, side)
-    if np.isfinite(cpd[stance]).all() and stance.stop - stance.start > 2:
-        row["cpd_peak_deg"] = float(np.max(cpd[stance]))
-        row["cpd_excursion_deg"] = row["cpd_peak_deg"] - float(_at(cpd, rate, ic))
-    else:
-        reasons.append("pelvis markers missing in stance")
+    ok = usable & (stance.length > 2) & stance.all_finite(cpd)
+    col["cpd_peak_deg"] = np.where(ok, stance.max(cpd), np.nan)
+    col["cpd_excursion_deg"] = col["cpd_peak_deg"] - _at(cpd, rate, ic)
+    why.append((usable & ~ok, "pelvis markers missing in stance"))
     # trunk lean
     lean = km.angles["trunk_lean"]
-    if np.isfinite(lean[stance]).all() and stance.stop > stance.start:
-        row["trunk_lean_mean_deg"] = float(np.mean(lean[stance]))
-        row["trunk_lean_ic_deg"] = float(_at(lean, rate, ic))
-        row["trunk_lean_midstance_deg"] = float(_at(lean, rate, ic + 0.5 * tc))
-        row["upright_or_backward"] = bool(row["trunk_lean_mean_deg"] < 4.0)
-    else:
-        reasons.append("trunk lean needs C7 (or a thorax) through stance")
-    knee = km.angles[f"{side}_knee"][stance, 0]
-    if knee.size and np.isfinite(knee).all():
-        row["peak_knee_flexion_stance_deg"] = float(np.max(knee))
-    _hip_extension(km, side, ic, to, tc, row, reasons)
-    _overstride(km, side, ic, row, reasons, static_ref)
+    ok = usable & (stance.length > 0) & stance.all_finite(lean)
+    col["trunk_lean_mean_deg"] = np.where(ok, stance.mean(lean), np.nan)
+    col["trunk_lean_ic_deg"] = np.where(ok, _at(lean, rate, ic), np.nan)
+    col["trunk_lean_midstance_deg"] = np.where(ok, _at(lean, rate, ic + 0.5 * (to - ic)), np.nan)
+    col["upright_or_backward"] = ok & (col["trunk_lean_mean_deg"] < 4.0)
+    why.append((usable & ~ok, "trunk lean needs C7 (or a thorax) through stance"))
+    knee = km.angles[f"{side}_knee"][:, 0]
+    ok = usable & (stance.length > 0) & stance.all_finite(knee)
+    col["peak_knee_flexion_stance_deg"] = np.where(ok, stance.max(knee), np.nan)
+    col.update(_hip_extension(km, side, ic, to, usable, why))
+    col.update(_overstride(km, side, ic, usable, why, static_ref))
     if static_ref:
-        row["peak_hip_extension_vs_static_deg"] = row["peak_hip_extension_deg"] + static_ref.get(f"{side}_hip", np.nan)
-        row["trunk_lean_mean_vs_static_deg"] = row["trunk_lean_mean_deg"] - static_ref.get("trunk_lean", np.nan)
-        row["cpd_peak_vs_static_deg"] = row["cpd_peak_deg"] - static_ref.get(f"{side}_cpd", np.nan)
+        col["peak_hip_extension_vs_static_deg"] = col["peak_hip_extension_deg"] + static_ref.get(f"{side}_hip", np.nan)
+        col["trunk_lean_mean_vs_static_deg"] = col["trunk_lean_mean_deg"] - static_ref.get("trunk_lean", np.nan)
+        col["cpd_peak_vs_static_deg"] = col["cpd_peak_deg"] - static_ref.get(f"{side}_cpd", np.nan)
     else:
-        reasons.append("no static trial: no static-referenced values")
-    _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons)
-    row["reason"] = "; ".join(reasons)
-    return row
+        why.append((usable, "no static trial: no static-referenced values"))
+    return col, why
 
 
-def _fill_problem(km, side, ic, to, stance):
-    """Why a stance's markers are too interpolated to use, or ''."""
+def _fill_rejected(km, side, ic, to, stance):
+    """Stances whose markers were gap-filled at IC or TO, and the others filled over more than
+    MAX_FILLED_FRACTION of stance."""
     names = ["LASI", "RASI", "LPSI", "RPSI", "SACR", "C7"] + [side + k for k in ("THI", "KNE", "TIB", "ANK", "TOE",
                                                                                   "HEE")]
     masks = [km.filled[k] for k in names if k in km.filled]
     if not masks:
-        return ""
+        none = np.zeros(len(ic), dtype=bool)
+        return none, none
     filled = _cached(km, ("filled", side), lambda: np.any(masks, axis=0))
-    n = len(filled)
-    at_event = any(filled[min(n - 1, max(0, int(round(t * km.rate))))] for t in (ic, to))
-    if at_event:
-        return "kinematics rejected: a marker was gap-filled at IC or TO"
-    if stance.stop > stance.start and filled[stance].mean() > MAX_FILLED_FRACTION:
-        return f"kinematics rejected: over {MAX_FILLED_FRACTION:.0%} of stance gap-filled"
-    return ""
+
+    def at(t):
+        return filled[np.clip(np.rint(t * km.rate).astype(np.intp), 0, len(filled) - 1)]
+    at_event = at(ic) | at(to)
+    too_filled = ~at_event & (stance.length > 0) & (stance.mean(filled.astype(float)) > MAX_FILLED_FRACTION)
+    return at_event, too_filled
 
 
-def _hip_extension(km, side, ic, to, tc, row, reasons):
+def _hip_extension(km, side, ic, to, usable, why):
     rate, n = km.rate, km.pelvis.shape[0]
-    w = _window(rate, n, ic + 0.5 * tc, to + 0.05)
+    late = _Windows(*_frames(rate, n, ic + 0.5 * (to - ic), to + 0.05))
     flex = km.angles[f"{side}_hip"][:, 0]
-    if w.stop - w.start < 2 or not np.isfinite(flex[w]).all():
-        reasons.append("hip flexion missing in late stance")
-        return
-    k = w.start + int(np.argmin(flex[w]))
-    row["peak_hip_extension_deg"] = float(-flex[k])
-    row["hip_extension_to_deg"] = float(-_at(flex, rate, to))
-    thigh_up = km.hjc[side][k] - km.kjc[side][k]
+    ok = usable & (late.length >= 2) & late.all_finite(flex)
+    why.append((usable & ~ok, "hip flexion missing in late stance"))
+    k = np.where(ok, late.argmin(flex), 0)
     # knee behind the hip = hip centre ahead of the knee along the travel direction = extension +
-    row["thigh_extension_deg"] = float(_sagittal_angle(thigh_up[None, :], km, vertical=True)[0])
-    row["pelvic_tilt_at_peak_hip_ext_deg"] = float(km.angles["pelvis"][k, 0])
+    thigh_up = km.hjc[side][k] - km.kjc[side][k]
+    return {"peak_hip_extension_deg": np.where(ok, -flex[k], np.nan),
+            "hip_extension_to_deg": np.where(ok, -_at(flex, rate, to), np.nan),
+            "thigh_extension_deg": np.where(ok, _sagittal_angle(thigh_up, km, vertical=True), np.nan),
+            "pelvic_tilt_at_peak_hip_ext_deg": np.where(ok, km.angles["pelvis"][k, 0], np.nan)}
 
 
-def _overstride(km, side, ic, row, reasons, static_ref):
+def _overstride(km, side, ic, usable, why, static_ref):
     rate, m = km.rate, km.markers
     x, y = km.progression[:, 0], km.progression[:, 1]
-    back = ("LPSI", "RPSI") if "LPSI" in m and "RPSI" in m else ("SACR", "SACR")
-    centre = _cached(km, "pelvis_centre", lambda: 0.25 * (m["LASI"] + m["RASI"] + m[back[0]] + m[back[1]]))
+    col = {}
     heel_name = side + "HEE"
     if heel_name in m:
-        d = float((_at(m[heel_name], rate, ic) - _at(centre, rate, ic)) @ x)
-        row["overstride_mm"] = d
+        back = ("LPSI", "RPSI") if "LPSI" in m and "RPSI" in m else ("SACR", "SACR")
+        centre = _cached(km, "pelvis_centre", lambda: 0.25 * (m["LASI"] + m["RASI"] + m[back[0]] + m[back[1]]))
+        heel = _at(m[heel_name], rate, ic)
+        col["overstride_mm"] = (heel - _at(centre, rate, ic)) @ x
         ll = km.leg_length_mm.get(side, float("nan"))
-        row["overstride_pct_leg_length"] = 100.0 * d / ll if ll and ll > 0 else float("nan")
-        toe = side + "TOE"
-        v = _at(m[toe], rate, ic) - _at(m[heel_name], rate, ic)
-        angle = float(_sagittal_angle(v[None, :], km)[0])
+        col["overstride_pct_leg_length"] = 100.0 * col["overstride_mm"] / ll if ll and ll > 0 else np.nan
+        angle = _sagittal_angle(_at(m[side + "TOE"], rate, ic) - heel, km)
         if static_ref and f"{side}_foot" in static_ref:
-            angle -= static_ref[f"{side}_foot"]
+            angle = angle - static_ref[f"{side}_foot"]
         else:
-            reasons.append("foot-strike angle not corrected by a static trial")
-        row["foot_strike_angle_deg"] = angle
+            why.append((usable, "foot-strike angle not corrected by a static trial"))
+        col["foot_strike_angle_deg"] = angle
     else:
-        reasons.append(f"overstride and foot-strike angle need {heel_name}")
+        why.append((usable, f"overstride and foot-strike angle need {heel_name}"))
     kjc, ajc = _at(km.kjc[side], rate, ic), _at(km.ajc[side], rate, ic)
-    row["shank_angle_deg"] = float(np.degrees(math.atan2((ajc - kjc) @ x, (kjc - ajc) @ y)))
-    row["knee_flexion_ic_deg"] = float(_at(km.angles[f"{side}_knee"][:, 0], rate, ic))
+    col["shank_angle_deg"] = np.degrees(np.arctan2((ajc - kjc) @ x, (kjc - ajc) @ y))
+    col["knee_flexion_ic_deg"] = _at(km.angles[f"{side}_knee"][:, 0], rate, ic)
+    return {name: np.where(usable, values, np.nan) for name, values in col.items()}
 
 
 # ---- kinetic metrics ----------------------------------------------------------------------
 
-def _plate_for_stance(trial, km, side, ic, to):
-    """The plate that recorded exactly this stance: side-assigned (treadmill belts) or the one
-    whose loaded interval matches IC-TO and whose COP sits under this foot."""
-    foot = None
-    if side + "HEE" in km.markers and side + "TOE" in km.markers:
-        foot = 0.5 * (km.markers[side + "HEE"] + km.markers[side + "TOE"])
-    for plate in trial.plates:
+def _side_kinetics(trial, km, side, ic, to, mass, mass_reason):
+    """Loading rates and impulses of one side's stances from the plate that recorded each whole."""
+    if not trial.plates:
+        return {}, [(np.ones(len(ic), dtype=bool), "no force data")]
+    plate_of, first, last = _plates_for_stances(trial, km, side, ic, to)
+    why = [(plate_of < 0, "no force plate recorded this whole stance")]
+    if not math.isfinite(mass):
+        return {}, why + [(plate_of >= 0, mass_reason)]
+    col: dict = {}
+    for j in np.unique(plate_of[plate_of >= 0]):
+        on_plate = plate_of == j
+        values = _plate_kinetics(km, trial.plates[j], first[on_plate], last[on_plate], mass)
+        for name, v in values.items():
+            col.setdefault(name, np.full(len(ic), "" if v.dtype == object else np.nan, dtype=v.dtype))[on_plate] = v
+    return col, why
+
+
+def _plates_for_stances(trial, km, side, ic, to):
+    """Per stance: the index of the first plate that recorded it whole (-1: none) and the first
+    and last loaded sample of that plate."""
+    plate_of = np.full(len(ic), -1)
+    first, last = np.zeros(len(ic), dtype=np.intp), np.zeros(len(ic), dtype=np.intp)
+    for j, plate in enumerate(trial.plates):
         if plate.side and plate.side != side:
             continue
-        n_samples = plate.fz.shape[0]
-        i0, i1 = int(round(ic * plate.rate)), int(round(to * plate.rate))
-        if i0 < 0 or i1 >= n_samples or i1 <= i0:
-            continue
-        loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: _loaded_runs(plate))
-        mid = (i0 + i1) // 2
-        if not loaded[mid]:
-            continue
-        # the loaded run containing midstance must start and end at IC and TO
-        run = np.searchsorted(starts, mid, side="right") - 1
-        a, b = int(starts[run]), int(ends[run])
-        if abs(a / plate.rate - ic) > PLATE_EVENT_TOLERANCE_S or abs(b / plate.rate - to) > PLATE_EVENT_TOLERANCE_S:
-            continue
-        if not plate.side:
-            if foot is None:
-                continue
-            cop = plate.cop[mid]
-            f = _at(foot, km.rate, mid / plate.rate)
-            up = np.eye(3)[UP_AXIS]
-            horiz = (cop - f) - ((cop - f) @ up) * up
-            if not np.isfinite(horiz).all() or np.linalg.norm(horiz) > FOOT_ON_PLATE_MM:
-                continue
-        return plate, a, b
-    return None, 0, 0
+        ok, a, b = _recorded_whole(km, plate, side, ic, to)
+        take = ok & (plate_of < 0)
+        plate_of[take], first[take], last[take] = j, a[take], b[take]
+    return plate_of, first, last
+
+
+def _recorded_whole(km, plate, side, ic, to):
+    """Stances a plate recorded whole: side-assigned (treadmill belts), or a physical plate whose
+    loaded interval matches IC-TO and whose COP sits under this foot at midstance."""
+    i0, i1 = np.rint(ic * plate.rate).astype(np.intp), np.rint(to * plate.rate).astype(np.intp)
+    ok = (i0 >= 0) & (i1 < plate.fz.shape[0]) & (i1 > i0)
+    loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: _loaded_runs(plate))
+    mid = np.where(ok, (i0 + i1) // 2, 0)
+    ok &= loaded[mid]
+    if not ok.any():
+        return ok, i0, i1
+    # the loaded run containing midstance must start and end at IC and TO
+    run = np.maximum(np.searchsorted(starts, mid, side="right") - 1, 0)
+    a, b = starts[run], ends[run]
+    ok &= (np.abs(a / plate.rate - ic) <= PLATE_EVENT_TOLERANCE_S) & (np.abs(b / plate.rate - to) <= PLATE_EVENT_TOLERANCE_S)
+    if not plate.side:
+        ok &= _cop_under_foot(km, plate, side, mid)
+    return ok, a, b
+
+
+def _cop_under_foot(km, plate, side, mid):
+    m = km.markers
+    if side + "HEE" not in m or side + "TOE" not in m:
+        return np.zeros(len(mid), dtype=bool)
+    foot = _cached(km, ("foot", side), lambda: 0.5 * (m[side + "HEE"] + m[side + "TOE"]))
+    d = plate.cop[mid] - _at(foot, km.rate, mid / plate.rate)
+    up = np.eye(3)[UP_AXIS]
+    horizontal = d - (d @ up)[:, None] * up
+    return np.isfinite(horizontal).all(axis=1) & (np.linalg.norm(horizontal, axis=1) <= FOOT_ON_PLATE_MM)
 
 
 def _loaded_runs(plate):
@@ -388,56 +474,54 @@ def _loaded_runs(plate):
     return loaded, starts, ends
 
 
-def _kinetics(trial, km, side, ic, to, mass, mass_reason, row, reasons):
-    if not trial.plates:
-        reasons.append("no force data")
-        return
-    plate, a, b = _plate_for_stance(trial, km, side, ic, to)
-    if plate is None:
-        reasons.append("no force plate recorded this whole stance")
-        return
-    if not math.isfinite(mass):
-        reasons.append(mass_reason)
-        return
-    bw = mass * G
+def _plate_kinetics(km, plate, first, last, mass):
+    """Loading rates and impulses of the stances a plate loaded from sample first[i] to last[i]."""
     fz = _cached(km, ("fz_lowpass", id(plate)), lambda: lowpass(
         np.nan_to_num(plate.fz), plate.rate, min(LOADING_RATE_CUTOFF_HZ, 0.45 * plate.rate)))
-    seg = fz[a:b + 1]
+    fap = _cached(km, ("anteroposterior", id(plate)), lambda: plate.force @ km.progression[:, 0])
     dt = 1.0 / plate.rate
-    _loading_rates(seg, dt, bw, row)
-    fap = plate.force[a:b + 1] @ km.progression[:, 0]
-    row["braking_impulse_ns_per_kg"] = float(np.sum(np.minimum(fap, 0.0)) * dt / mass)
-    row["propulsive_impulse_ns_per_kg"] = float(np.sum(np.maximum(fap, 0.0)) * dt / mass)
+    col = _loading_rates(fz, first, last, dt, mass * G)
+    stance = _Windows(first, last + 1)
+    col["braking_impulse_ns_per_kg"] = stance._rows(np.minimum(fap, 0.0), 0.0).sum(axis=1) * dt / mass
+    col["propulsive_impulse_ns_per_kg"] = stance._rows(np.maximum(fap, 0.0), 0.0).sum(axis=1) * dt / mass
+    return col
 
 
-def _loading_rates(seg, dt, bw, row):
-    """VALR and VILR (BW/s) of one stance's vertical force, METHODS.md C 5."""
-    m = len(seg)
-    early = seg[: max(3, int(0.25 * m))]
-    peaks = np.flatnonzero((early[1:-1] > early[:-2]) & (early[1:-1] >= early[2:])) + 1
-    if peaks.size:
-        ip = int(peaks[0])
-        peak = seg[ip]
-        t20 = _crossing(seg[: ip + 1], 0.2 * peak)
-        t80 = _crossing(seg[: ip + 1], 0.8 * peak)
-        if t80 > t20:
-            row["valr_bw_per_s"] = float(0.6 * peak / ((t80 - t20) * dt) / bw)
-            i0, i1 = int(math.floor(t20)), int(math.ceil(t80))
-            row["vilr_bw_per_s"] = float(np.max(np.diff(seg[i0:i1 + 1])) / dt / bw)
-            row["loading_rate_method"] = "impact peak 20-80%"
-            return
-    i0, i1 = int(round(0.03 * m)), max(int(round(0.12 * m)), int(round(0.03 * m)) + 1)
-    row["valr_bw_per_s"] = float((seg[i1] - seg[i0]) / ((i1 - i0) * dt) / bw)
-    row["vilr_bw_per_s"] = float(np.max(np.diff(seg[i0:i1 + 1])) / dt / bw)
-    row["loading_rate_method"] = "no impact peak: mean slope 3-12% of stance"
+def _loading_rates(fz, first, last, dt, bw):
+    """VALR and VILR (BW/s) of the stances loading fz from sample first[i] to last[i], and the
+    method used for each (METHODS.md C 5)."""
+    m = last - first + 1
+    seg = _Windows(first, last + 1)._rows(fz, np.nan)
+    seg = np.pad(seg, ((0, 0), (0, 1)), constant_values=np.nan)  # index m is NaN, never out of range
+    rows, cols = np.arange(len(m))[:, None], np.arange(seg.shape[1])
+    # the impact peak: the first local maximum in the first 25 % of stance
+    early = np.minimum(m, np.maximum(3, (0.25 * m).astype(np.intp)))
+    is_peak = (seg[:, 1:-1] > seg[:, :-2]) & (seg[:, 1:-1] >= seg[:, 2:]) & (cols[2:] < early[:, None])
+    ip = is_peak.argmax(axis=1) + 1
+    peak = seg[rows[:, 0], ip]
+    t20, t80 = _crossing(seg, 0.2 * peak, ip), _crossing(seg, 0.8 * peak, ip)
+    impact = is_peak.any(axis=1) & (t80 > t20)
+    # without one: the mean slope over 3-12 % of stance
+    i0 = np.rint(0.03 * m).astype(np.intp)
+    i1 = np.maximum(np.rint(0.12 * m).astype(np.intp), i0 + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        valr = np.where(impact, 0.6 * peak / ((t80 - t20) * dt),
+                        (seg[rows[:, 0], i1] - seg[rows[:, 0], i0]) / ((i1 - i0) * dt)) / bw
+    lo = np.where(impact, np.floor(np.nan_to_num(t20)), i0)
+    hi = np.where(impact, np.ceil(np.nan_to_num(t80)), i1)
+    rise = np.diff(seg, axis=1)
+    inside = (cols[:-1] >= lo[:, None]) & (cols[:-1] < hi[:, None])
+    vilr = np.where(inside, rise, -np.inf).max(axis=1, initial=-np.inf) / dt / bw
+    method = np.where(impact, "impact peak 20-80%", "no impact peak: mean slope 3-12% of stance").astype(object)
+    return {"valr_bw_per_s": valr, "vilr_bw_per_s": vilr, "loading_rate_method": method}
 
 
-def _crossing(x, level):
-    """Fractional index where x first rises through level."""
-    above = np.nonzero(x >= level)[0]
-    if not above.size:
-        return float("nan")
-    k = int(above[0])
-    if k == 0:
-        return 0.0
-    return k - 1 + (level - x[k - 1]) / (x[k] - x[k - 1])
+def _crossing(seg, level, last):
+    """Per row, the fractional index where seg first rises through level at or before index last."""
+    above = (seg >= level[:, None]) & (np.arange(seg.shape[1]) <= last[:, None])
+    k = above.argmax(axis=1)
+    before = np.maximum(k - 1, 0)
+    x0, x1 = seg[np.arange(len(k)), before], seg[np.arange(len(k)), k]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = before + (level - x0) / (x1 - x0)
+    return np.where(~above.any(axis=1), np.nan, np.where(k == 0, 0.0, frac))

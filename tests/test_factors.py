@@ -121,6 +121,12 @@ def test_body_mass_missing_gives_nan_with_reason(run):
     assert table["peak_knee_flexion_stance_deg"].notna().all()
 
 
+def _rates_of(seg, dt, bw):
+    """_loading_rates of a single stance covering the whole of seg, as scalars."""
+    col = _loading_rates(np.asarray(seg, float), np.array([0]), np.array([len(seg) - 1]), dt, bw)
+    return {name: values[0] for name, values in col.items()}
+
+
 def test_loading_rate_with_impact_peak_independent():
     """A synthetic vertical force: linear rise to an impact peak then a dip: VALR is the ramp's slope."""
     dt = 0.001
@@ -128,11 +134,26 @@ def test_loading_rate_with_impact_peak_independent():
     rise = np.linspace(0, 1400, 31)  # 1400 N in 30 ms: 46 667 N/s = 66.7 BW/s
     seg = np.concatenate([rise, np.linspace(1400, 1200, 20)[1:], np.linspace(1200, 2000, 100)[1:],
                           np.linspace(2000, 0, 100)[1:]])
-    row = {}
-    _loading_rates(seg, dt, bw, row)
+    row = _rates_of(seg, dt, bw)
     assert row["loading_rate_method"] == "impact peak 20-80%"
     assert row["valr_bw_per_s"] == pytest.approx(1400 / 0.030 / bw, rel=1e-9)
     assert row["vilr_bw_per_s"] == pytest.approx(1400 / 30 / dt / bw, rel=1e-9)
+
+
+def test_loading_rate_without_impact_peak_independent():
+    """No local maximum in the first 25 % of stance (a forefoot strike): the mean slope over 3-12 %."""
+    dt = 0.001
+    bw = 700.0
+    seg = np.concatenate([np.linspace(0, 2100, 101), np.linspace(2100, 0, 151)[1:]])  # 21 N/ms up to 40 %
+    row = _rates_of(seg, dt, bw)
+    assert row["loading_rate_method"] == "no impact peak: mean slope 3-12% of stance"
+    assert row["valr_bw_per_s"] == pytest.approx(21 / dt / bw, rel=1e-9)
+    assert row["vilr_bw_per_s"] == pytest.approx(21 / dt / bw, rel=1e-9)
+    # stances of different lengths in one call give the values each gives alone
+    both = _loading_rates(np.r_[seg, seg[::2]], np.array([0, len(seg)]), np.array([len(seg) - 1, len(seg) + 125]),
+                          dt, bw)
+    assert both["valr_bw_per_s"][0] == row["valr_bw_per_s"]
+    assert both["valr_bw_per_s"][1] == pytest.approx(_rates_of(seg[::2], dt, bw)["valr_bw_per_s"], rel=1e-12)
 
 
 def test_bad_events(walk):
