@@ -257,22 +257,25 @@ def _factor_row(st, spectral, stances, flags) -> pd.Series:
     if not np.isfinite(row["cadence_steps_per_min"]):
         flags.add("cadence_steps_per_min", "fewer than two initial contacts")
     for name, col in SPATIOTEMPORAL_FACTORS.items():
-        row[name] = _mean(st[col]) if len(st) else np.nan
+        row[name] = _mean(st[col].to_numpy()) if len(st) else np.nan
         if not np.isfinite(row[name]):
             flags.add(name, "no step with the events it needs (IC and TO of one foot, IC of the other, "
                             "or the next IC of the same foot)")
+    sides = stances["side"].to_numpy(object) if "side" in stances else np.array([], dtype=object)
     for name, (col, which) in STANCE_FACTORS.items():
-        values = stances[col] if col in stances and which == "all" else \
-            stances.loc[stances["side"] == which, col] if col in stances else pd.Series(dtype=float)
-        row[name] = _mean(values)
+        values = stances[col].to_numpy() if col in stances else np.array([])
+        row[name] = _mean(values if which == "all" else values[sides == which])
         if not np.isfinite(row[name]):
             flags.add(name, _reason(stances, which))
     row["n_stances"] = len(stances)
     return pd.Series(row, dtype=object)
 
 
-def _mean(values) -> float:
-    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+def _mean(values: np.ndarray) -> float:
+    """Mean of the finite values (NaN when none); a non-numeric entry counts as missing."""
+    if values.dtype.kind not in "fiub":
+        values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+    v = values.astype(float)
     v = v[np.isfinite(v)]
     return float(v.mean()) if v.size else float("nan")
 

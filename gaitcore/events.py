@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _quiet
+from ._sampling import sample_at
 from ._validate import non_negative, positive, real_array
 from .filters import lowpass
 from .trial import UP_AXIS, ForcePlate, Trial
@@ -129,6 +130,7 @@ DEFAULT_KINEMATIC = "hreljac"
 METHODS = ("auto", "force") + KINEMATIC_METHODS
 EVENT_COLUMNS = ["side", "event", "time_s", "frame", "method", "source", "order_ok"]
 _SIDES = ("L", "R")
+_OTHER = {"L": "R", "R": "L"}
 _STANCE_WINDOW_S = 0.25   # half-width of the window in which a stance anchor is a minimum
 _IC_JERK_WINDOW_S = 0.08  # heel jerk peak searched in this window before the heel's lowest point
 _TO_ACC_WINDOW_S = 0.30   # toe acceleration peak searched in this window after midstance
@@ -576,33 +578,33 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     ic = ev[ev["event"] == "IC"]
     to = ev[ev["event"] == "TO"]
     heel = _heels(trial)
-    ic_times = {s: ic.loc[ic["side"] == s, "time_s"].to_numpy(float) for s in _SIDES}
-    to_times = {s: to.loc[to["side"] == s, "time_s"].to_numpy(float) for s in _SIDES}
-    rows = []
-    for side, t in zip(ic["side"], ic["time_s"].to_numpy(float)):
-        other = "L" if side == "R" else "R"
-        next_same = _first_after(ic_times[side], t)
-        next_other = _first_after(ic_times[other], t)
-        t_to = _first_after(to_times[side], t)
-        if np.isfinite(next_same) and t_to > next_same:
-            t_to = np.nan  # this stance's TO is missing
-        if np.isfinite(next_same) and next_other > next_same:
-            next_other = np.nan  # the other foot's IC is missing
-        stride = next_same - t
-        contact = t_to - t
-        length, width = _step_geometry(heel, trial, side, t, other, next_other)
-        rows.append((side, t, t_to, 1000 * contact, 1000 * (next_other - t_to), 1000 * (next_other - t),
-                     1000 * stride, contact / stride, 60.0 / (next_other - t), length, width))
-    out = pd.DataFrame(rows, columns=ST_COLUMNS)
+    sides, t = ic["side"].to_numpy(object), ic["time_s"].to_numpy(float)
+    next_same, next_other, t_to = (np.full(len(t), np.nan) for _ in range(3))
+    for side in _SIDES:
+        other, mine = _OTHER[side], sides == side
+        next_same[mine] = _next_after(t[mine], t[mine])
+        next_other[mine] = _next_after(t[sides == other], t[mine])
+        t_to[mine] = _next_after(to.loc[to["side"] == side, "time_s"].to_numpy(float), t[mine])
+    complete = np.isfinite(next_same)
+    t_to[complete & (t_to > next_same)] = np.nan  # this stance's TO is missing
+    next_other[complete & (next_other > next_same)] = np.nan  # the other foot's IC is missing
+    stride, contact = next_same - t, t_to - t
+    length, width = _step_geometry(heel, trial, sides, t, next_other)
+    out = pd.DataFrame(dict(zip(ST_COLUMNS, (
+        sides, t, t_to, 1000 * contact, 1000 * (next_other - t_to), 1000 * (next_other - t), 1000 * stride,
+        contact / stride, 60.0 / (next_other - t), length, width))))
     times = ic["time_s"].to_numpy(float)
     span = times[-1] - times[0] if len(times) >= 2 else 0.0
     out.attrs["cadence_steps_per_min"] = 60.0 * (len(times) - 1) / span if span > 0 else float("nan")
     return out
 
 
-def _first_after(times: np.ndarray, t: float) -> float:
-    later = times[times > t]
-    return float(later.min()) if len(later) else float("nan")
+def _next_after(times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """For each of t, the first of the sorted `times` later than it (NaN when none)."""
+    if not len(times):
+        return np.full(len(t), np.nan)
+    k = np.searchsorted(times, t, side="right")
+    return np.where(k < len(times), times[np.minimum(k, len(times) - 1)], np.nan)
 
 
 def _heels(trial: Trial | None):
@@ -621,20 +623,14 @@ def _heels(trial: Trial | None):
     return heels, fwd, lateral
 
 
-def _heel_at(heels: dict, trial: Trial, side: str, t: float) -> np.ndarray:
-    """Heel position at time t, linearly interpolated between marker frames."""
-    x = heels[side]
-    pos = t * trial.marker_rate
-    k = int(np.floor(pos))
-    if not np.isfinite(pos) or k < 0 or k >= len(x) - 1:
-        return np.full(3, np.nan)
-    f = pos - k
-    return (1 - f) * x[k] + f * x[k + 1]
-
-
-def _step_geometry(heel, trial, side, t, other, t_other) -> tuple[float, float]:
-    if heel is None or not np.isfinite(t_other):
-        return float("nan"), float("nan")
+def _step_geometry(heel, trial, sides, t, t_other) -> tuple[np.ndarray, np.ndarray]:
+    """Step length and width (mm) from each heel at its IC (t) to the other heel at its next IC."""
+    d = np.full((len(t), 3), np.nan)
+    if heel is None:
+        return d[:, 0], d[:, 0]
     heels, fwd, lateral = heel
-    d = _heel_at(heels, trial, other, t_other) - _heel_at(heels, trial, side, t)
-    return float(d @ fwd), float(abs(d @ lateral))
+    for side in _SIDES:
+        mine = sides == side
+        d[mine] = (sample_at(heels[_OTHER[side]], trial.marker_rate, t_other[mine])
+                   - sample_at(heels[side], trial.marker_rate, t[mine]))
+    return d @ fwd, np.abs(d @ lateral)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._quiet import quiet
+from ._sampling import sample_at
 from .filters import lowpass
 from .kinematics import build_model
 from .trial import UP_AXIS, Trial
@@ -129,19 +130,21 @@ def _stances(events):
     missing = [c for c in ("side", "event", "time_s") if c not in events.columns]
     if missing:
         raise ValueError(f"events is missing columns {missing} (needs side, event, time_s)")
+    side = events["side"].to_numpy(object)
+    kind = events["event"].to_numpy(object)
+    time_s = events["time_s"].to_numpy(float)
+    if not np.isfinite(time_s[np.isin(side, ["L", "R"]) & np.isin(kind, ["IC", "TO"])]).all():
+        raise ValueError("events: time_s must be finite")
     out = []
-    for side in ("L", "R"):
-        ev = events[events["side"] == side]
-        ics = np.sort(ev.loc[ev["event"] == "IC", "time_s"].to_numpy(float))
-        tos = np.sort(ev.loc[ev["event"] == "TO", "time_s"].to_numpy(float))
-        if not (np.isfinite(ics).all() and np.isfinite(tos).all()):
-            raise ValueError("events: time_s must be finite")
-        for k, ic in enumerate(ics):
-            nxt = ics[k + 1] if k + 1 < len(ics) else np.inf
-            after = tos[(tos > ic) & (tos < nxt)]
-            if after.size:
-                out.append((side, float(ic), float(after[0])))
-    return sorted(out, key=lambda s: s[1])
+    for s in ("L", "R"):
+        ics = np.sort(time_s[(side == s) & (kind == "IC")])
+        tos = np.sort(time_s[(side == s) & (kind == "TO")])
+        next_ic = np.r_[ics[1:], np.inf]
+        k = np.searchsorted(tos, ics, side="right")  # the first TO after each IC ...
+        to = tos[np.minimum(k, len(tos) - 1)] if len(tos) else np.full(len(ics), np.inf)
+        complete = (k < len(tos)) & (to < next_ic)  # ... before that side's next IC
+        out += [(s, float(a), float(b)) for a, b in zip(ics[complete], to[complete])]
+    return sorted(out, key=lambda stance: stance[1])
 
 
 def _body_mass(trial, body_mass_kg):
@@ -192,21 +195,6 @@ def _stance_table(trial, km, stances, mass, mass_reason, static_ref) -> pd.DataF
 
 
 # ---- whole-trial signals sampled per stance ------------------------------------------------
-
-def _at(x, rate, t):
-    """Linear interpolation of a frame-sampled signal (n,) or (n, 3) at the times t (s, an
-    array); NaN outside the recording, and in a gap through its NaN samples."""
-    pos = np.asarray(t, dtype=float) * rate
-    i = np.floor(pos).astype(np.intp)
-    inside = (i >= 0) & (i + 1 < len(x))
-    i = np.where(inside, i, 0)
-    f = pos - i
-    if x.ndim > 1:
-        f, inside = f[:, None], inside[:, None]
-    if len(x) < 2:
-        return np.where(inside, 0.0, np.nan) * np.ones(np.shape(x)[1:])
-    return np.where(inside, (1 - f) * x[i] + f * x[i + 1], np.nan)
-
 
 def _frames(rate, n, t0, t1):
     """First frame at or after t0 and one past the last frame at or before t1 (s), clipped."""
@@ -315,14 +303,14 @@ def _side_kinematics(km, side, ic, to, static_ref):
     cpd = _cpd(km, side)
     ok = usable & (stance.length > 2) & stance.all_finite(cpd)
     col["cpd_peak_deg"] = np.where(ok, stance.max(cpd), np.nan)
-    col["cpd_excursion_deg"] = col["cpd_peak_deg"] - _at(cpd, rate, ic)
+    col["cpd_excursion_deg"] = col["cpd_peak_deg"] - sample_at(cpd, rate, ic)
     why.append((usable & ~ok, "pelvis markers missing in stance"))
     # trunk lean
     lean = km.angles["trunk_lean"]
     ok = usable & (stance.length > 0) & stance.all_finite(lean)
     col["trunk_lean_mean_deg"] = np.where(ok, stance.mean(lean), np.nan)
-    col["trunk_lean_ic_deg"] = np.where(ok, _at(lean, rate, ic), np.nan)
-    col["trunk_lean_midstance_deg"] = np.where(ok, _at(lean, rate, ic + 0.5 * (to - ic)), np.nan)
+    col["trunk_lean_ic_deg"] = np.where(ok, sample_at(lean, rate, ic), np.nan)
+    col["trunk_lean_midstance_deg"] = np.where(ok, sample_at(lean, rate, ic + 0.5 * (to - ic)), np.nan)
     col["upright_or_backward"] = ok & (col["trunk_lean_mean_deg"] < 4.0)
     why.append((usable & ~ok, "trunk lean needs C7 (or a thorax) through stance"))
     knee = km.angles[f"{side}_knee"][:, 0]
@@ -367,7 +355,7 @@ def _hip_extension(km, side, ic, to, usable, why):
     # knee behind the hip = hip centre ahead of the knee along the travel direction = extension +
     thigh_up = km.hjc[side][k] - km.kjc[side][k]
     return {"peak_hip_extension_deg": np.where(ok, -flex[k], np.nan),
-            "hip_extension_to_deg": np.where(ok, -_at(flex, rate, to), np.nan),
+            "hip_extension_to_deg": np.where(ok, -sample_at(flex, rate, to), np.nan),
             "thigh_extension_deg": np.where(ok, _sagittal_angle(thigh_up, km, vertical=True), np.nan),
             "pelvic_tilt_at_peak_hip_ext_deg": np.where(ok, km.angles["pelvis"][k, 0], np.nan)}
 
@@ -380,11 +368,11 @@ def _overstride(km, side, ic, usable, why, static_ref):
     if heel_name in m:
         back = ("LPSI", "RPSI") if "LPSI" in m and "RPSI" in m else ("SACR", "SACR")
         centre = _cached(km, "pelvis_centre", lambda: 0.25 * (m["LASI"] + m["RASI"] + m[back[0]] + m[back[1]]))
-        heel = _at(m[heel_name], rate, ic)
-        col["overstride_mm"] = (heel - _at(centre, rate, ic)) @ x
+        heel = sample_at(m[heel_name], rate, ic)
+        col["overstride_mm"] = (heel - sample_at(centre, rate, ic)) @ x
         ll = km.leg_length_mm.get(side, float("nan"))
         col["overstride_pct_leg_length"] = 100.0 * col["overstride_mm"] / ll if ll and ll > 0 else np.nan
-        angle = _sagittal_angle(_at(m[side + "TOE"], rate, ic) - heel, km)
+        angle = _sagittal_angle(sample_at(m[side + "TOE"], rate, ic) - heel, km)
         if static_ref and f"{side}_foot" in static_ref:
             angle = angle - static_ref[f"{side}_foot"]
         else:
@@ -392,9 +380,9 @@ def _overstride(km, side, ic, usable, why, static_ref):
         col["foot_strike_angle_deg"] = angle
     else:
         why.append((usable, f"overstride and foot-strike angle need {heel_name}"))
-    kjc, ajc = _at(km.kjc[side], rate, ic), _at(km.ajc[side], rate, ic)
+    kjc, ajc = sample_at(km.kjc[side], rate, ic), sample_at(km.ajc[side], rate, ic)
     col["shank_angle_deg"] = np.degrees(np.arctan2((ajc - kjc) @ x, (kjc - ajc) @ y))
-    col["knee_flexion_ic_deg"] = _at(km.angles[f"{side}_knee"][:, 0], rate, ic)
+    col["knee_flexion_ic_deg"] = sample_at(km.angles[f"{side}_knee"][:, 0], rate, ic)
     return {name: np.where(usable, values, np.nan) for name, values in col.items()}
 
 
@@ -455,7 +443,7 @@ def _cop_under_foot(km, plate, side, mid):
     if side + "HEE" not in m or side + "TOE" not in m:
         return np.zeros(len(mid), dtype=bool)
     foot = _cached(km, ("foot", side), lambda: 0.5 * (m[side + "HEE"] + m[side + "TOE"]))
-    d = plate.cop[mid] - _at(foot, km.rate, mid / plate.rate)
+    d = plate.cop[mid] - sample_at(foot, km.rate, mid / plate.rate)
     up = np.eye(3)[UP_AXIS]
     horizontal = d - (d @ up)[:, None] * up
     return np.isfinite(horizontal).all(axis=1) & (np.linalg.norm(horizontal, axis=1) <= FOOT_ON_PLATE_MM)
