@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_interp.h>
@@ -66,12 +67,24 @@ static double crossing_s(size_t i, double a, double b, double level, double rate
     return ((double)(i - 1) + (level - a) / (b - a)) / rate;
 }
 
-/* The scans test blocks of SCAN_BLOCK samples branch-free (running maximum and minimum,
- * which skip NaN, and a count of loaded samples; the compiler vectorises these) and
- * finish sample by sample inside the block that holds the change.  A block whose
- * maximum or minimum is infinite, or (while loaded) whose count says a sample was
- * neither loaded nor unloaded, i.e. NaN, is re-read to tell NaN (a gap) from inf. */
+/* The scans test blocks of SCAN_BLOCK samples branch-free, two samples at a time with
+ * GCC/Clang vector extensions (SSE2 on x86-64, NEON on AArch64): the comparisons of a
+ * block are OR-ed into a mask, and the block that holds the change is finished sample
+ * by sample.  While loaded, a block holding NaN or +inf is re-read to tell NaN (a gap)
+ * from inf; while unloaded, -inf stops the block scan and is found by the sample loop. */
 enum { SCAN_BLOCK = 16 };
+
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2mask __attribute__((vector_size(16)));  /* -1 where a comparison holds */
+
+static inline v2d load2(const double *p)
+{
+    v2d v;
+    memcpy(&v, p, sizeof v);  /* no alignment assumed */
+    return v;
+}
+
+static inline int any2(v2mask m) { return (m[0] | m[1]) != 0; }
 
 typedef struct {
     int nan;  /* a NaN sample was passed */
@@ -86,23 +99,19 @@ static void classify(const double *x, size_t a, size_t b, scan_state *st)
     }
 }
 
-/* First index >= i with x >= on (NaN never is), or n. */
+/* First index >= i with x >= on (NaN never is), or n; st->inf set when -inf or +inf
+ * lies before or at that index. */
 static size_t scan_rise(const double *x, size_t i, size_t n, double on, scan_state *st)
 {
+    const v2d on2 = {on, on}, minus_inf = {-INFINITY, -INFINITY};
     while (i + SCAN_BLOCK <= n) {
-        double top = -INFINITY, low = INFINITY;
-        for (size_t k = 0; k < SCAN_BLOCK; k++) {
-            const double v = x[i + k];
-            top = v > top ? v : top;
-            low = v < low ? v : low;
+        v2mask stop = {0, 0};
+        for (size_t k = 0; k < SCAN_BLOCK; k += 2) {
+            const v2d v = load2(x + i + k);
+            stop |= (v >= on2) | (v == minus_inf);
         }
-        if (top >= on)
+        if (any2(stop))
             break;
-        if (low == -INFINITY) {
-            classify(x, i, i + SCAN_BLOCK, st);
-            if (st->inf)
-                return i;
-        }
         i += SCAN_BLOCK;
     }
     for (; i < n && !(x[i] >= on); i++)
@@ -119,18 +128,17 @@ static size_t scan_rise(const double *x, size_t i, size_t n, double on, scan_sta
  * before that index. */
 static size_t scan_fall(const double *x, size_t i, size_t n, double off, scan_state *st)
 {
+    const v2d off2 = {off, off}, plus_inf = {INFINITY, INFINITY};
     while (i + SCAN_BLOCK <= n) {
-        double low = INFINITY, top = -INFINITY;
-        long loaded = 0;
-        for (size_t k = 0; k < SCAN_BLOCK; k++) {
-            const double v = x[i + k];
-            low = v < low ? v : low;
-            top = v > top ? v : top;
-            loaded += v >= off;
+        v2mask below = {0, 0}, odd = {0, 0};
+        for (size_t k = 0; k < SCAN_BLOCK; k += 2) {
+            const v2d v = load2(x + i + k);
+            below |= v < off2;
+            odd |= (v != v) | (v == plus_inf);  /* NaN or +inf */
         }
-        if (low < off)
+        if (any2(below))
             break;
-        if (top == INFINITY || loaded != SCAN_BLOCK) {
+        if (any2(odd)) {
             classify(x, i, i + SCAN_BLOCK, st);
             if (st->inf)
                 return i;
