@@ -50,9 +50,10 @@ def non_negative(value, name: str) -> float:
 def integer(value, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if not lo <= value <= hi:
+    as_int = int(value)
+    if not lo <= as_int <= hi:
         raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
-    return int(value)
+    return as_int
 
 
 def axis_index(axis, ndim: int, name: str = "axis") -> int:

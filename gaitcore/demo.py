@@ -28,7 +28,7 @@ SHOWN_FACTORS = ["cadence_steps_per_min", "contact_time_ms", "duty_factor", "ove
 def _bundled_trials() -> dict[str, dict]:
     """name -> read/analysis options for every bundled trial (the Rajagopal trial with its
     forces and static trial)."""
-    trials = {n: {} for n in datasets.list() if n.lower().endswith(".c3d")}
+    trials: dict[str, dict] = {n: {} for n in datasets.list() if n.lower().endswith(".c3d")}
     trials[RAJAGOPAL] = {"grf": datasets.path("Rajagopal_grf_run.mot"),
                          "static": datasets.path("Rajagopal_static_run.trc")}
     return trials

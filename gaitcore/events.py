@@ -334,10 +334,11 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
             if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
                 skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s CoP leaves the plate")
                 continue
-            side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
-            if side is None:
+            foot = _foot_on_plate(trial, plate, c.on_s, c.off_s)
+            if foot is None:
                 skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s no foot markers to assign it")
                 continue
+            side = foot
         if np.isfinite(c.on_s):
             rows.append((side, "IC", float(c.on_s), "force", name))
         if np.isfinite(c.off_s):
@@ -365,12 +366,12 @@ def _cop_on_plate(plate: ForcePlate, fz: np.ndarray, on_s: float, off_s: float, 
 
 def _inside(points_xy: np.ndarray, corners_xy: np.ndarray) -> np.ndarray:
     """Points inside a convex polygon (corners in order, either winding)."""
-    signs = []
+    cross = []
     for k in range(len(corners_xy)):
         a, b = corners_xy[k], corners_xy[(k + 1) % len(corners_xy)]
         edge, rel = b - a, points_xy - a
-        signs.append(edge[0] * rel[:, 1] - edge[1] * rel[:, 0])
-    signs = np.array(signs)
+        cross.append(edge[0] * rel[:, 1] - edge[1] * rel[:, 0])
+    signs = np.array(cross)
     return np.all(signs >= 0, axis=0) | np.all(signs <= 0, axis=0)
 
 
@@ -401,7 +402,7 @@ def _foot_on_plate(trial: Trial, plate: ForcePlate, on_s: float, off_s: float) -
         foot = 0.5 * (trial.markers[f"{s}HEE"][k, :2] + trial.markers[f"{s}TOE"][k, :2])
         if np.isfinite(foot).all():
             dist[s] = float(np.hypot(*(foot - cop)))
-    return min(dist, key=dist.get) if dist else None
+    return min(dist, key=lambda s: dist[s]) if dist else None
 
 
 # ---- markers

@@ -344,6 +344,7 @@ def _plate_wrench(ptype: int, ch: np.ndarray, origin: np.ndarray, cal: np.ndarra
                              b * (-ch[:, 0] + ch[:, 1]) + a * (ch[:, 2] - ch[:, 3])])
         return f, m, np.array([0.0, 0.0, -abs(az0)])
     if ptype == 4:
+        assert cal is not None  # _one_c3d_plate refuses a type-4 plate without CAL_MATRIX
         ch = ch[:, :6] @ cal.T
     f, m = ch[:, 0:3], ch[:, 3:6] * moment_scale
     s = -origin if origin[2] > 0 else origin  # files store either direction; the surface is above (z down)

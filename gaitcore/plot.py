@@ -198,13 +198,13 @@ def cadence_spectrum(cadence, ax=None, column: int = 0):
     """
     freqs = np.asarray(cadence.freqs, float)
     psd = np.asarray(cadence.psd, float)
-    step_hz, peak_hz = np.atleast_1d(cadence.step_hz), np.atleast_1d(cadence.peak_hz)
-    harmonic = np.atleast_1d(cadence.harmonic)
     if psd.ndim == 2:
         if not 0 <= column < psd.shape[1]:
             raise ValueError(f"column must be in 0..{psd.shape[1] - 1}, got {column}")
         psd = psd[:, column]
-    step_hz, peak_hz, harmonic = float(step_hz[column]), float(peak_hz[column]), int(harmonic[column])
+    step_hz = float(np.atleast_1d(cadence.step_hz)[column])
+    peak_hz = float(np.atleast_1d(cadence.peak_hz)[column])
+    harmonic = int(np.atleast_1d(cadence.harmonic)[column])
     ax = _new_axes(ax)
     keep = freqs > 0
     ax.semilogy(freqs[keep], psd[keep], color="k", lw=1.2, label="Welch PSD")

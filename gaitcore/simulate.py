@@ -62,8 +62,8 @@ def _stance_phase(plate: ForcePlate, times: np.ndarray) -> np.ndarray:
     loaded = plate.fz > STANCE_N
     edges = np.flatnonzero(np.diff(loaded.astype(int)))
     starts = [0] if loaded[0] else []
-    starts += [e + 1 for e in edges if not loaded[e]]
-    ends = [e + 1 for e in edges if loaded[e]]
+    starts += [int(e) + 1 for e in edges if not loaded[e]]
+    ends = [int(e) + 1 for e in edges if loaded[e]]
     phase = np.full(times.shape, np.nan)
     for a, b in zip(starts, ends + [loaded.size] * (len(starts) - len(ends))):
         t0, t1 = a / plate.rate, b / plate.rate

@@ -181,7 +181,7 @@ def subject_means(cycles_by_subject) -> np.ndarray:
     items = list(cycles_by_subject.values()) if isinstance(cycles_by_subject, dict) else list(cycles_by_subject)
     if not items:
         raise ValueError("cycles_by_subject is empty")
-    means = []
+    means: list[np.ndarray] = []
     for i, c in enumerate(items):
         arr = real_array(c, f"cycles_by_subject[{i}]", min_ndim=2).astype(float)
         if means and arr.shape[1:] != means[0].shape:
