@@ -396,12 +396,13 @@ def _side_kinetics(trial, km, side, ic, to, mass, mass_reason):
     why = [(plate_of < 0, "no force plate recorded this whole stance")]
     if not math.isfinite(mass):
         return {}, why + [(plate_of >= 0, mass_reason)]
-    col: dict = {}
+    col = {name: np.full(len(ic), np.nan) for name in ("valr_bw_per_s", "vilr_bw_per_s", "braking_impulse_ns_per_kg",
+                                                       "propulsive_impulse_ns_per_kg")}
+    col["loading_rate_method"] = np.full(len(ic), "", dtype=object)
     for j in np.unique(plate_of[plate_of >= 0]):
         on_plate = plate_of == j
-        values = _plate_kinetics(km, trial.plates[j], first[on_plate], last[on_plate], mass)
-        for name, v in values.items():
-            col.setdefault(name, np.full(len(ic), "" if v.dtype == object else np.nan, dtype=v.dtype))[on_plate] = v
+        for name, values in _plate_kinetics(km, trial.plates[j], first[on_plate], last[on_plate], mass).items():
+            col[name][on_plate] = values
     return col, why
 
 
@@ -432,7 +433,8 @@ def _recorded_whole(km, plate, side, ic, to):
     # the loaded run containing midstance must start and end at IC and TO
     run = np.maximum(np.searchsorted(starts, mid, side="right") - 1, 0)
     a, b = starts[run], ends[run]
-    ok &= (np.abs(a / plate.rate - ic) <= PLATE_EVENT_TOLERANCE_S) & (np.abs(b / plate.rate - to) <= PLATE_EVENT_TOLERANCE_S)
+    tolerance = PLATE_EVENT_TOLERANCE_S
+    ok &= (np.abs(a / plate.rate - ic) <= tolerance) & (np.abs(b / plate.rate - to) <= tolerance)
     if not plate.side:
         ok &= _cop_under_foot(km, plate, side, mid)
     return ok, a, b
