@@ -530,8 +530,8 @@ def spm_ttest_paired(ya, yb) -> SPMTest:
 
 def spm_ttest2(ya, yb, equal_var: bool = True) -> SPMTest:
     """Two-sample SPM{t}: ``t = (mean_a - mean_b) / (s_p sqrt(1/Ja + 1/Jb))`` with the pooled
-    SD s_p, residuals centred within each group (t and FWHM have the units of neither: t is
-    dimensionless, FWHM in nodes).
+    SD s_p, residuals centred within each group.  t and df are dimensionless, FWHM is in nodes
+    (the units of ya and yb cancel).
 
     ``equal_var=True`` (default, pooled variance): df = Ja + Jb - 2.  Equals
     ``spm1d.stats.ttest2(ya, yb, equal_var=True)``.
@@ -545,9 +545,9 @@ def spm_ttest2(ya, yb, equal_var: bool = True) -> SPMTest:
     including its step damping and stopping rule) fitted to all nodes at once after scaling
     each node to unit pooled variance, and ``df = tr(RV)^2 / tr(RVRV)`` (Satterthwaite; R the
     residual-forming matrix, V the estimated covariance), i.e. ``(h_a (Ja-1) + h_b (Jb-1))^2 /
-    (h_a^2 (Ja-1) + h_b^2 (Jb-1))``: Ja + Jb - 2 when the groups' variances match, down to
-    about min(Ja, Jb) - 1 when one group's variance dominates (17.99 instead of 18 on spm1d's
-    PlantarArchAngle).  Unlike Welch's scalar test it is one df for the whole curve and t is
+    (h_a^2 (Ja-1) + h_b^2 (Jb-1))``: Ja + Jb - 2 when the estimated group variances are equal,
+    towards J - 1 of the group whose variance dominates (never below min(Ja, Jb) - 1); 17.99
+    instead of 18 on spm1d's PlantarArchAngle.  Unlike Welch's scalar test it is one df for the whole curve and t is
     not re-scaled.  A group whose curves have zero variance at every node raises ValueError.
 
     Parameters
