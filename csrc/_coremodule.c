@@ -465,6 +465,45 @@ error:
     return NULL;
 }
 
+/* spm_ttest2_df(ya, yb) -> df: effective df of the two-sample test without equal variances
+ * (ReML, spm1d's ttest2(equal_var=False)); t and fwhm come from spm_t(2, ...). */
+static PyObject *py_spm_ttest2_df(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *ya_obj, *yb_obj;
+    PyArrayObject *ya = NULL, *yb = NULL;
+    if (!PyArg_ParseTuple(args, "OO", &ya_obj, &yb_obj))
+        return NULL;
+    ya = as_double_ndim(ya_obj, 2, "ya");
+    if (!ya)
+        goto error;
+    yb = as_double_ndim(yb_obj, 2, "yb");
+    if (!yb)
+        goto error;
+    size_t Ja = (size_t)PyArray_DIM(ya, 0), Jb = (size_t)PyArray_DIM(yb, 0);
+    size_t Q = (size_t)PyArray_DIM(ya, 1);
+    if ((size_t)PyArray_DIM(yb, 1) != Q) {
+        PyErr_SetString(PyExc_ValueError, "ya and yb have incompatible shapes");
+        goto error;
+    }
+    int status;
+    double df = NAN;
+    const double *a = PyArray_DATA(ya), *b = PyArray_DATA(yb);
+    Py_BEGIN_ALLOW_THREADS
+    status = gc_spm_ttest2_reml_df(a, Ja, b, Jb, Q, &df);
+    Py_END_ALLOW_THREADS
+    if (status != GC_OK) {
+        raise_status(status, "spm ttest2 effective df");
+        goto error;
+    }
+    Py_DECREF(ya);
+    Py_DECREF(yb);
+    return PyFloat_FromDouble(df);
+error:
+    Py_XDECREF(ya);
+    Py_XDECREF(yb);
+    return NULL;
+}
+
 static PyObject *py_spm_threshold(PyObject *Py_UNUSED(self), PyObject *args)
 {
     double alpha, df, r0, r1, u = NAN;
@@ -1120,6 +1159,8 @@ static PyMethodDef core_methods[] = {
     {"t_isf", py_t_isf, METH_VARARGS, "t_isf(p, df) -> t with P(T_df > t) = p, elementwise (GSL)."},
     {"spm_t", py_spm_t, METH_VARARGS,
      "spm_t(kind, ya, yb, mu) -> (t, fwhm); kind 0 one-sample, 1 paired, 2 two-sample pooled."},
+    {"spm_ttest2_df", py_spm_ttest2_df, METH_VARARGS,
+     "spm_ttest2_df(ya, yb) -> df: ReML effective df of the two-sample test, unequal variances."},
     {"spm_threshold", py_spm_threshold, METH_VARARGS,
      "spm_threshold(alpha, df, r0, r1, nodes) -> u: RFT critical threshold (Brent)."},
     {"spm_rft", py_spm_rft, METH_VARARGS,

@@ -392,7 +392,9 @@ class SPMResult:
 
     def spm1d_arrays(self) -> tuple:
         """The J x Q arrays in spm1d's argument order: ``(Y, mu)`` for ``spm1d.stats.ttest``,
-        ``(YA, YB)`` for ``ttest_paired`` and ``ttest2`` (use ``equal_var=True``).
+        ``(YA, YB)`` for ``ttest_paired`` and ``ttest2``; for ``ttest2`` pass spm1d the
+        ``equal_var`` given to :func:`spm_ttest2` explicitly (gaitcore's default is True,
+        spm1d's is False; the arrays do not record it).
 
         >>> # spm1d.stats.ttest2(*res.spm1d_arrays(), equal_var=True).inference(0.05)
         """
@@ -401,7 +403,8 @@ class SPMResult:
     def export_npz(self, path) -> None:
         """Save the J x Q arrays to ``path`` (.npz): keys ``Y`` and ``mu`` (one-sample) or ``YA``
         and ``YB``, plus ``test`` naming the spm1d function (``ttest``, ``ttest_paired``,
-        ``ttest2``), e.g. to rerun the test with spm1d in a separate environment."""
+        ``ttest2``), e.g. to rerun the test with spm1d in a separate environment (for
+        ``ttest2`` with the same ``equal_var``, see :meth:`spm1d_arrays`)."""
         if self.test == "ttest":
             y, mu = self.arrays
             np.savez(path, Y=y, mu=np.asarray(mu, float), test=self.test)
@@ -526,28 +529,58 @@ def spm_ttest_paired(ya, yb) -> SPMTest:
 
 
 def spm_ttest2(ya, yb, equal_var: bool = True) -> SPMTest:
-    """Two-sample SPM{t} (pooled variance): ``t = (mean_a - mean_b) / (s_p sqrt(1/Ja + 1/Jb))``,
-    df = Ja + Jb - 2, residuals centred within each group.
+    """Two-sample SPM{t}: ``t = (mean_a - mean_b) / (s_p sqrt(1/Ja + 1/Jb))`` with the pooled
+    SD s_p, residuals centred within each group.  t and df are dimensionless, FWHM is in nodes
+    (the units of ya and yb cancel).
 
-    Equals ``spm1d.stats.ttest2(ya, yb, equal_var=True)``.  Note that spm1d's default is
-    ``equal_var=False``, which keeps t but replaces df by an effective df from its ReML
-    variance estimates (17.99 instead of 18 for PlantarArchAngle); that variant is not
-    implemented here and ``equal_var=False`` raises NotImplementedError.
+    ``equal_var=True`` (default, pooled variance): df = Ja + Jb - 2.  Equals
+    ``spm1d.stats.ttest2(ya, yb, equal_var=True)``.
+
+    ``equal_var=False``: equals ``spm1d.stats.ttest2(ya, yb, equal_var=False)``, spm1d's
+    default.  t, FWHM and resels are the same as with ``equal_var=True`` (spm1d fits the same
+    GLM); only df changes, to an effective df that the RFT threshold t_star and the cluster
+    and set p values then use.  The errors get the covariance ``h_a I (+) h_b I`` (one
+    variance per group, SPM's non-sphericity model); h is the restricted maximum likelihood
+    estimate (Friston et al. 2002, NeuroImage 16:465; Fisher scoring as in SPM's spm_reml,
+    including its step damping and stopping rule) fitted to all nodes at once after scaling
+    each node to unit pooled variance, and ``df = tr(RV)^2 / tr(RVRV)`` (Satterthwaite; R the
+    residual-forming matrix, V the estimated covariance), i.e. ``(h_a (Ja-1) + h_b (Jb-1))^2 /
+    (h_a^2 (Ja-1) + h_b^2 (Jb-1))``: Ja + Jb - 2 when the estimated group variances are equal,
+    towards J - 1 of the group whose variance dominates (never below min(Ja, Jb) - 1); 17.99
+    instead of 18 on spm1d's PlantarArchAngle.  Unlike Welch's scalar test it is one df for the whole curve and t is
+    not re-scaled.  A group whose curves have zero variance at every node raises ValueError.
 
     Parameters
     ----------
     ya, yb : array_like (Ja, Q), (Jb, Q), Ja, Jb >= 3, Q >= 3, no NaN
+    equal_var : bool, pooled df (True) or the ReML effective df (False)
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(1)
+    >>> ya = rng.standard_normal((8, 51)).cumsum(axis=1) * 3.0
+    >>> yb = rng.standard_normal((12, 51)).cumsum(axis=1)
+    >>> pooled, welch = gaitcore.spm_ttest2(ya, yb), gaitcore.spm_ttest2(ya, yb, equal_var=False)
+    >>> pooled.df, bool(np.array_equal(pooled.t, welch.t)), bool(7 < welch.df < 18)
+    (18.0, True, True)
     """
     if not isinstance(equal_var, (bool, np.bool_)):
         raise TypeError(f"equal_var must be True or False, got {equal_var!r}")
-    if not equal_var:
-        raise NotImplementedError("equal_var=False (spm1d's ReML effective df) is not implemented; "
-                                  "use equal_var=True (pooled variance)")
     ya, yb = _curves(ya, "ya"), _curves(yb, "yb")
     if ya.shape[1] != yb.shape[1]:
         raise ValueError(f"ya and yb must have the same number of nodes, got {ya.shape[1]} and {yb.shape[1]}")
     t, fwhm = _spm_core(2, ya, yb, 0.0, [ya, yb], [ya, yb], "ya and yb (pooled)")
-    return _spm_test("ttest2", t, ya.shape[0] + yb.shape[0] - 2.0, fwhm, (ya, yb))
+    if equal_var:
+        df = ya.shape[0] + yb.shape[0] - 2.0
+    else:
+        try:
+            df = _core.spm_ttest2_df(ya, yb)
+        except ValueError:
+            for g, name in ((ya, "ya"), (yb, "yb")):
+                _raise_if_flat([g], [g], name, everywhere=True)
+            raise
+    return _spm_test("ttest2", t, df, fwhm, (ya, yb))
 
 
 def rft_t_threshold(alpha: float, df: float, resels, nodes: int | None = None) -> float:
@@ -609,16 +642,22 @@ def _spm_core(kind, ya, yb, mu, groups, inputs, name):
         raise
 
 
-def _raise_if_flat(groups, inputs, name: str) -> None:
+def _raise_if_flat(groups, inputs, name: str, everywhere: bool = False) -> None:
     """Zero variance up to rounding, the C core's criterion: pooled residual sum of squares
     <= rows (64 eps max|input|)^2 at the node (``ya - yb`` of curves offset by a constant, or
-    the mean of equal values, leave rounding noise rather than exact zeros)."""
+    the mean of equal values, leave rounding noise rather than exact zeros).  With
+    ``everywhere`` only zero variance at every node is reported (a group of the unequal-variance
+    two-sample test)."""
     ss = sum(((g - g.mean(axis=0)) ** 2).sum(axis=0) for g in groups)
     rows = sum(g.shape[0] for g in groups)
     scale = np.max([np.abs(g).max(axis=0) for g in inputs], axis=0)
     noise = 64 * np.finfo(float).eps * scale
     flat = ~(ss > rows * noise * noise)
-    if flat.any():
+    if everywhere and flat.all():
+        raise ValueError(f"{name} has zero variance at every node (e.g. identical curves): its "
+                         "group variance is 0 and the unequal-variance (equal_var=False) effective "
+                         "df is undefined; use equal_var=True or check the data")
+    if not everywhere and flat.any():
         nodes = np.flatnonzero(flat)
         shown = ", ".join(str(i) for i in nodes[:10]) + (" ..." if nodes.size > 10 else "")
         raise ValueError(f"{name} has zero variance at node(s) {shown}: t is undefined there "

@@ -100,6 +100,18 @@ def test_core_guards_never_crash():
     with pytest.raises(ValueError):
         _core.spm_t(0, np.ones((4, 5)), None, 0.0)         # zero variance reaches C: status
     with pytest.raises(ValueError):
+        _core.spm_ttest2_df(np.ones(5), Y2)                 # not 2-D
+    with pytest.raises(ValueError):
+        _core.spm_ttest2_df(Y, Y2[:, :4])                   # incompatible shapes
+    with pytest.raises(ValueError):
+        _core.spm_ttest2_df(Y[:1], Y2)                      # one curve: no group variance
+    with pytest.raises(ValueError):
+        _core.spm_ttest2_df(np.ones((4, Y2.shape[1])), Y2)  # flat group reaches C: status
+    with pytest.raises(ValueError):
+        _core.spm_ttest2_df(np.full((4, Y2.shape[1]), np.nan), Y2)
+    with pytest.raises(TypeError):
+        _core.spm_ttest2_df(Y)                              # missing argument
+    with pytest.raises(ValueError):
         _core.spm_clusters(np.array([1.0, np.nan, 2.0]), 1.0, 5.0, 2.0, 1.0, 1.0, False)
     with pytest.raises(ValueError):
         _core.spm_threshold(0.05, 5.0, 0.0, 0.0, 0)

@@ -185,6 +185,17 @@ int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
 int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
                   double *t, double *fwhm);
 
+/* Effective df of the two-sample test without assuming equal group variances (spm1d's
+ * ttest2(equal_var=False)); t and the smoothness are those of gc_spm_ttest2.  Error covariance
+ * h_a I_a (+) h_b I_b with h from ReML (Friston et al. 2002, NeuroImage 16:465; Fisher scoring
+ * as in SPM's spm_reml) on the node columns scaled to unit pooled variance;
+ * df = tr(RV)^2 / tr(RVRV) (Satterthwaite), between min(Ja, Jb) - 1 and Ja + Jb - 2.
+ * GC_ETOOSHORT if Ja < 2, Jb < 2 or Q < 2; GC_ENOTFINITE on NaN/inf; GC_EINVAL if a node has
+ * zero pooled variance or a group has zero variance (up to rounding, as gc_spm_ttest) at
+ * every node. */
+int gc_spm_ttest2_reml_df(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
+                          double *df);
+
 /* Smoothness of residuals r (J x Q, Q >= 2): with d = numpy.gradient-style derivative
  * along Q (central inside, one-sided at the ends), v_q = sum_j d_jq^2 / sum_j r_jq^2 and
  * fwhm = 1 / mean_q sqrt(v_q / (4 ln 2)).  GC_EINVAL on a zero-variance node or a

@@ -234,6 +234,118 @@ done:
     return status;
 }
 
+/* ---- two-sample test without equal variances: ReML effective df -------------------- */
+
+/* The two-sample GLM Y = X beta + e (X: group indicators, n = Ja + Jb rows) with the error
+ * covariance C = h_a Q_a + h_b Q_b, Q_g the identity on the rows of group g (SPM's
+ * non-sphericity model; spm1d.stats.ttest2(equal_var=False)).  The hyperparameters h are the
+ * restricted maximum likelihood (ReML) estimates of Friston et al. (2002, NeuroImage 16:465,
+ * Appendix) by Fisher scoring as in SPM's spm_reml, fitted to the sample covariance of the Q
+ * node columns each scaled to unit pooled variance: w_q = (n - 2) / ss_q, YY = Y W Y' / Q.
+ * Only the effective df changes: t, the residuals and thus FWHM and resels stay pooled.
+ *
+ * Everything is block diagonal here, so the n x n matrices reduce to scalars.  With
+ * a_g = 1 / h_g + 1e^-32 (spm_reml's regularised inverse of C) the ReML projector is
+ * P = a_a M_a (+) a_b M_b (M_g = I - 11'/J_g, the centring matrix of group g), and
+ *   tr(P Q_g)          = a_g (J_g - 1)
+ *   tr(P Q_g P YY)     = a_g^2 S_g,  S_g = (n - 2) / Q sum_q ss_g,q / ss_q
+ *   tr(P Q_g P Q_k)    = a_g^2 (J_g - 1) if g == k, else 0
+ * (S_g is the group's share of the unit-scaled residual variance; S_a + S_b = n - 2).
+ * Gradient and expected curvature of the ReML objective F, with spm_reml's weak
+ * hyperprior (mean 0, precision e^-32):
+ *   dF/dh_g   = -1/2 (a_g (J_g - 1) - a_g^2 S_g) - e^-32 h_g
+ *   d2F/dh_g2 = -1/2 a_g^2 (J_g - 1) - e^-32
+ * Fisher scoring from h = (1, 1) with spm_reml's step damping: h += -(dF/dh) / (d2F/dh2) /
+ * ln(k + 3) at iteration k = 0, 1, ..., stopping once the predicted change of F,
+ * sum_g (dF/dh_g) dh_g, is below 0.1, or after 128 iterations.  (Without the e^-32 terms
+ * a step moves h_g a fraction 1 / ln(k + 3) towards S_g / (J_g - 1); the early stop is part
+ * of the estimator and is kept so that df equals spm1d's.)  With V = h_a Q_a + h_b Q_b and
+ * the residual-forming matrix R = I - X (X'X)^-1 X' = M_a (+) M_b, Satterthwaite:
+ *   df = tr(RV)^2 / tr(RVRV) = (h_a (Ja - 1) + h_b (Jb - 1))^2 / (h_a^2 (Ja - 1) + h_b^2 (Jb - 1))
+ * (scale free, so spm1d's normalisation of V to trace n is not needed); df = Ja + Jb - 2
+ * when the groups' variance shares match their sizes. */
+
+#define REML_PRIOR 1.2664165549094176e-14  /* e^-32: spm_reml's hyperprior precision */
+#define REML_MAX_ITER 128
+#define REML_STOP 0.1
+
+static double reml_effective_df(double s_a, double s_b, size_t Ja, size_t Jb)
+{
+    const double S[2] = {s_a, s_b}, m[2] = {(double)Ja - 1.0, (double)Jb - 1.0};
+    double h[2] = {1.0, 1.0};
+    for (int k = 0; k < REML_MAX_ITER; k++) {
+        double dF = 0.0, damp = log((double)k + 3.0), step[2];
+        for (int g = 0; g < 2; g++) {
+            double a = 1.0 / h[g] + REML_PRIOR;
+            double grad = -0.5 * (a * m[g] - a * a * S[g]) - REML_PRIOR * h[g];
+            double curv = -0.5 * a * a * m[g] - REML_PRIOR;
+            step[g] = -grad / curv / damp;
+            dF += grad * step[g];
+        }
+        h[0] += step[0];
+        h[1] += step[1];
+        if (dF < REML_STOP)
+            break;
+    }
+    double tr_rv = h[0] * m[0] + h[1] * m[1];
+    double tr_rvrv = h[0] * h[0] * m[0] + h[1] * h[1] * m[1];
+    return tr_rv * tr_rv / tr_rvrv;
+}
+
+/* ss[q] = sum_j (y_jq - mean_q)^2 of a J x Q block. */
+static void group_ss(const double *restrict y, size_t J, size_t Q, const double *restrict mean,
+                     double *restrict ss)
+{
+    for (size_t j = 0; j < J; j++) {
+        const double *restrict row = y + j * Q;
+        for (size_t q = 0; q < Q; q++) {
+            double r = row[q] - mean[q];
+            ss[q] += r * r;
+        }
+    }
+}
+
+int gc_spm_ttest2_reml_df(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
+                          double *df)
+{
+    if (Ja < 2 || Jb < 2 || Q < 2)
+        return GC_ETOOSHORT;
+    double *buf = calloc(6 * Q, sizeof *buf);
+    if (!buf)
+        return GC_ENOMEM;
+    double *mean_a = buf, *mean_b = buf + Q, *ss_a = buf + 2 * Q, *ss_b = buf + 3 * Q;
+    double *scale_a = buf + 4 * Q, *scale_b = buf + 5 * Q;
+    column_means(ya, Ja, Q, mean_a, scale_a);
+    column_means(yb, Jb, Q, mean_b, scale_b);
+    group_ss(ya, Ja, Q, mean_a, ss_a);
+    group_ss(yb, Jb, Q, mean_b, ss_b);
+    int status = GC_ENOTFINITE;
+    if (!sums_finite(mean_a, ss_a, scale_a, Q) || !sums_finite(mean_b, ss_b, scale_b, Q))
+        goto done;
+    status = GC_EINVAL;
+    const size_t n = Ja + Jb;
+    int varies_a = 0, varies_b = 0;
+    double share_a = 0.0, share_b = 0.0;
+    for (size_t q = 0; q < Q; q++) {
+        double scale = scale_a[q] > scale_b[q] ? scale_a[q] : scale_b[q];
+        double ss = ss_a[q] + ss_b[q];
+        if (flat_node(ss, n, scale))
+            goto done;  /* pooled variance zero: t undefined (as gc_spm_ttest2) */
+        varies_a |= !flat_node(ss_a[q], Ja, scale_a[q]);
+        varies_b |= !flat_node(ss_b[q], Jb, scale_b[q]);
+        share_a += ss_a[q] / ss;
+        share_b += ss_b[q] / ss;
+    }
+    if (!varies_a || !varies_b)
+        goto done;  /* a group without variance: its variance component is 0, ReML undefined */
+    const double unit = (double)(n - 2) / (double)Q;
+    *df = reml_effective_df(unit * share_a, unit * share_b, Ja, Jb);
+    status = isfinite(*df) && *df > 0 ? GC_OK : GC_EINVAL;
+done:
+    free(buf);
+    return status;
+}
+
 /* ---- smoothness ---------------------------------------------------------------- */
 
 int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm)

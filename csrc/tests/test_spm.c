@@ -49,6 +49,50 @@ static void test_t_curves(void)
     CHECK(gc_spm_fwhm(r, 4, 1, &fwhm) == GC_ETOOSHORT);
 }
 
+/* Effective df of the two-sample test without equal variances (spm1d's equal_var=False). */
+static void test_ttest2_reml_df(void)
+{
+    static const double A3[3 * 5] = {0.3, 1.0, -0.5, 2.0, 0.1, 1.2, -0.4, 0.8, 1.1, 0.9,
+                                     -0.7, 0.2, 0.4, -1.3, 0.0};
+    static const double B5[5 * 5] = {4.0, -2.5, 3.1, 0.2, -5.0, -3.3, 2.9, -1.8, 4.4, 1.7,
+                                     1.5, 6.1, -4.2, -2.6, 3.3, -2.2, -3.7, 5.5, 1.9, -0.8,
+                                     0.6, 1.4, -2.9, -3.8, 2.2};
+    double df, df2;
+    /* spm1d 0.4.55: ttest2(A3, B5, equal_var=False).df[1] (and with the groups swapped) */
+    CHECK(gc_spm_ttest2_reml_df(A3, 3, B5, 5, 5, &df) == GC_OK);
+    CHECK_CLOSE(df, 4.356689271652252, 1e-12);
+    CHECK(gc_spm_ttest2_reml_df(B5, 5, A3, 3, 5, &df2) == GC_OK);
+    CHECK_CLOSE(df2, df, 1e-13);
+    CHECK(df > 2.0 && df < 6.0);  /* between min(Ja, Jb) - 1 and Ja + Jb - 2 */
+    /* equal residuals in both groups (B = A + 10): h_a = h_b, df = Ja + Jb - 2 */
+    double shifted[3 * 5];
+    for (int k = 0; k < 15; k++)
+        shifted[k] = A3[k] + 10.0;
+    CHECK(gc_spm_ttest2_reml_df(A3, 3, shifted, 3, 5, &df) == GC_OK);
+    CHECK_CLOSE(df, 4.0, 1e-12);
+    /* errors: a group without variance anywhere (its curves identical), too few, NaN */
+    double same[3 * 5];
+    for (int k = 0; k < 15; k++)
+        same[k] = A3[k % 5];
+    CHECK(gc_spm_ttest2_reml_df(same, 3, B5, 5, 5, &df) == GC_EINVAL);
+    CHECK(gc_spm_ttest2_reml_df(B5, 5, same, 3, 5, &df) == GC_EINVAL);
+    /* zero variance at only some nodes of one group is fine (the other group varies there) */
+    double partly[3 * 5];
+    for (int k = 0; k < 15; k++)
+        partly[k] = (k % 5 == 2) ? 0.1 : A3[k];
+    CHECK(gc_spm_ttest2_reml_df(partly, 3, B5, 5, 5, &df) == GC_OK);
+    CHECK(isfinite(df) && df > 2.0 && df < 6.0);
+    CHECK(gc_spm_ttest2_reml_df(A3, 1, B5, 5, 5, &df) == GC_ETOOSHORT);
+    CHECK(gc_spm_ttest2_reml_df(A3, 3, B5, 5, 1, &df) == GC_ETOOSHORT);
+    double bad[3 * 5];
+    for (int k = 0; k < 15; k++)
+        bad[k] = A3[k];
+    bad[4] = NAN;
+    CHECK(gc_spm_ttest2_reml_df(bad, 3, B5, 5, 5, &df) == GC_ENOTFINITE);
+    bad[4] = INFINITY;
+    CHECK(gc_spm_ttest2_reml_df(B5, 5, bad, 3, 5, &df) == GC_ENOTFINITE);
+}
+
 static void test_t_distribution(void)
 {
     double p, t;
@@ -154,6 +198,7 @@ int main(void)
 {
     gc_test_init();
     test_t_curves();
+    test_ttest2_reml_df();
     test_t_distribution();
     test_published();
     test_densities_and_bounds();
