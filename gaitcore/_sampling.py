@@ -9,11 +9,11 @@ def sample_at(x: np.ndarray, rate: float, t) -> np.ndarray:
     times t (s, an array).  NaN for a time that is NaN or outside the recording, and in a
     gap through its NaN samples."""
     pos = np.asarray(t, dtype=float) * rate
+    if len(x) < 2:
+        return np.full(np.shape(pos) + np.shape(x)[1:], np.nan)
     inside = np.isfinite(pos) & (pos >= 0) & (pos < len(x) - 1)
     i = np.floor(np.where(inside, pos, 0.0)).astype(np.intp)
     f = pos - i
     if x.ndim > 1:
         f, inside = f[:, None], inside[:, None]
-    if len(x) < 2:
-        return np.full(np.shape(pos) + np.shape(x)[1:], np.nan)
     return np.where(inside, (1 - f) * x[i] + f * x[i + 1], np.nan)

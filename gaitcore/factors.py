@@ -106,14 +106,14 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     """
     if not isinstance(trial, Trial):
         raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
-    stances = _stances(events)
+    sides, ic, to = _stances(events)
     km = kinematic_model
     if km is None:
         with quiet():
             km = build_model(trial, static=static, **kinematics)
     mass, mass_reason = _body_mass(trial, body_mass_kg)
     static_ref = _static_reference(static, kinematics) if static is not None else None
-    return _stance_table(trial, km, stances, mass, mass_reason, static_ref)
+    return _stance_table(trial, km, sides, ic, to, mass, mass_reason, static_ref)
 
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -125,6 +125,7 @@ def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
 # ---- stances and body mass ---------------------------------------------------------------
 
 def _stances(events):
+    """Side, IC and TO (s) of every complete stance, in IC order."""
     if not isinstance(events, pd.DataFrame):
         raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
     missing = [c for c in ("side", "event", "time_s") if c not in events.columns]
@@ -135,7 +136,7 @@ def _stances(events):
     time_s = events["time_s"].to_numpy(float)
     if not np.isfinite(time_s[np.isin(side, ["L", "R"]) & np.isin(kind, ["IC", "TO"])]).all():
         raise ValueError("events: time_s must be finite")
-    out = []
+    stances = []
     for s in ("L", "R"):
         ics = np.sort(time_s[(side == s) & (kind == "IC")])
         tos = np.sort(time_s[(side == s) & (kind == "TO")])
@@ -143,8 +144,10 @@ def _stances(events):
         k = np.searchsorted(tos, ics, side="right")  # the first TO after each IC ...
         to = tos[np.minimum(k, len(tos) - 1)] if len(tos) else np.full(len(ics), np.inf)
         complete = (k < len(tos)) & (to < next_ic)  # ... before that side's next IC
-        out += [(s, float(a), float(b)) for a, b in zip(ics[complete], to[complete])]
-    return sorted(out, key=lambda stance: stance[1])
+        stances.append((np.full(complete.sum(), s, dtype=object), ics[complete], to[complete]))
+    sides, ic, to = (np.concatenate(parts) for parts in zip(*stances))
+    order = np.argsort(ic, kind="stable")
+    return sides[order], ic[order], to[order]
 
 
 def _body_mass(trial, body_mass_kg):
@@ -170,15 +173,12 @@ def _body_mass(trial, body_mass_kg):
 # a 60-s treadmill trial has 175 stances, and a loop of small NumPy calls per stance cost
 # more than the joint angles themselves.
 
-def _stance_table(trial, km, stances, mass, mass_reason, static_ref) -> pd.DataFrame:
-    sides = np.array([s for s, _, _ in stances], dtype=object)
-    ic = np.array([t for _, t, _ in stances], dtype=float)
-    to = np.array([t for _, _, t in stances], dtype=float)
-    table = {name: np.full(len(stances), np.nan) for name in COLUMNS}
+def _stance_table(trial, km, sides, ic, to, mass, mass_reason, static_ref) -> pd.DataFrame:
+    table = {name: np.full(len(ic), np.nan) for name in COLUMNS}
     table.update(side=sides, ic_s=ic, to_s=to, contact_time_s=to - ic,
-                 upright_or_backward=np.zeros(len(stances), dtype=bool),
-                 loading_rate_method=np.full(len(stances), "", dtype=object))
-    reasons: list[list[str]] = [[] for _ in stances]
+                 upright_or_backward=np.zeros(len(ic), dtype=bool),
+                 loading_rate_method=np.full(len(ic), "", dtype=object))
+    reasons: list[list[str]] = [[] for _ in ic]
     for side in ("L", "R"):
         rows = np.flatnonzero(sides == side)
         if not rows.size:
@@ -214,21 +214,25 @@ class _Windows:
         self.valid = cols < self.length[:, None]
         self.index = np.where(self.valid, start[:, None] + cols, 0)
 
-    def _rows(self, x, pad):
+    def padded(self, x, pad):
+        """x over each window, one row per window, `pad` after its end."""
         return np.where(self.valid, x[self.index], pad)
 
     def all_finite(self, x):
-        return self._rows(np.isfinite(x), True).all(axis=1)
+        return self.padded(np.isfinite(x), True).all(axis=1)
 
     def max(self, x):
-        return self._rows(x, -np.inf).max(axis=1, initial=-np.inf)
+        return self.padded(x, -np.inf).max(axis=1, initial=-np.inf)
+
+    def sum(self, x):
+        return self.padded(x, 0.0).sum(axis=1)
 
     def mean(self, x):
         with np.errstate(invalid="ignore", divide="ignore"):
-            return self._rows(x, 0.0).sum(axis=1) / self.length
+            return self.sum(x) / self.length
 
     def argmin(self, x):
-        rows = self._rows(x, np.inf)
+        rows = self.padded(x, np.inf)
         return self.start + (rows.argmin(axis=1) if rows.shape[1] else 0)
 
 
@@ -472,8 +476,8 @@ def _plate_kinetics(km, plate, first, last, mass):
     dt = 1.0 / plate.rate
     col = _loading_rates(fz, first, last, dt, mass * G)
     stance = _Windows(first, last + 1)
-    col["braking_impulse_ns_per_kg"] = stance._rows(np.minimum(fap, 0.0), 0.0).sum(axis=1) * dt / mass
-    col["propulsive_impulse_ns_per_kg"] = stance._rows(np.maximum(fap, 0.0), 0.0).sum(axis=1) * dt / mass
+    col["braking_impulse_ns_per_kg"] = stance.sum(np.minimum(fap, 0.0)) * dt / mass
+    col["propulsive_impulse_ns_per_kg"] = stance.sum(np.maximum(fap, 0.0)) * dt / mass
     return col
 
 
@@ -481,14 +485,14 @@ def _loading_rates(fz, first, last, dt, bw):
     """VALR and VILR (BW/s) of the stances loading fz from sample first[i] to last[i], and the
     method used for each (METHODS.md C 5)."""
     m = last - first + 1
-    seg = _Windows(first, last + 1)._rows(fz, np.nan)
+    seg = _Windows(first, last + 1).padded(fz, np.nan)
     seg = np.pad(seg, ((0, 0), (0, 1)), constant_values=np.nan)  # index m is NaN, never out of range
-    rows, cols = np.arange(len(m))[:, None], np.arange(seg.shape[1])
+    rows, cols = np.arange(len(m)), np.arange(seg.shape[1])
     # the impact peak: the first local maximum in the first 25 % of stance
     early = np.minimum(m, np.maximum(3, (0.25 * m).astype(np.intp)))
     is_peak = (seg[:, 1:-1] > seg[:, :-2]) & (seg[:, 1:-1] >= seg[:, 2:]) & (cols[2:] < early[:, None])
     ip = is_peak.argmax(axis=1) + 1
-    peak = seg[rows[:, 0], ip]
+    peak = seg[rows, ip]
     t20, t80 = _crossing(seg, 0.2 * peak, ip), _crossing(seg, 0.8 * peak, ip)
     impact = is_peak.any(axis=1) & (t80 > t20)
     # without one: the mean slope over 3-12 % of stance
@@ -496,7 +500,7 @@ def _loading_rates(fz, first, last, dt, bw):
     i1 = np.maximum(np.rint(0.12 * m).astype(np.intp), i0 + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         valr = np.where(impact, 0.6 * peak / ((t80 - t20) * dt),
-                        (seg[rows[:, 0], i1] - seg[rows[:, 0], i0]) / ((i1 - i0) * dt)) / bw
+                        (seg[rows, i1] - seg[rows, i0]) / ((i1 - i0) * dt)) / bw
     lo = np.where(impact, np.floor(np.nan_to_num(t20)), i0)
     hi = np.where(impact, np.ceil(np.nan_to_num(t80)), i1)
     rise = np.diff(seg, axis=1)
