@@ -1,4 +1,4 @@
-"""Frame-sampled signals read at arbitrary times (shared by events and factors)."""
+"""Lookups at arbitrary times, shared by events and factors: signals sampled in frames, sorted event times."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,3 +17,11 @@ def sample_at(x: np.ndarray, rate: float, t) -> np.ndarray:
     if x.ndim > 1:
         f, inside = f[:, None], inside[:, None]
     return np.where(inside, (1 - f) * x[i] + f * x[i + 1], np.nan)
+
+
+def next_after(times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """For each of t, the first of the sorted `times` later than it (NaN when none)."""
+    if not len(times):
+        return np.full(len(t), np.nan)
+    k = np.searchsorted(times, t, side="right")
+    return np.where(k < len(times), times[np.minimum(k, len(times) - 1)], np.nan)

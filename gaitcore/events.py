@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _quiet
-from ._sampling import sample_at
+from ._sampling import next_after, sample_at
 from ._validate import non_negative, positive, real_array
 from .filters import lowpass
 from .trial import UP_AXIS, ForcePlate, Trial
@@ -323,9 +323,8 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
     name = plate.name or "plate"
     skipped = []
     for c in contacts.itertuples():
-        if plate.side in _SIDES:
-            side = plate.side
-        else:
+        side: str | None = plate.side
+        if side not in _SIDES:
             # a physical plate: only whole, clean contacts with the CoP on the plate are
             # attributable to one foot (METHODS.md A.4)
             if c.partial or c.touches_nan or c.merged:
@@ -334,11 +333,10 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
             if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
                 skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s CoP leaves the plate")
                 continue
-            foot = _foot_on_plate(trial, plate, c.on_s, c.off_s)
-            if foot is None:
+            side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
+            if side is None:
                 skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s no foot markers to assign it")
                 continue
-            side = foot
         if np.isfinite(c.on_s):
             rows.append((side, "IC", float(c.on_s), "force", name))
         if np.isfinite(c.off_s):
@@ -583,9 +581,9 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     next_same, next_other, t_to = (np.full(len(t), np.nan) for _ in range(3))
     for side in _SIDES:
         other, mine = _OTHER[side], sides == side
-        next_same[mine] = _next_after(t[mine], t[mine])
-        next_other[mine] = _next_after(t[sides == other], t[mine])
-        t_to[mine] = _next_after(to.loc[to["side"] == side, "time_s"].to_numpy(float), t[mine])
+        next_same[mine] = next_after(t[mine], t[mine])
+        next_other[mine] = next_after(t[sides == other], t[mine])
+        t_to[mine] = next_after(to.loc[to["side"] == side, "time_s"].to_numpy(float), t[mine])
     complete = np.isfinite(next_same)
     t_to[complete & (t_to > next_same)] = np.nan  # this stance's TO is missing
     next_other[complete & (next_other > next_same)] = np.nan  # the other foot's IC is missing
@@ -598,14 +596,6 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     span = times[-1] - times[0] if len(times) >= 2 else 0.0
     out.attrs["cadence_steps_per_min"] = 60.0 * (len(times) - 1) / span if span > 0 else float("nan")
     return out
-
-
-def _next_after(times: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """For each of t, the first of the sorted `times` later than it (NaN when none)."""
-    if not len(times):
-        return np.full(len(t), np.nan)
-    k = np.searchsorted(times, t, side="right")
-    return np.where(k < len(times), times[np.minimum(k, len(times) - 1)], np.nan)
 
 
 def _heels(trial: Trial | None):

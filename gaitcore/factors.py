@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._quiet import quiet
-from ._sampling import sample_at
+from ._sampling import next_after, sample_at
 from .filters import lowpass
 from .kinematics import build_model
 from .trial import UP_AXIS, Trial
@@ -140,10 +140,8 @@ def _stances(events):
     for s in ("L", "R"):
         ics = np.sort(time_s[(side == s) & (kind == "IC")])
         tos = np.sort(time_s[(side == s) & (kind == "TO")])
-        next_ic = np.r_[ics[1:], np.inf]
-        k = np.searchsorted(tos, ics, side="right")  # the first TO after each IC ...
-        to = tos[np.minimum(k, len(tos) - 1)] if len(tos) else np.full(len(ics), np.inf)
-        complete = (k < len(tos)) & (to < next_ic)  # ... before that side's next IC
+        to = next_after(tos, ics)  # the first TO after each IC (NaN: none) ...
+        complete = to < np.r_[ics[1:], np.inf]  # ... before that side's next IC
         stances.append((np.full(complete.sum(), s, dtype=object), ics[complete], to[complete]))
     sides, ic, to = (np.concatenate(parts) for parts in zip(*stances))
     order = np.argsort(ic, kind="stable")
