@@ -742,12 +742,11 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
         perm = None
         return [_fit("anova2", "F", e, y, X, d.contrast(e), None, None, dropped, perm) for e in labels]
     if within == "b":
-        subj = np.array([f"{x}\x00{s}" for x, s in zip(ca, fs)])  # subjects nested in A
-        XS = np.zeros((y.shape[0], 0))
+        XS = np.zeros((y.shape[0], 0))  # subjects nested in A: coded within each group
         first_in_group = np.zeros(y.shape[0], bool)
         for g in range(len(la)):
             rows = ca == g
-            ls_g, cs_g = _codes(subj[rows])
+            ls_g, cs_g = _codes(fs[rows])
             block = np.zeros((y.shape[0], len(ls_g) - 1))
             block[rows] = _sum_coding(cs_g, len(ls_g))
             XS = np.column_stack([XS, block])
