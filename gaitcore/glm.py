@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._errors import InputError
 from ._validate import real_array
 
 _STAT_CODE = {"T": 0, "F": 1}
@@ -179,20 +180,20 @@ class GLMTest:
         only one of each pair is enumerated, as spm1d does.
         """
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
-            raise ValueError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
+            raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
         if two_tailed is None:
             two_tailed = self.stat == "T"
         if not isinstance(two_tailed, (bool, np.bool_)):
             raise TypeError(f"two_tailed must be True, False or None, got {two_tailed!r}")
         if self.stat == "F" and two_tailed:
-            raise ValueError("an SPM{F} is one-tailed: use two_tailed=False (or None)")
+            raise InputError("an SPM{F} is one-tailed: use two_tailed=False (or None)")
         if method == "rft":
             if n_perm is not None or seed is not None:
-                raise ValueError("n_perm and seed apply to method='permutation' only")
+                raise InputError("n_perm and seed apply to method='permutation' only")
             return self._rft(float(alpha), bool(two_tailed))
         if method == "permutation":
             return self._permutation(float(alpha), bool(two_tailed), n_perm, seed, n_threads)
-        raise ValueError(f"method must be 'rft' or 'permutation', got {method!r}")
+        raise InputError(f"method must be 'rft' or 'permutation', got {method!r}")
 
     # -- RFT
     def _rft(self, alpha: float, two_tailed: bool) -> GLMResult:
@@ -213,9 +214,9 @@ class GLMTest:
             raise NotImplementedError(f"permutation inference is not available for {self.test}: {why}")
         if n_perm is not None:
             if isinstance(n_perm, bool) or not isinstance(n_perm, numbers.Integral) or n_perm < 2:
-                raise ValueError(f"n_perm must be an integer >= 2 or None, got {n_perm!r}")
+                raise InputError(f"n_perm must be an integer >= 2 or None, got {n_perm!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+            raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
         if n_threads is None:
             n_threads = min(8, os.cpu_count() or 1)
         if seed is None and n_perm is not None:
@@ -223,7 +224,7 @@ class GLMTest:
         src, sign, seed_used = _arrangements(perm, self.n, two_tailed and self.stat == "T", n_perm, seed)
         n_total = src.shape[0]
         if n_total * alpha < 1:
-            raise ValueError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
+            raise InputError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
                              f"only {n_total} are possible or requested")
         fields, zmax = _core.glm_permute(self.y, self.X, self.C, _STAT_CODE[self.stat], self.Ce, src, sign,
                                          two_tailed, int(n_threads))
@@ -374,30 +375,30 @@ def spm_glm(Y, X, contrast, *, error_contrast=None, smoothness_design=None, stat
     if x.ndim == 1:
         x = x[:, None]
     if x.shape[0] != y.shape[0]:
-        raise ValueError(f"X must have one row per curve of Y: {x.shape[0]} rows for {y.shape[0]} curves")
+        raise InputError(f"X must have one row per curve of Y: {x.shape[0]} rows for {y.shape[0]} curves")
     if not np.isfinite(x).all():
-        raise ValueError("X contains NaN or inf")
+        raise InputError("X contains NaN or inf")
     c = real_array(contrast, "contrast", max_ndim=2).astype(float)
     if stat is None:
         stat = "T" if c.ndim == 1 else "F"
     if stat not in _STAT_CODE:
-        raise ValueError(f"stat must be 'T' or 'F', got {stat!r}")
+        raise InputError(f"stat must be 'T' or 'F', got {stat!r}")
     c = np.atleast_2d(c)
     if c.shape[1] != x.shape[1]:
-        raise ValueError(f"contrast must have {x.shape[1]} columns (one per column of X), got {c.shape[1]}")
+        raise InputError(f"contrast must have {x.shape[1]} columns (one per column of X), got {c.shape[1]}")
     if stat == "T" and c.shape[0] != 1:
-        raise ValueError("a t contrast is one row; use stat='F' for several")
+        raise InputError("a t contrast is one row; use stat='F' for several")
     ce = None
     if error_contrast is not None:
         ce = np.atleast_2d(real_array(error_contrast, "error_contrast", max_ndim=2).astype(float))
         if ce.shape[1] != x.shape[1]:
-            raise ValueError(f"error_contrast must have {x.shape[1]} columns, got {ce.shape[1]}")
+            raise InputError(f"error_contrast must have {x.shape[1]} columns, got {ce.shape[1]}")
     xr = None
     if smoothness_design is not None:
         xr = real_array(smoothness_design, "smoothness_design", max_ndim=2).astype(float)
         xr = xr[:, None] if xr.ndim == 1 else xr
         if xr.shape[0] != y.shape[0]:
-            raise ValueError("smoothness_design must have one row per curve of Y")
+            raise InputError("smoothness_design must have one row per curve of Y")
     keep, dropped = _complete_rows(y)
     y, x = np.ascontiguousarray(y[keep]), np.ascontiguousarray(x[keep])
     xr = None if xr is None else np.ascontiguousarray(xr[keep])
@@ -407,9 +408,9 @@ def spm_glm(Y, X, contrast, *, error_contrast=None, smoothness_design=None, stat
 
 def _complete_rows(y):
     if y.shape[1] < 3:
-        raise ValueError(f"Y needs at least 3 nodes (columns), got {y.shape[1]}")
+        raise InputError(f"Y needs at least 3 nodes (columns), got {y.shape[1]}")
     if np.isinf(y).any():
-        raise ValueError("Y contains infinite values (NaN marks a missing curve; inf is an error)")
+        raise InputError("Y contains infinite values (NaN marks a missing curve; inf is an error)")
     keep = np.isfinite(y).all(axis=1)
     return keep, tuple(int(i) for i in np.flatnonzero(~keep))
 
@@ -417,10 +418,10 @@ def _complete_rows(y):
 def _check_design(y, x):
     n, p = x.shape
     if n - p < 2:
-        raise ValueError(f"{n} complete curves for {p} design columns: at least {p + 2} are needed "
+        raise InputError(f"{n} complete curves for {p} design columns: at least {p + 2} are needed "
                          "(error df >= 2)")
     if np.linalg.matrix_rank(x) < p:
-        raise ValueError(f"the design X (n x p = {n} x {p}) is rank deficient: a level without "
+        raise InputError(f"the design X (n x p = {n} x {p}) is rank deficient: a level without "
                          "curves, a constant covariate, or collinear columns")
 
 
@@ -428,7 +429,7 @@ def _fit(test, stat, effect, y, x, c, ce, xr, dropped, permutations) -> GLMTest:
     try:
         z, df1, df2, fwhm = _core.glm_fit(y, x, c, _STAT_CODE[stat], ce, xr)
     except ValueError as exc:
-        raise ValueError(f"{test}: {exc} (a rank-deficient contrast, or curves with zero error "
+        raise InputError(f"{test}: {exc} (a rank-deficient contrast, or curves with zero error "
                          "variance at some node)") from None
     return GLMTest(test, stat, effect, z, (df1, df2), fwhm, (1.0, (z.size - 1) / fwhm), y.shape[0],
                    dropped, y, x, c, ce, permutations)
@@ -439,7 +440,7 @@ def _fit(test, stat, effect, y, x, c, ce, xr, dropped, permutations) -> GLMTest:
 def _factor(values, name: str, n: int) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"{name} must be 1-D with one label per curve ({n}), got shape {arr.shape}")
+        raise InputError(f"{name} must be 1-D with one label per curve ({n}), got shape {arr.shape}")
     return arr
 
 
@@ -525,7 +526,7 @@ def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
         y, (g, s), _ = _average_units(y, [g, s])
     levels, codes = _codes(g)
     if len(levels) < 2:
-        raise ValueError(f"groups needs at least 2 levels, got {len(levels)}")
+        raise InputError(f"groups needs at least 2 levels, got {len(levels)}")
     d = _Design(y.shape[0])
     d.add("A", _sum_coding(codes, len(levels)))
     X = d.X
@@ -552,7 +553,7 @@ def spm_regress(Y, x) -> GLMTest:
     y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
     xv = real_array(x, "x", max_ndim=1).astype(float)
     if xv.size != y.shape[0] or not np.isfinite(xv).all():
-        raise ValueError(f"x must hold one finite value per curve ({y.shape[0]}), got {xv.size}")
+        raise InputError(f"x must hold one finite value per curve ({y.shape[0]}), got {xv.size}")
     y, xv, dropped, _ = _drop_nan(y, xv)
     X = np.column_stack([xv, np.ones(xv.size)])
     _check_design(y, X)
@@ -598,7 +599,7 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
         y, (g, s), cov = _average_units(y, [g, s], cov)
     levels, codes = _codes(g)
     if len(levels) < 2:
-        raise ValueError(f"groups needs at least 2 levels, got {len(levels)}")
+        raise InputError(f"groups needs at least 2 levels, got {len(levels)}")
     d = _Design(y.shape[0])
     d.add("group", _sum_coding(codes, len(levels)))
     for i, name in enumerate(names):
@@ -615,7 +616,7 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
         return _fit("ancova", "F", "group", np.ascontiguousarray(y), X, C, None, None, dropped, no_perm)
     key = names[effect] if isinstance(effect, numbers.Integral) else effect
     if key not in names:
-        raise ValueError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
+        raise InputError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
     return _fit("ancova", "T", str(key), np.ascontiguousarray(y), X, d.contrast(key), None, None, dropped, no_perm)
 
 
@@ -631,15 +632,15 @@ def _covariate_matrix(covariates, n):
         values = values[:, None] if values.ndim == 1 else values
         names = [f"covariate{i}" for i in range(values.shape[1])]
     if values.shape[0] != n:
-        raise ValueError(f"covariates must have one row per curve ({n}), got {values.shape[0]}")
+        raise InputError(f"covariates must have one row per curve ({n}), got {values.shape[0]}")
     if np.isinf(values).any():
-        raise ValueError("covariates contain infinite values")
+        raise InputError("covariates contain infinite values")
     return names, values
 
 
 def _unit(unit):
     if unit not in ("subject", "stride"):
-        raise ValueError(f"unit must be 'subject' or 'stride', got {unit!r}")
+        raise InputError(f"unit must be 'subject' or 'stride', got {unit!r}")
     return unit
 
 
@@ -674,7 +675,7 @@ def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
     la, ca = _codes(a)
     ls, cs = _codes(s)
     if len(la) < 2 or len(ls) < 2:
-        raise ValueError(f"anova1rm needs >= 2 conditions and >= 2 subjects, got {len(la)} and {len(ls)}")
+        raise InputError(f"anova1rm needs >= 2 conditions and >= 2 subjects, got {len(la)} and {len(ls)}")
     d = _Design(y.shape[0])
     XA, XS = _sum_coding(ca, len(la)), _sum_coding(cs, len(ls))
     d.add("A", XA)
@@ -717,18 +718,18 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
     n = y.shape[0]
     if within not in ("", "b", "ab"):
-        raise ValueError(f"within must be '', 'b' or 'ab', got {within!r}")
+        raise InputError(f"within must be '', 'b' or 'ab', got {within!r}")
     fa, fb = _factor(a, "a", n), _factor(b, "b", n)
     fs = None if subjects is None else _factor(subjects, "subjects", n)
     if within and fs is None:
-        raise ValueError("repeated-measures designs (within='b' or 'ab') need subjects")
+        raise InputError("repeated-measures designs (within='b' or 'ab') need subjects")
     y, fa, fb, fs, dropped, _ = _drop_nan(y, fa, fb, fs)
     if fs is not None and _unit(unit) == "subject":
         y, (fa, fb, fs), _ = _average_units(y, [fa, fb, fs])
     la, ca = _codes(fa)
     lb, cb = _codes(fb)
     if len(la) < 2 or len(lb) < 2:
-        raise ValueError("a and b need at least 2 levels each")
+        raise InputError("a and b need at least 2 levels each")
     XA, XB = _sum_coding(ca, len(la)), _sum_coding(cb, len(lb))
     d = _Design(y.shape[0])
     d.add("A", XA)
