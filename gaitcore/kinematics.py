@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core, _quiet
+from ._errors import MissingMarkersError
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
 
@@ -86,10 +87,6 @@ _ANKLE = {"isb": 2, "pig": 5}  # gc_kin_joint codes
 _SIDES = (("L", -1), ("R", 1))
 _CLUSTERS = {"thigh": ("TH1", "TH2", "TH3"), "shank": ("TB1", "TB2", "TB3")}
 _CLUSTER_LANDMARKS = {"thigh": ("KNE", "KNM"), "shank": ("ANK", "MED")}
-
-
-class MissingMarkersError(ValueError):
-    """The markers a segment needs are missing; the message names them and the alternatives."""
 
 
 @dataclass
