@@ -133,7 +133,7 @@ def test_formerly_refused_files_read():
 def test_vicon_events_and_ric_units():
     walk = _read("walk.c3d")
     assert set(walk.events.event) == {"IC", "TO"}
-    run = _read("ric/20141003T073938_run.c3d")
+    run = _read("20141003T073938_run.c3d")
     assert run.n_frames == 5000 and any(q.startswith("units_missing") for q in run.metadata["quirks"])
     assert run.metadata["up_axis"] == "+y"  # written y up by ezc3d: the pelvis ~1 m above the feet along y
     assert 800 < np.nanmedian(run.markers["pelvis_1"][:, 2]) < 1200
