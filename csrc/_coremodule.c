@@ -1,5 +1,6 @@
 /*
- * _coremodule.c -- the only file that touches Python and NumPy.
+ * _coremodule.c -- the Python and NumPy glue (with _glm_glue.c, the GLM's glue: split off
+ * when this file neared 1,500 lines and several helpers were adding glue at once).
  *
  * Each wrapper converts its arguments (PyArray_FROM_OTF to aligned, C-contiguous
  * float64), allocates outputs while holding the GIL, runs the C core with the GIL
@@ -7,10 +8,8 @@
  * user-facing messages live in the Python layer (the gaitcore package); the checks here
  * only guarantee that no input can crash the interpreter.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#define NPY_NO_DEPRECATED_API NPY_2_0_API_VERSION
-#include <numpy/arrayobject.h>
+#define GAITCORE_GLUE_MAIN
+#include "_glue.h"
 
 #include <gsl/gsl_errno.h>
 
@@ -23,7 +22,7 @@ static PyObject *InputError = NULL;
 static PyObject *ComputationError = NULL;
 
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
-static PyObject *raise_status(int status, const char *what)
+PyObject *raise_status(int status, const char *what)
 {
     PyObject *type = ComputationError;
     switch (status) {
@@ -1322,5 +1321,8 @@ PyMODINIT_FUNC PyInit__core(void)
     Py_DECREF(errors);
     if (!InputError || !ComputationError)
         return NULL;
-    return PyModule_Create(&core_module);
+    PyObject *m = PyModule_Create(&core_module);
+    if (m && glue_glm_register(m) < 0)
+        Py_CLEAR(m);
+    return m;
 }
