@@ -493,6 +493,38 @@ int gc_kin_angles(size_t n, const double *prox, size_t prox_stride, const double
 int gc_kin_lean(size_t n, const double *top, const double *bottom, const double prog[9],
                 double *out_deg);
 
+/* ---- C3D data section (gc_c3d.c) ----------------------------------------- */
+
+enum gc_c3d_processor { GC_C3D_INTEL = 84, GC_C3D_DEC = 85, GC_C3D_MIPS = 86 };
+
+/* What the header and parameters say about the data section (validated by the caller). */
+struct gc_c3d_layout {
+    int processor;           /* GC_C3D_INTEL (little-endian IEEE), _DEC (VAX F floats), _MIPS (big-endian) */
+    int is_float;            /* 1: 32-bit float samples (POINT:SCALE < 0); 0: 16-bit integers          */
+    int analog_unsigned;     /* integer storage only: analog words are uint16 (ANALOG:FORMAT UNSIGNED)  */
+    size_t n_frames;         /* 3D frames                                                               */
+    size_t n_points;         /* POINT:USED                                                              */
+    size_t n_analog;         /* ANALOG:USED                                                             */
+    size_t analog_per_frame; /* analog samples per channel per 3D frame                                 */
+    double point_scale;      /* |POINT:SCALE|: integer coordinates and residuals are multiplied by it  */
+};
+
+/* Bytes of the data section the layout describes; GC_EINVAL on a bad processor or on
+ * a size that overflows size_t (a corrupt header must not wrap around). */
+int gc_c3d_data_size(const struct gc_c3d_layout *layout, size_t *n_bytes);
+
+/* Decode the data section `data` (n_bytes available) into
+ *   xyz      (n_points, n_frames, 3): coordinates in file units (integer storage scaled);
+ *   residual (n_points, n_frames):    residual in file units, -1 where the point is invalid
+ *                                     (fourth word negative);
+ *   analog   (n_analog, n_frames * analog_per_frame): (sample - offset[c]) * scale[c], where
+ *            `scale` already includes ANALOG:GEN_SCALE and `offset` is in raw sample units.
+ * Any output may be NULL to skip it.  GC_EINVAL when n_bytes is shorter than the layout
+ * needs: nothing is read past data + n_bytes. */
+int gc_c3d_decode(const unsigned char *data, size_t n_bytes, const struct gc_c3d_layout *layout,
+                  const double *analog_offset, const double *analog_scale,
+                  double *xyz, double *residual, double *analog);
+
 #ifdef __cplusplus
 }
 #endif
