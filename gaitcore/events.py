@@ -3,6 +3,8 @@ spatiotemporal parameters (METHODS.md part A).  Contact detection runs in the C 
 from __future__ import annotations
 
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -16,9 +18,14 @@ from .trial import UP_AXIS, ForcePlate, Trial
 _PARTIAL_START, _PARTIAL_END, _TOUCHES_NAN, _MERGED = 1, 2, 4, 8
 _CONTACT_COLUMNS = ["on_s", "off_s", "contact_s", "partial", "touches_nan", "merged"]
 _DRIFT_ITERATIONS = 3
+#: The one loaded-force threshold of the package (N): a plate is loaded at or above it
+#: (METHODS.md A.3: overground 20/20 N).  Events, factors, cadence and the simulator use it.
+LOADED_N = 20.0
+#: Low-pass of a plate's vertical force before contacts are found (Hz, METHODS.md A.1).
+FORCE_CUTOFF_HZ = 50.0
 
 
-def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: float | None = None,
+def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold: float | None = None,
                     min_contact_s: float = 0.1, min_flight_s: float = 0.02,
                     drift_correction: bool = False, max_contact_s: float | None = None) -> pd.DataFrame:
     """Foot contacts in a vertical ground reaction force, with hysteresis (C core).
@@ -137,10 +144,10 @@ _TO_ACC_WINDOW_S = 0.30   # toe acceleration peak searched in this window after 
 _SAME_EVENT_S = 0.15      # a marker event this close to a plate event of the same kind is a duplicate
 
 
-def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
-                  off_threshold: float | None = None, force_cutoff_hz: float | None = 50.0,
+def detect_events(trial: Trial, method: str = "auto", threshold: float | None = None,
+                  off_threshold: float | None = None, force_cutoff_hz: float | None = FORCE_CUTOFF_HZ,
                   marker_cutoff_hz: float = 12.0, min_contact_s: float = 0.1,
-                  min_flight_s: float = 0.02, drift_correction: bool = False,
+                  min_flight_s: float = 0.02, drift_correction: bool | str = "auto",
                   kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
                   kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
     """Initial contacts (IC) and toe-offs (TO) of both feet (METHODS.md part A).
@@ -231,15 +238,23 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     if force_cutoff_hz is not None:
         force_cutoff_hz = positive(force_cutoff_hz, "force_cutoff_hz")
     marker_cutoff_hz = positive(marker_cutoff_hz, "marker_cutoff_hz")
-    contact_args = dict(threshold=threshold, off_threshold=off_threshold, min_contact_s=min_contact_s,
-                        min_flight_s=min_flight_s, drift_correction=drift_correction)
+    if drift_correction not in (True, False, "auto"):
+        raise ValueError(f"drift_correction must be True, False or 'auto', got {drift_correction!r}")
+    contact_args = dict(threshold=LOADED_N if threshold is None else threshold, off_threshold=off_threshold,
+                        min_contact_s=min_contact_s, min_flight_s=min_flight_s, drift_correction=drift_correction)
     offsets = _offsets(kinematic_offset_s)
     rows: list[tuple] = []
     if method in ("force", "auto"):
         if method == "force" and not trial.plates:
             raise ValueError("method='force' needs force plates; the trial has none")
+        mass = trial.metadata.get("body_mass_kg")
+        body_weight_n = G * float(mass) if isinstance(mass, (int, float)) and mass > 0 else None
+        skipped: list[str] = []
         for plate in trial.plates:
-            rows += _plate_events(trial, plate, force_cutoff_hz, contact_args, bool(cop_on_plate))
+            rows += _plate_events(trial, plate, force_cutoff_hz, contact_args, bool(cop_on_plate),
+                                  body_weight_n, skipped)
+        if skipped:
+            _quiet.warn(f"no events from {len(skipped)} plate contact(s): " + "; ".join(skipped), stacklevel=2)
     kin = kinematic if method == "auto" else method
     if method in KINEMATIC_METHODS or (method == "auto" and _has_foot_markers(trial)
                                        and not _force_covers_both_feet(trial, rows)):
@@ -306,101 +321,263 @@ def _drop_near_force_events(kin_rows: list[tuple], force_rows: list[tuple]) -> l
 
 # ---- force plates
 
-def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, contact_args: dict,
-                  cop_check: bool) -> list[tuple]:
+#: The centre of pressure is only defined under a fair load: it is checked against the
+#: plate's edges where Fz >= this share of body weight (of the contact's peak force when
+#: the body mass is unknown) ...
+COP_LOAD_SHARE = 0.2
+#: ... allowing this margin outside the plate's corners (mm): the CoP of a real plate is
+#: noisy near its edges and under light load.
+COP_MARGIN_MM = 25.0
+#: A plate carrying the subject through the record (a treadmill belt) is loaded for at
+#: least this share of it, with at least two contacts.
+_BELT_LOADED_SHARE = 0.3
+_EARLY_STANCE = 0.2  # share of a contact over which the CoP locates the foot
+G = 9.80665
+
+
+def plate_fz(plate: ForcePlate, cutoff_hz: float | None = FORCE_CUTOFF_HZ) -> np.ndarray:
+    """The plate's vertical force low-passed at ``cutoff_hz`` (zero lag, at most 0.45 x the
+    plate's rate; NaN gaps stay NaN, each finite run filtered on its own); raw when None.
+    Every module that needs a plate's loaded intervals starts from this signal."""
     fz = plate.fz
+    if cutoff_hz is None or fz.size == 0 or not np.isfinite(fz).any():
+        return fz
+    return lowpass(fz, plate.rate, min(cutoff_hz, 0.45 * plate.rate))
+
+
+def plate_contacts(plate: ForcePlate, cutoff_hz: float | None = FORCE_CUTOFF_HZ, **contact_args) -> pd.DataFrame:
+    """Contacts of one plate: :func:`detect_contacts` on :func:`plate_fz` with the package's
+    threshold (``LOADED_N``) unless given; with ``drift_correction="auto"`` (default), the
+    treadmill drift correction runs on a belt (:func:`is_belt`) that has a flight."""
+    fz = plate_fz(plate, cutoff_hz)
+    args = {"threshold": LOADED_N, **contact_args}
+    drift = args.pop("drift_correction", "auto")
     if fz.size == 0 or not np.isfinite(fz).any():
-        return []
-    if cutoff_hz is not None and cutoff_hz < plate.rate / 2:
-        fz = lowpass(fz, plate.rate, cutoff_hz)
-    try:
-        contacts = detect_contacts(fz, plate.rate, **contact_args)
-    except ValueError as exc:
-        if str(exc).startswith("drift_correction needs"):
-            return []  # a plate with no flight (never or always loaded): no contact to correct
-        raise
+        return _contact_frame(np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
+    if drift == "auto":
+        drift = bool(plate.side) or is_belt(fz, plate.rate)
+    if drift:
+        try:
+            return detect_contacts(fz, plate.rate, drift_correction=True, **args)
+        except ValueError as exc:
+            if not str(exc).startswith("drift_correction needs"):
+                raise  # a plate with no flight (never or always loaded): nothing to correct
+    return detect_contacts(fz, plate.rate, **args)
+
+
+def loaded_runs(plate: ForcePlate) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Loaded mask of a plate (per sample) and the first and last sample of each contact
+    of :func:`plate_contacts` (a contact open at an end of the record runs to that end)."""
+    c = plate_contacts(plate)
+    n = plate.fz.shape[0]
+    first = np.where(np.isfinite(c["on_s"]), np.ceil(c["on_s"].to_numpy(float) * plate.rate), 0)
+    last = np.where(np.isfinite(c["off_s"]), np.floor(c["off_s"].to_numpy(float) * plate.rate), n - 1)
+    first, last = np.clip(first, 0, n - 1).astype(np.intp), np.clip(last, 0, n - 1).astype(np.intp)
+    loaded = np.zeros(n, dtype=bool)
+    for a, b in zip(first, last):
+        loaded[a:b + 1] = True
+    return loaded, first, last
+
+
+def is_belt(fz: np.ndarray, rate: float) -> bool:
+    """A plate that carries the subject through the record: loaded (>= LOADED_N) for >= 30%
+    of it and touched at least twice (a treadmill belt under one or both feet), or loaded
+    >= 90% of the time (one belt under a walker).  An overground plate sees one contact."""
+    loaded = np.nan_to_num(fz) >= LOADED_N
+    if loaded.size == 0 or loaded.mean() < _BELT_LOADED_SHARE:
+        return False
+    touches = int(np.count_nonzero(loaded[1:] & ~loaded[:-1])) + int(loaded[0])
+    return touches >= 2 or loaded.mean() >= 0.9
+
+
+def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, contact_args: dict,
+                  cop_check: bool, body_weight_n: float | None, skipped: list[str]) -> list[tuple]:
+    """Events of one plate.  Contacts that give no event are described in ``skipped``."""
+    fz = plate_fz(plate, cutoff_hz)
+    contacts = plate_contacts(plate, cutoff_hz, **contact_args)
     rows = []
     name = plate.name or "plate"
-    skipped = []
     for c in contacts.itertuples():
         side: str | None = plate.side
         if side not in _SIDES:
-            # a physical plate: only whole, clean contacts with the CoP on the plate are
-            # attributable to one foot (METHODS.md A.4)
-            if c.partial or c.touches_nan or c.merged:
-                skipped.append(f"{_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s partial/NaN/merged")
-                continue
-            if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
-                skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s CoP leaves the plate")
-                continue
-            side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
+            side, why = _physical_contact_side(trial, plate, fz, c, cop_check, body_weight_n)
             if side is None:
-                skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s no foot markers to assign it")
+                skipped.append(f"plate {name} {_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s: {why}")
                 continue
         if np.isfinite(c.on_s):
             rows.append((side, "IC", float(c.on_s), "force", name))
         if np.isfinite(c.off_s):
             rows.append((side, "TO", float(c.off_s), "force", name))
-    if skipped:
-        _quiet.warn(f"plate {name}: no events from {len(skipped)} contact(s): " + "; ".join(skipped),
-                      stacklevel=3)
     return rows
+
+
+def _physical_contact_side(trial, plate, fz, c, cop_check, body_weight_n) -> tuple[str | None, str]:
+    """The foot of a contact on a physical plate (overground plate or a belt under both
+    feet), or None and the reason."""
+    if c.touches_nan:
+        return None, "a NaN gap in the force"
+    if not (np.isfinite(c.on_s) or np.isfinite(c.off_s)):
+        return None, "loaded through the whole record"
+    if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, body_weight_n):
+        return None, "CoP leaves the plate under load"
+    side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
+    if side is None:
+        return None, "no foot marker or CoP to assign it to a foot"
+    return side, ""
 
 
 def _fmt_s(t: float) -> str:
     return "?" if not np.isfinite(t) else f"{t:.3f}"
 
 
-def _cop_on_plate(plate: ForcePlate, fz: np.ndarray, on_s: float, off_s: float, threshold: float) -> bool:
-    """True when every finite CoP sample of the contact loaded over threshold is on the plate."""
+def _contact_samples(plate: ForcePlate, on_s: float, off_s: float) -> tuple[int, int]:
+    n = plate.fz.shape[0]
+    i0 = int(np.ceil(on_s * plate.rate)) if np.isfinite(on_s) else 0
+    i1 = int(np.floor(off_s * plate.rate)) + 1 if np.isfinite(off_s) else n
+    return max(i0, 0), min(i1, n)
+
+
+def _cop_on_plate(plate: ForcePlate, fz: np.ndarray, on_s: float, off_s: float,
+                  body_weight_n: float | None) -> bool:
+    """True when every finite CoP sample of the contact loaded over COP_LOAD_SHARE of body
+    weight (of the contact's peak when unknown) lies within COP_MARGIN_MM of the plate."""
     if plate.corners is None:
         return True
-    i0, i1 = int(np.ceil(on_s * plate.rate)), int(np.floor(off_s * plate.rate)) + 1
-    loaded = fz[i0:i1] >= threshold
+    i0, i1 = _contact_samples(plate, on_s, off_s)
+    seg = fz[i0:i1]
+    if not np.isfinite(seg).any():
+        return True
+    reference = body_weight_n if body_weight_n else float(np.nanmax(seg))
+    loaded = seg >= max(LOADED_N, COP_LOAD_SHARE * reference)
     cop = plate.cop[i0:i1, :2][loaded]
     cop = cop[np.isfinite(cop).all(axis=1)]
-    return bool(_inside(cop, np.asarray(plate.corners, float)[:, :2]).all()) if len(cop) else True
+    corners = np.asarray(plate.corners, float)[:, :2]
+    return bool(_inside(cop, corners, COP_MARGIN_MM).all()) if len(cop) else True
 
 
-def _inside(points_xy: np.ndarray, corners_xy: np.ndarray) -> np.ndarray:
-    """Points inside a convex polygon (corners in order, either winding)."""
-    cross = []
+def _inside(points_xy: np.ndarray, corners_xy: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Points inside a convex polygon (corners in order, either winding), or within
+    ``margin`` (same unit) outside its edges."""
+    dist = []
     for k in range(len(corners_xy)):
         a, b = corners_xy[k], corners_xy[(k + 1) % len(corners_xy)]
         edge, rel = b - a, points_xy - a
-        cross.append(edge[0] * rel[:, 1] - edge[1] * rel[:, 0])
-    signs = np.array(cross)
-    return np.all(signs >= 0, axis=0) | np.all(signs <= 0, axis=0)
+        length = np.hypot(*edge) or 1.0
+        dist.append((edge[0] * rel[:, 1] - edge[1] * rel[:, 0]) / length)  # signed distance to the edge
+    d = np.array(dist).reshape(len(corners_xy), -1)
+    return np.all(d >= -margin, axis=0) | np.all(d <= margin, axis=0)
 
 
 def _foot_on_plate(trial: Trial, plate: ForcePlate, on_s: float, off_s: float) -> str | None:
-    """The foot loading the plate for the contact [on_s, off_s], or None."""
-    feet = [s for s in _SIDES if f"{s}HEE" in trial.markers and f"{s}TOE" in trial.markers]
-    if not feet or not trial.markers:
+    """The foot loading a physical plate for the contact [on_s, off_s] (either may be NaN
+    for a contact open at an end of the record), or None.
+
+    1. The one foot with a marker over the plate (inside its corners) at the known end.
+    2. Else (both, neither, or a belt without corners) the foot nearest the centre of
+       pressure averaged over the first (last) 20% of the contact.
+    3. Else (no CoP) the foot lower above its own floor level during the contact."""
+    feet = {s: foot_points(trial.markers, s) for s in _SIDES}
+    feet = {s: pts for s, pts in feet.items() if pts}
+    if not feet:
         return None
-    k = min(max(int(round(on_s * trial.marker_rate)), 0), trial.n_frames - 1)
-    on_plate = []
+    t_ref = on_s if np.isfinite(on_s) else off_s
+    k = min(max(int(round(t_ref * trial.marker_rate)), 0), trial.n_frames - 1)
+    at_ref = {s: np.array([p[k, :2] for p in pts.values()]) for s, pts in feet.items()}
+    at_ref = {s: p[np.isfinite(p).all(axis=1)] for s, p in at_ref.items()}
     if plate.corners is not None:
         corners = np.asarray(plate.corners, float)[:, :2]
-        for s in feet:
-            pts = np.array([trial.markers[f"{s}HEE"][k, :2], trial.markers[f"{s}TOE"][k, :2]])
-            pts = pts[np.isfinite(pts).all(axis=1)]
-            if len(pts) and _inside(pts, corners).any():
-                on_plate.append(s)
-    if len(on_plate) == 1:
-        return on_plate[0]
-    # both or neither on the plate: the foot nearest the early-stance centre of pressure
-    i0 = int(np.ceil(on_s * plate.rate))
-    i1 = max(i0 + 1, int(on_s * plate.rate + 0.2 * (off_s - on_s) * plate.rate))
-    cop = np.nanmean(plate.cop[i0:i1, :2], axis=0) if np.isfinite(plate.cop[i0:i1, :2]).any() else None
-    if cop is None:
+        on_plate = [s for s, p in at_ref.items() if len(p) and _inside(p, corners).any()]
+        if len(on_plate) == 1:
+            return on_plate[0]
+    cop = _early_cop(plate, on_s, off_s)
+    if cop is not None:
+        dist = {s: float(np.hypot(*(p.mean(axis=0) - cop))) for s, p in at_ref.items() if len(p)}
+        if dist:
+            return min(dist, key=lambda s: dist[s])
+    return _lower_foot(trial, feet, on_s, off_s)
+
+
+def _early_cop(plate: ForcePlate, on_s: float, off_s: float) -> np.ndarray | None:
+    """Mean horizontal CoP over the first 20% of a contact (the last 20% of one whose start
+    is unknown), None when the CoP is not finite there."""
+    i0, i1 = _contact_samples(plate, on_s, off_s)
+    span = max(1, int(_EARLY_STANCE * (i1 - i0)))
+    window = plate.cop[i0:i0 + span, :2] if np.isfinite(on_s) else plate.cop[i1 - span:i1, :2]
+    window = window[np.isfinite(window).all(axis=1)]
+    return window.mean(axis=0) if len(window) else None
+
+
+def _lower_foot(trial: Trial, feet: dict, on_s: float, off_s: float) -> str | None:
+    """The foot whose markers sit lower above their own floor level (their 5th percentile
+    height over the record) during the contact; None when not clear (< 20 mm apart)."""
+    t0 = on_s if np.isfinite(on_s) else off_s - 0.1
+    t1 = off_s if np.isfinite(off_s) else on_s + 0.1
+    k0, k1 = (min(max(int(round(t * trial.marker_rate)), 0), trial.n_frames) for t in (t0, t1))
+    height = {}
+    for s, pts in feet.items():
+        rel = [p[k0:k1 + 1, UP_AXIS] - np.nanpercentile(p[:, UP_AXIS], 5) for p in pts.values()]
+        h = np.nanmean(np.nanmin(np.array(rel), axis=0)) if rel and np.isfinite(rel).any() else np.nan
+        if np.isfinite(h):
+            height[s] = h
+    if len(height) < 2:
         return None
-    dist = {}
-    for s in feet:
-        foot = 0.5 * (trial.markers[f"{s}HEE"][k, :2] + trial.markers[f"{s}TOE"][k, :2])
-        if np.isfinite(foot).all():
-            dist[s] = float(np.hypot(*(foot - cop)))
-    return min(dist, key=lambda s: dist[s]) if dist else None
+    low, high = sorted(height, key=lambda s: height[s])
+    return low if height[high] - height[low] > 20.0 else None
+
+
+# ---- foot markers: every lookup of a foot landmark goes through _foot_points
+
+#: Marker names (lower case, separators removed, after the side prefix) of each foot role.
+_FOOT_ROLES = {
+    "heel": ("hee", "heel", "cal", "calc", "calcaneus", "hel"),
+    "toe": ("toe", "hlx", "hallux", "toetip", "ttip"),
+    "forefoot": ("mt1", "mt2", "mt5", "p1mt", "p2mt", "p5mt", "mth1", "mth2", "mth5", "met1", "met2", "met5",
+                 "fmh", "smh", "vmh", "mt", "mtp1", "mtp5"),
+}
+_SIDE_PREFIXES = {"L": ("left", "l"), "R": ("right", "r")}
+_FOOT_CLUSTER_BODY = "foot"  # rigid foot clusters: L_foot_1 ... (digits after "foot")
+
+
+def foot_points(markers: dict, side: str) -> dict[str, np.ndarray]:
+    """Foot landmarks of one side present in the trial with at least one finite sample:
+    role ("heel", "toe", "forefoot:<name>", "cluster:<name>") -> (n, 3) positions.
+
+    This is the one place that maps marker names to foot landmarks (heel, toe,
+    metatarsal heads, the markers of a rigid foot cluster): switching it to the marker-set
+    roles API changes nothing else.  A marker NaN in every frame is ignored."""
+    found: dict[str, np.ndarray] = {}
+    for name, xyz in markers.items():
+        role = _foot_role(name, side)
+        if role is None or role in found or not np.isfinite(xyz).any():
+            continue
+        found[role] = xyz
+    return found
+
+
+def foot_centre(markers: dict, side: str) -> np.ndarray | None:
+    """Mean position (n, 3) of a foot's heel, toe and metatarsal markers (of its cluster
+    markers when it has none of those), NaN-aware; None when the foot has no marker."""
+    pts = foot_points(markers, side)
+    anatomical = [p for role, p in pts.items() if not role.startswith("cluster:")]
+    chosen = anatomical or list(pts.values())
+    if not chosen:
+        return None
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames where every marker is NaN
+        return np.nanmean(np.stack(chosen), axis=0)
+
+
+def _foot_role(name: str, side: str) -> str | None:
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    for prefix in _SIDE_PREFIXES[side]:
+        if key.startswith(prefix):
+            body = key[len(prefix):]
+            for role, bodies in _FOOT_ROLES.items():
+                if body in bodies:
+                    return role if role != "forefoot" else f"forefoot:{name}"
+            if body.startswith(_FOOT_CLUSTER_BODY) and body[len(_FOOT_CLUSTER_BODY):].isdigit():
+                return f"cluster:{name}"
+    return None
 
 
 # ---- markers

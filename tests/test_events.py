@@ -166,18 +166,18 @@ def _match(found, stored, tol_s):
     return np.array(errors)
 
 
-@pytest.mark.filterwarnings("ignore:plate FP1")  # partial contact, tested below
 @pytest.mark.parametrize("cutoff", [None, 50.0])
 def test_walk_force_events_match_stored(walk, cutoff):
     ev = gaitcore.detect_events(walk, method="force", threshold=10.0, force_cutoff_hz=cutoff)
-    # FP4 (R), FP2 (L): two complete contacts; FP1 is still loaded at the end (partial,
-    # two feet) and FP3 is never loaded, so those give no events
-    assert sorted(zip(ev.side, ev.event)) == [("L", "IC"), ("L", "TO"), ("R", "IC"), ("R", "TO")]
+    # FP4 (R), FP2 (L): two complete contacts; FP1 is still loaded at the end of the
+    # record: its IC is known (R, the heel over the plate) and its TO is not; FP3 is never loaded
+    assert sorted(zip(ev.side, ev.event)) == [("L", "IC"), ("L", "TO"), ("R", "IC"), ("R", "IC"), ("R", "TO")]
     err = _match(ev, walk.events, 0.002)
     print(f"\nwalk.c3d force events at 10 N (cutoff {cutoff}): |error| vs stored (ms) {np.round(1000 * err, 2)}")
-    assert err.max() <= 0.002
+    # the complete contacts within 2 ms; FP1's IC (loaded by a foot already on it?) 5 ms late
+    assert err[ev.source.to_numpy() != "FP1"].max() <= 0.002 and err.max() <= 0.015
     assert ev.order_ok.all()
-    assert set(ev.source) == {"FP2", "FP4"}
+    assert set(ev.source) == {"FP1", "FP2", "FP4"}
 
 
 def test_run_force_events(run):
@@ -207,10 +207,9 @@ def test_single_belt_side_from_cop(run):
         cop = (np.nan_to_num(r.cop) * w_r + np.nan_to_num(l.cop) * w_l) / (w_r + w_l)
     belt = ForcePlate(force=force, cop=cop, free_moment=np.zeros(len(force)), rate=r.rate, name="belt")
     one = Trial(markers=run.markers, marker_rate=run.marker_rate, plates=[belt])
-    with pytest.warns(UserWarning, match="plate belt: no events from 1 contact.*partial"):
-        got = gaitcore.detect_events(one, method="force")
+    got = gaitcore.detect_events(one, method="force")
     want = gaitcore.detect_events(run, method="force")
-    want = want[want.time_s > 0.2]  # the first (partial) contact is not attributable on a belt
+    # the first contact is open at the start of the record: its TO still goes to the right foot
     assert list(got.side) == list(want.side) and list(got.event) == list(want.event)
     np.testing.assert_allclose(got.time_s, want.time_s, atol=1e-3)
 
@@ -432,9 +431,12 @@ def test_docstring_examples():
     assert tried >= 3 and failures == 0
 
 
-def test_walk_partial_plate_warns(walk):
-    with pytest.warns(UserWarning, match="plate FP1: no events from 1 contact.*partial"):
-        gaitcore.detect_events(walk, method="force")
+def test_walk_partial_plate_gives_its_known_end(walk):
+    # FP1 is loaded from 1.227 s to the end of the record: an IC without a TO
+    ev = gaitcore.detect_events(walk, method="force")
+    fp1 = ev[ev.source == "FP1"]
+    assert list(zip(fp1.side, fp1.event)) == [("R", "IC")]
+    assert abs(fp1.time_s.iloc[0] - 1.22) < 0.010  # stored (10 N): 1.2200 s
 
 
 def test_cop_leaving_plate_rejects_contact(walk):
@@ -444,23 +446,25 @@ def test_cop_leaving_plate_rejects_contact(walk):
     moved = ForcePlate(force=fp4.force, cop=fp4.cop, free_moment=fp4.free_moment, rate=fp4.rate,
                        corners=fp4.corners + [0.0, 150.0, 0.0], name="FP4moved")
     trial = Trial(markers=walk.markers, marker_rate=walk.marker_rate, plates=[moved, fp4])
-    with pytest.warns(UserWarning, match="FP4moved: no events from 1 contact.*CoP leaves the plate"):
+    with pytest.warns(UserWarning, match="plate FP4moved .*CoP leaves the plate under load"):
         ev = gaitcore.detect_events(trial, method="force")
     assert set(ev.source) == {"FP4"} and len(ev) == 2
 
 
 def test_walking2_cop_off_plate_contacts(walking2_c3d):
-    # on walking2.c3d both heel strikes land partly off their plates (the CoP starts
-    # outside the corners): rejected by default, kept with cop_on_plate=False
+    # on walking2.c3d both heel strikes land partly off their plates: the CoP lies outside
+    # the corners only under light load (the first samples above 20 N), so the contacts are
+    # kept; with the check at every loaded sample (cop_load_share=0, no margin) they are not
     trial = gaitcore.read_trial(walking2_c3d)
-    with pytest.warns(UserWarning, match="CoP leaves the plate"):
-        assert len(gaitcore.detect_events(trial, method="force")) == 0
-    ev = gaitcore.detect_events(trial, method="force", cop_on_plate=False)
+    ev = gaitcore.detect_events(trial, method="force")
     assert list(zip(ev.side, ev.event)) == [("L", "IC"), ("R", "IC"), ("L", "TO"), ("R", "TO")]
-    zeni = gaitcore.detect_events(trial, method="zeni")
-    err = [1000 * (zeni[(zeni.side == r.side) & (zeni.event == r.event)].time_s - r.time_s).abs().min()
-           for r in ev.itertuples()]
-    print(f"\nzeni vs walking2 plates (CoP check off), |error| ms: {np.round(err, 1)}")
+    off = gaitcore.detect_events(trial, method="force", cop_on_plate=False)
+    pd.testing.assert_frame_equal(ev, off)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(gaitcore.events, "COP_LOAD_SHARE", 0.0)
+        m.setattr(gaitcore.events, "COP_MARGIN_MM", 0.0)
+        with pytest.warns(UserWarning, match="CoP leaves the plate"):
+            assert len(gaitcore.detect_events(trial, method="force")) == 0
 
 
 def test_kinematic_offset(run):
@@ -508,7 +512,7 @@ def test_detect_events_bad_threshold_not_swallowed(run):
 
 
 def test_detect_events_drift_correction_on_unloaded_plate(walk):
-    # FP3 is never loaded: drift correction has no flight to use there and gives nothing
-    with pytest.warns(UserWarning, match="FP1"):
-        ev = gaitcore.detect_events(walk, method="force", drift_correction=True)
-    assert set(ev.source) == {"FP2", "FP4"}
+    # FP3 is never loaded: drift correction has no flight to use there and gives nothing;
+    # FP1 is loaded until the end (its flight before the contact is used)
+    ev = gaitcore.detect_events(walk, method="force", drift_correction=True)
+    assert set(ev.source) == {"FP1", "FP2", "FP4"}
