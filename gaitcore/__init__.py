@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 from . import datasets
 from ._errors import FormatError
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
-from .events import detect_contacts, detect_events, spatiotemporal
+from .events import compare_events, detect_contacts, detect_events, gait_mode, spatiotemporal
 from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
@@ -42,7 +42,7 @@ __all__ = [
     # signal processing
     "butter", "fill_gaps", "lowpass",
     # events and cadence
-    "Cadence", "cadence", "cadence_track", "detect_contacts", "detect_events", "spatiotemporal",
+    "Cadence", "cadence", "cadence_track", "compare_events", "detect_contacts", "detect_events", "gait_mode", "spatiotemporal",
     "trial_cadence",
     # kinematics and factors
     "ANGLE_COMPONENTS", "MissingMarkersError", "factor_summary", "joint_angles", "stance_factors",

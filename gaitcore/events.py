@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -132,16 +133,15 @@ def _contact_frame(on_s, off_s, flags) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- detect_events
 
-KINEMATIC_METHODS = ("hreljac", "zeni")
-DEFAULT_KINEMATIC = "hreljac"
-METHODS = ("auto", "force") + KINEMATIC_METHODS
+KINEMATIC_METHODS = ("clearance", "hreljac", "velocity", "zeni")
+DEFAULT_KINEMATIC = "auto"
+METHODS = ("auto", "force", "file") + KINEMATIC_METHODS
 EVENT_COLUMNS = ["side", "event", "time_s", "frame", "method", "source", "order_ok"]
 _SIDES = ("L", "R")
 _OTHER = {"L": "R", "R": "L"}
-_STANCE_WINDOW_S = 0.25   # half-width of the window in which a stance anchor is a minimum
-_IC_JERK_WINDOW_S = 0.08  # heel jerk peak searched in this window before the heel's lowest point
-_TO_ACC_WINDOW_S = 0.30   # toe acceleration peak searched in this window after midstance
+_STANCE_WINDOW_S = 0.25   # Zeni's extremum half-window when the stride is unknown
 _SAME_EVENT_S = 0.15      # a marker event this close to a plate event of the same kind is a duplicate
+_MATCH_S = 0.1            # events of two methods further apart than this do not match
 
 
 def detect_events(trial: Trial, method: str = "auto", threshold: float | None = None,
@@ -152,62 +152,72 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
                   kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
     """Initial contacts (IC) and toe-offs (TO) of both feet (METHODS.md part A).
 
+    The gait mode is decided first (:func:`gait_mode`: static, walking or running, from
+    flight phases and speed) and reported in ``events.attrs``.  A static trial (no foot
+    rises more than 30 mm) gives no event, with the reason in ``attrs["no_events_reason"]``.
+
     Methods
     -------
     ``"force"``
-        Each plate's vertical force is low-passed at ``force_cutoff_hz`` (zero lag) and
-        its contacts found by :func:`detect_contacts`.  A plate whose force the file
-        already assigns to one foot (OpenSim GRF, a treadmill force split per foot:
-        ``ForcePlate.side``) gives that foot's events, including the known end of a
-        partial contact.  A physical plate (overground, or one belt of a treadmill)
-        gives events only for complete contacts free of NaN and not merged, each
-        assigned to the foot whose heel or toe marker lies on the plate (inside its
-        corners) at IC; when both or neither do, to the foot nearest the centre of
-        pressure over the first 20% of the contact.  Unassignable contacts are skipped.
-    ``"hreljac"`` (the default kinematic method)
-        Running, after Hreljac & Marshall 2000 (heel and toe vertical acceleration and
-        jerk).  IC = peak heel vertical jerk in the 80 ms before the heel's lowest point
-        (the heel's sudden deceleration at touchdown); TO = peak toe vertical
-        acceleration in the 0.3 s after midstance (the lowest point of the mean of
-        heel and toe).  Markers are low-passed at ``marker_cutoff_hz`` first.
-        Chosen as default because on the Rajagopal running trial (100 Hz markers,
-        14 IC and 14 TO) its mean |error| vs the force plates is 2.0 ms for IC (max
-        4.0) and 4.6 ms for TO (max 11.8), while Zeni's is 23.1 ms (IC, all early) and
-        90.7 ms (TO, all late: the toe keeps moving back after toe-off in running; Zeni
-        was validated on walking only).  Caveat: the search windows were chosen on that
-        same trial, the only running trial with plates and toe markers in datasets/;
-        it assumes the heel touches down first (rearfoot strike): check it, or set
-        ``kinematic_offset_s``, on plate trials of forefoot strikers.
+        Each plate's vertical force is low-passed at ``force_cutoff_hz`` (zero lag) and its
+        contacts found by :func:`detect_contacts` (threshold ``LOADED_N`` = 20 N; a belt
+        carrying the subject through the record is drift-corrected when
+        ``drift_correction="auto"``).  A plate whose force the file already assigns to one
+        foot (``ForcePlate.side``: OpenSim GRF, a treadmill split per foot) gives that
+        foot's events.  A physical plate (overground, or one belt under both feet) gives the
+        known ends of each contact free of NaN, assigned to the one foot with a marker
+        (heel, toe, metatarsal or foot-cluster marker) over the plate at IC, else to the
+        foot nearest the centre of pressure in early stance, else (no CoP) to the foot that
+        is lower.  With ``cop_on_plate`` a contact whose CoP leaves the plate (more than
+        ``COP_MARGIN_MM`` = 25 mm outside its corners) while loaded over ``COP_LOAD_SHARE``
+        = 20% of body weight is rejected: the foot is partly off the plate (the CoP of a
+        lightly loaded plate is not defined well enough to test).
+    ``"clearance"`` (running)
+        Windows from each foot's own stride, no fixed durations: stances are the runs
+        where the mean height of the foot's markers (each above its own floor level) is
+        low; IC = when the first marker to land comes within 5 mm of its lowest point in
+        that stance; TO = when the last marker to leave rises 20 mm above it.  Any foot
+        markers work (heel, toe, metatarsals, a rigid foot cluster), so rearfoot and
+        forefoot strikes alike, treadmill or overground.
+    ``"hreljac"`` (running)
+        As ``"clearance"``, then, after Hreljac & Marshall 2000, IC moves to the landing
+        marker's vertical jerk peak and TO to the leaving marker's vertical acceleration
+        peak within the 10% of the stride before.
+    ``"velocity"`` (walking)
+        IC = the first foot marker to stop: its horizontal speed relative to its stance
+        velocity (zero overground, the belt's on a treadmill) falls below 15% of its swing
+        peak; TO = the last marker to rise 10 mm above its floor.
     ``"zeni"``
-        Zeni 2008 (walking): IC = maximum of (heel - sacrum), TO = minimum of
-        (toe - sacrum) along the direction of travel (the mean heel-to-toe direction).
-        The sacrum is ``SACR`` or the mean of ``LPSI`` and ``RPSI``.
+        Zeni 2008 (walking): IC = maximum of (heel - sacrum), TO = minimum of (toe - sacrum)
+        along the direction of travel.  The sacrum is ``SACR`` or the mean of ``LPSI`` and
+        ``RPSI`` (markers NaN in every frame are ignored).
+    ``"file"``
+        The IC and TO events stored in the file (``trial.events``).
     ``"auto"``
-        Plate events where plates are loaded; the ``kinematic`` method elsewhere: a
+        Plate events where plates are loaded; the ``kinematic`` marker method elsewhere: a
         marker event is kept unless a plate event of the same foot and kind lies within
-        0.15 s of it.  Without markers, plates only; without plates, markers only.  When
-        per-foot force (``ForcePlate.side``) is finite over the whole marker recording
-        for both feet and gives events on each (an instrumented treadmill split by
-        foot), every contact is already seen by the plates and markers are not searched.
+        0.15 s of it.  ``kinematic="auto"`` picks ``"clearance"`` for running and
+        ``"velocity"`` for walking.  How plate, marker and stored events agree is reported
+        in ``attrs["agreement"]`` (see :func:`compare_events`).  When per-foot force covers
+        the whole marker recording for both feet, markers are not searched.
 
     Event order: on each foot events must alternate IC, TO, IC ...; and consecutive ICs
     must alternate feet.  An event breaking either order gets ``order_ok = False``; it
-    is kept, flagged, so that the caller decides.
+    is kept, flagged, so that the caller decides (see :func:`event_quality`).
 
     Parameters
     ----------
     trial : Trial
-    method : "auto", "force", "hreljac" or "zeni"
-    threshold, off_threshold : float, N, contact thresholds (see :func:`detect_contacts`)
+    method : "auto", "force", "file", "clearance", "hreljac", "velocity" or "zeni"
+    threshold, off_threshold : float, N, contact thresholds (default ``LOADED_N``; see
+        :func:`detect_contacts`)
     force_cutoff_hz : float or None, Hz, low-pass of Fz before detection (METHODS.md A.1:
         30-50 Hz); None detects on the raw force (as lab software placing events does)
     marker_cutoff_hz : float, Hz, low-pass of the markers for kinematic methods
-    min_contact_s, min_flight_s, drift_correction : see :func:`detect_contacts`
-    kinematic : "hreljac" or "zeni", the marker method used by ``"auto"``
-    cop_on_plate : bool
-        Reject a physical plate's contact when its centre of pressure (where Fz >=
-        threshold) leaves the plate's corners (METHODS.md A.4: the foot is partly off the
-        plate, or another foot touches it).  False keeps such contacts.
+    min_contact_s, min_flight_s : see :func:`detect_contacts`
+    drift_correction : True, False or "auto" (belts and per-foot treadmill force only)
+    kinematic : "auto" or a marker method, the one ``"auto"`` uses
+    cop_on_plate : bool, reject contacts whose loaded CoP leaves a physical plate
     kinematic_offset_s : (float, float), s
         Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
         mean (force - marker) time difference (METHODS.md A: "allow a per-lab offset").
@@ -216,8 +226,10 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     -------
     pandas.DataFrame sorted by time, columns ``side`` ("L"/"R"), ``event`` ("IC"/"TO"),
     ``time_s`` (s, sub-sample, from the first marker frame), ``frame`` (nearest marker
-    frame; the plate sample when the trial has no markers), ``method`` ("force",
-    "hreljac", "zeni"), ``source`` (plate name, or the markers used), ``order_ok`` (bool).
+    frame; the plate sample when the trial has no markers), ``method`` ("force", "file",
+    or the marker method), ``source`` (plate name, or the markers used),
+    ``order_ok`` (bool).  ``attrs``: ``gait_mode``, ``gait_mode_reason``,
+    ``no_events_reason`` (when empty), ``agreement`` (method "auto").
 
     Example
     -------
@@ -226,15 +238,15 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     >>> trial = gaitcore.read_trial(datasets.path("Rajagopal_motion_capture_run.trc"),
     ...                             grf=datasets.path("Rajagopal_grf_run.mot"))
     >>> ev = gaitcore.detect_events(trial, method="force")
-    >>> int(((ev.side == "R") & (ev.event == "IC")).sum())
-    7
+    >>> int(((ev.side == "R") & (ev.event == "IC")).sum()), ev.attrs["gait_mode"]
+    (7, 'running')
     """
     if not isinstance(trial, Trial):
         raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if kinematic not in KINEMATIC_METHODS:
-        raise ValueError(f"kinematic must be one of {KINEMATIC_METHODS}, got {kinematic!r}")
+    if kinematic not in ("auto",) + KINEMATIC_METHODS:
+        raise ValueError(f"kinematic must be one of {('auto',) + KINEMATIC_METHODS}, got {kinematic!r}")
     if force_cutoff_hz is not None:
         force_cutoff_hz = positive(force_cutoff_hz, "force_cutoff_hz")
     marker_cutoff_hz = positive(marker_cutoff_hz, "marker_cutoff_hz")
@@ -243,27 +255,126 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     contact_args = dict(threshold=LOADED_N if threshold is None else threshold, off_threshold=off_threshold,
                         min_contact_s=min_contact_s, min_flight_s=min_flight_s, drift_correction=drift_correction)
     offsets = _offsets(kinematic_offset_s)
+    if method in KINEMATIC_METHODS and method != "zeni" and not _has_foot_markers(trial):
+        raise ValueError(f"method={method!r} needs foot markers (heel, toe, metatarsal or foot-cluster "
+                         "markers) on both feet; the trial has none on " +
+                         " and ".join(s for s in _SIDES if not foot_points(trial.markers, s)))
+    mode, why = gait_mode(trial, marker_cutoff_hz)
+    attrs = {"gait_mode": mode, "gait_mode_reason": why}
+    if mode == "static" and method != "file":
+        return _finish(trial, [], {**attrs, "no_events_reason": f"static trial: {why}"})
+    if method == "file":
+        return _finish(trial, _file_events(trial), attrs)
     rows: list[tuple] = []
     if method in ("force", "auto"):
         if method == "force" and not trial.plates:
             raise ValueError("method='force' needs force plates; the trial has none")
-        mass = trial.metadata.get("body_mass_kg")
-        body_weight_n = G * float(mass) if isinstance(mass, (int, float)) and mass > 0 else None
-        skipped: list[str] = []
-        for plate in trial.plates:
-            rows += _plate_events(trial, plate, force_cutoff_hz, contact_args, bool(cop_on_plate),
-                                  body_weight_n, skipped)
-        if skipped:
-            _quiet.warn(f"no events from {len(skipped)} plate contact(s): " + "; ".join(skipped), stacklevel=2)
+        rows = _force_events(trial, force_cutoff_hz, contact_args, bool(cop_on_plate))
     kin = kinematic if method == "auto" else method
+    if kin == "auto":
+        kin = "velocity" if mode == "walking" else "clearance"
     if method in KINEMATIC_METHODS or (method == "auto" and _has_foot_markers(trial)
                                        and not _force_covers_both_feet(trial, rows)):
         kin_rows = [(side, kind, t + offsets[kind], m, src)
-                    for side, kind, t, m, src in _kinematic_events(trial, kin, marker_cutoff_hz)]
+                    for side, kind, t, m, src in _marker_events(trial, kin, mode, marker_cutoff_hz)]
         if method == "auto":
+            attrs["agreement"] = _agreement(trial, rows, kin_rows)
             kin_rows = _drop_near_force_events(kin_rows, rows)
         rows += kin_rows
-    return _finish(trial, rows)
+    elif method == "auto":
+        attrs["agreement"] = _agreement(trial, rows, [])
+    ev = _finish(trial, rows, attrs)
+    if not len(ev):
+        ev.attrs["no_events_reason"] = _no_events_reason(trial, method)
+    return ev
+
+
+def _force_events(trial: Trial, cutoff_hz, contact_args: dict, cop_check: bool) -> list[tuple]:
+    mass = trial.metadata.get("body_mass_kg")
+    body_weight_n = G * float(mass) if isinstance(mass, (int, float)) and mass > 0 else None
+    skipped: list[str] = []
+    rows = []
+    for plate in trial.plates:
+        rows += _plate_events(trial, plate, cutoff_hz, contact_args, cop_check, body_weight_n, skipped)
+    if skipped:
+        _quiet.warn(f"no events from {len(skipped)} plate contact(s): " + "; ".join(skipped), stacklevel=3)
+    return rows
+
+
+def _file_events(trial: Trial) -> list[tuple]:
+    """The IC/TO events stored in the file, as event rows."""
+    stored = trial.events
+    if stored is None or not len(stored):
+        return []
+    keep = stored[stored["side"].isin(_SIDES) & stored["event"].isin(("IC", "TO"))]
+    return [(r.side, r.event, float(r.time_s), "file", "file") for r in keep.itertuples()]
+
+
+def _no_events_reason(trial: Trial, method: str) -> str:
+    if method == "force" or (method == "auto" and not _has_foot_markers(trial)):
+        return "no plate contact could be attributed to a foot" if trial.plates else \
+            "no force plates and no foot markers"
+    return "no stance found in the foot markers"
+
+
+def compare_events(found: pd.DataFrame, reference: pd.DataFrame, tolerance_s: float = _MATCH_S) -> pd.DataFrame:
+    """How events agree with reference events (plates, or those stored in the file).
+
+    Each reference event is matched to the nearest found event of the same side and kind
+    within ``tolerance_s`` (each found event used once).  One row per kind ("IC", "TO"):
+    ``n_reference``, ``matched``, ``missed`` (reference events without a match),
+    ``extra`` (found events inside the reference's time span without a match),
+    ``mean_error_ms`` (found - reference, signed), ``mean_abs_error_ms``,
+    ``max_abs_error_ms`` (NaN when nothing matched).
+
+    Example
+    -------
+    >>> import pandas as pd, gaitcore
+    >>> a = pd.DataFrame({"side": ["L", "L"], "event": ["IC", "TO"], "time_s": [1.000, 1.250]})
+    >>> b = pd.DataFrame({"side": ["L", "L"], "event": ["IC", "TO"], "time_s": [1.004, 1.240]})
+    >>> gaitcore.compare_events(b, a)[["event", "matched", "mean_error_ms"]].round(1).values.tolist()
+    [['IC', 1, 4.0], ['TO', 1, -10.0]]
+    """
+    rows = []
+    for kind in ("IC", "TO"):
+        errors, n_ref, extra = [], 0, 0
+        for side in _SIDES:
+            ref = np.sort(_times(reference, side, kind))
+            got = np.sort(_times(found, side, kind))
+            n_ref += len(ref)
+            used = np.zeros(len(got), dtype=bool)
+            for t in ref:
+                d = np.where(used, np.inf, np.abs(got - t))
+                if len(d) and d.min() <= tolerance_s:
+                    j = int(np.argmin(d))
+                    used[j] = True
+                    errors.append(got[j] - t)
+            if len(ref):
+                span = (got >= ref[0] - tolerance_s) & (got <= ref[-1] + tolerance_s)
+                extra += int((span & ~used).sum())
+        e = 1000 * np.array(errors)
+        rows.append({"event": kind, "n_reference": n_ref, "matched": len(e), "missed": n_ref - len(e),
+                     "extra": extra, "mean_error_ms": e.mean() if len(e) else np.nan,
+                     "mean_abs_error_ms": np.abs(e).mean() if len(e) else np.nan,
+                     "max_abs_error_ms": np.abs(e).max() if len(e) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def _times(ev: pd.DataFrame, side: str, kind: str) -> np.ndarray:
+    return ev.loc[(ev["side"] == side) & (ev["event"] == kind), "time_s"].to_numpy(float)
+
+
+def _agreement(trial: Trial, force_rows: list[tuple], marker_rows: list[tuple]) -> dict[str, pd.DataFrame]:
+    """compare_events tables between plate, marker and stored events (those that exist)."""
+    cols = ["side", "event", "time_s", "method", "source"]
+    sets = {"force": pd.DataFrame(force_rows, columns=cols), "markers": pd.DataFrame(marker_rows, columns=cols)}
+    if trial.events is not None and len(trial.events):
+        sets["file"] = trial.events
+    out = {}
+    for found, ref in (("force", "file"), ("markers", "file"), ("markers", "force")):
+        if ref in sets and len(sets[ref]) and len(sets[found]):
+            out[f"{found} vs {ref}"] = compare_events(sets[found], sets[ref])
+    return out
 
 
 def _offsets(value) -> dict[str, float]:
@@ -276,13 +387,15 @@ def _offsets(value) -> dict[str, float]:
     return {"IC": ic, "TO": to}
 
 
-def _finish(trial: Trial, rows: list[tuple]) -> pd.DataFrame:
+def _finish(trial: Trial, rows: list[tuple], attrs: dict) -> pd.DataFrame:
     ev = pd.DataFrame(rows, columns=["side", "event", "time_s", "method", "source"])
     ev = ev.sort_values("time_s", kind="stable").reset_index(drop=True)
     rate = trial.marker_rate if trial.markers else (trial.plates[0].rate if trial.plates else 1.0)
     ev["frame"] = np.round(ev["time_s"].to_numpy(float) * rate).astype(np.int64)
     ev["order_ok"] = _order_ok(ev)
-    return ev[EVENT_COLUMNS]
+    ev = ev[EVENT_COLUMNS]
+    ev.attrs.update(attrs)
+    return ev
 
 
 def _order_ok(ev: pd.DataFrame) -> np.ndarray:
@@ -582,6 +695,312 @@ def _foot_role(name: str, side: str) -> str | None:
 
 # ---- markers
 
+#: A foot is "down" while its lowest marker is within these heights (mm) above that
+#: marker's floor level: the landing level places IC, the leaving level TO (running).
+_LANDING_MM = 5.0
+_LEAVING_MM = 20.0
+_WALK_LEAVING_MM = 10.0
+#: Walking IC: the landing marker's horizontal speed (relative to its stance velocity, so
+#: that treadmill belts move nothing) falls below this share of its swing peak speed.
+_WALK_IC_SPEED_SHARE = 0.15
+#: A foot whose markers never rise more than this (mm) above their floor takes no step.
+_STATIC_LIFT_MM = 30.0
+#: Stance runs: mean foot-marker height below this share of its swing height.
+_STANCE_SHARE = 0.3
+#: Running: both feet above _LEAVING_MM (flight) for at least this share of the frames.
+_FLIGHT_SHARE = 0.03
+_RUN_SPEED_MM_S = 2500.0  # overground pelvis speed above which a trial without flights is a run
+_SAME_CONTACT_S = 0.05  # a dip in the foot height shorter than this does not split a stance
+_MIN_STANCE_SHARE = 0.3  # a stance run shorter than this share of the median one is dropped
+_EDGE_S = 0.02  # no marker event this close to the ends of the foot's marker data
+
+
+@dataclass
+class _Foot:
+    """One foot's marker signals: per marker its height above its floor level (mm) and its
+    horizontal velocity (mm/s), the stance runs (first, end frame) and the stride (frames)."""
+    height: dict
+    velocity: dict
+    runs: list
+    stride: float
+    lift_mm: float
+    mean_height: np.ndarray
+    edge_frames: int
+
+
+def _foot_signals(trial: Trial, side: str, cutoff_hz: float) -> _Foot | None:
+    pts = foot_points(trial.markers, side)
+    if not pts or trial.n_frames < 8:
+        return None
+    fs = trial.marker_rate
+    height, velocity = {}, {}
+    for role, xyz in pts.items():
+        smooth = lowpass(xyz, fs, cutoff_hz) if cutoff_hz < fs / 2 else xyz
+        z = smooth[:, UP_AXIS]
+        height[role] = z - np.nanpercentile(z, 5)
+        velocity[role] = np.gradient(np.delete(smooth, UP_AXIS, axis=1), axis=0) * fs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(np.stack(list(height.values())), axis=0)
+    lift = float(np.nanpercentile(mean, 95)) if np.isfinite(mean).any() else 0.0
+    runs = _runs_below(mean, _STANCE_SHARE * lift, fs) if lift >= _STATIC_LIFT_MM else []
+    mids = np.array([(a + b - 1) / 2 for a, b in runs])
+    stride = float(np.median(np.diff(mids))) if len(mids) > 1 else np.nan
+    return _Foot(height, velocity, runs, stride, lift, mean, int(round(_EDGE_S * fs)))
+
+
+def _runs_below(x: np.ndarray, level: float, fs: float) -> list[tuple[int, int]]:
+    """(first, end) frames of the runs of x below level, joined across rises shorter than
+    _SAME_CONTACT_S; NaN frames count as not below."""
+    below = np.zeros(len(x) + 2, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        below[1:-1] = x < level
+    edges = np.diff(below)
+    runs: list[list[int]] = []
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if runs and (a - runs[-1][1]) / fs < _SAME_CONTACT_S:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    if not runs:
+        return []
+    # a dip much shorter than the typical stance (a swinging foot passing low) is no stance
+    typical = np.median([b - a for a, b in runs])
+    return [(a, b) for a, b in runs if b - a >= _MIN_STANCE_SHARE * typical]
+
+
+def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
+    """Whether a trial is ``"running"``, ``"walking"`` or ``"static"`` (no step), and why.
+
+    - static: no foot's markers rise more than 30 mm above their floor level;
+    - running: both feet off the ground (every foot marker more than 20 mm above its
+      floor) for at least 3% of the frames (flight phases), else an overground pelvis
+      speed above 2.5 m/s; per-foot force with flight phases when there are no foot markers;
+    - walking otherwise."""
+    feet = {s: _foot_signals(trial, s, cutoff_hz) for s in _SIDES}
+    feet = {s: f for s, f in feet.items() if f is not None}
+    if feet:
+        lift = max(f.lift_mm for f in feet.values())
+        if lift < _STATIC_LIFT_MM:
+            return "static", f"no foot rises more than {_STATIC_LIFT_MM:g} mm (highest {lift:.0f} mm): no step"
+        if len(feet) == 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # frames without any foot marker
+                low = [np.nanmin(np.stack(list(f.height.values())), axis=0) for f in feet.values()]
+            both = np.isfinite(low[0]) & np.isfinite(low[1])
+            if both.any():
+                flight = float(np.mean((low[0][both] > _LEAVING_MM) & (low[1][both] > _LEAVING_MM)))
+                if flight >= _FLIGHT_SHARE:
+                    return "running", f"flight phases in {100 * flight:.0f}% of the frames"
+        speed = _pelvis_speed(trial)
+        if speed > _RUN_SPEED_MM_S:
+            return "running", f"pelvis speed {speed / 1000:.1f} m/s"
+        return "walking", f"no flight phase, pelvis speed {speed / 1000:.1f} m/s" if np.isfinite(speed) \
+            else "no flight phase"
+    return _mode_from_force(trial)
+
+
+def _pelvis_speed(trial: Trial) -> float:
+    """Median horizontal speed (mm/s) of the pelvis markers' centre; NaN without them."""
+    names = [m for m in ("SACR", "LPSI", "RPSI", "LASI", "RASI") if _finite_marker(trial, m)]
+    if not names or trial.n_frames < 3:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(np.stack([trial.markers[m] for m in names]), axis=0)
+        v = np.gradient(np.delete(centre, UP_AXIS, axis=1), axis=0) * trial.marker_rate
+        return float(np.nanmedian(np.hypot(v[:, 0], v[:, 1])))
+
+
+def _finite_marker(trial: Trial, name: str) -> bool:
+    """The marker exists and has at least one finite sample (a marker NaN throughout is absent)."""
+    return name in trial.markers and bool(np.isfinite(trial.markers[name]).any())
+
+
+def _mode_from_force(trial: Trial) -> tuple[str, str]:
+    belts = [p for p in trial.plates if p.side in _SIDES]
+    if len(belts) == 2:
+        loaded = [loaded_runs(p)[0] for p in belts]
+        m = min(len(x) for x in loaded)
+        flight = float(np.mean(~loaded[0][:m] & ~loaded[1][:m]))
+        if flight >= _FLIGHT_SHARE:
+            return "running", f"flight phases (both feet unloaded) in {100 * flight:.0f}% of the force samples"
+        return "walking", "no flight phase in the per-foot force"
+    return "unknown", "no foot markers and no per-foot force"
+
+
+def _marker_events(trial: Trial, method: str, mode: str, cutoff_hz: float) -> list[tuple]:
+    """Marker events of both feet by ``method`` ("hreljac", "velocity" or "zeni")."""
+    if method == "zeni":
+        return _zeni_events(trial, cutoff_hz)
+    rows = []
+    for side in _SIDES:
+        foot = _foot_signals(trial, side, cutoff_hz)
+        if foot is None:
+            continue
+        src = ",".join(r.split(":")[-1] for r in foot.height)
+        for run in foot.runs:
+            ic, to = _contact_times(foot, run, method)
+            ic, to = _known_ends(foot, run, ic, to)
+            if np.isfinite(ic):
+                rows.append((side, "IC", ic / trial.marker_rate, method, f"{side}:{src}"))
+            if np.isfinite(to):
+                rows.append((side, "TO", to / trial.marker_rate, method, f"{side}:{src}"))
+    return rows
+
+
+def _known_ends(foot: _Foot, run: tuple[int, int], ic: float, to: float) -> tuple[float, float]:
+    """Drop an event within _EDGE_S of the ends of the foot's marker data or of a gap in
+    it: the filter's edge and a stance already under way there make the crossing the
+    record's, not the foot's."""
+    finite = np.isfinite(foot.mean_height)
+    edge = foot.edge_frames
+
+    def known(t: float) -> bool:
+        if not np.isfinite(t):
+            return False
+        k0, k1 = int(np.floor(t)) - edge, int(np.ceil(t)) + edge
+        return k0 >= 0 and k1 < len(finite) and bool(finite[k0:k1 + 1].all())
+
+    return (ic if known(ic) else np.nan), (to if known(to) else np.nan)
+
+
+def _windows(foot: _Foot, run: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Search windows of one stance run (frames): the IC window [lo, mid] and the TO window
+    [mid, hi] reach 30% of the stride beyond the run's ends (twice the run when the stride
+    is unknown), short of the neighbouring stances; ``near`` = 10% of the stride."""
+    a, b = run
+    stride = foot.stride if np.isfinite(foot.stride) else 3.0 * (b - a)
+    reach = int(0.3 * stride)
+    return a - reach, (a + b - 1) // 2, b + reach, int(0.1 * stride) + 1
+
+
+def _contact_times(foot: _Foot, run: tuple[int, int], method: str) -> tuple[float, float]:
+    return _walking_contact(foot, run) if method == "velocity" else _running_contact(foot, run, method == "hreljac")
+
+
+def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[float, float]:
+    """Running: IC = when the first marker to land comes within 5 mm of its lowest point in
+    this stance; TO = when the last marker to leave rises 20 mm above it.  ``refine``
+    (Hreljac & Marshall 2000): IC moves to that marker's vertical jerk peak and TO to its
+    vertical acceleration peak within 10% of the stride before.  Frames (sub-sample)."""
+    lo, mid, hi, near = _windows(foot, run)
+    height = _local_heights(foot, run)
+    landing = [(_landing(z, lo, mid), r) for r, z in height.items()]
+    leaving = [(_crossing(z, _LEAVING_MM, mid, hi, rising=True, last=False), r) for r, z in height.items()]
+    ic, to = np.nan, np.nan
+    landing = [c for c in landing if np.isfinite(c[0])]
+    leaving = [c for c in leaving if np.isfinite(c[0])]
+    if landing:
+        ic, role = min(landing)
+        if refine:
+            ic = _refine(_derivative(height[role], 1.0, 3), ic, near)
+    if leaving:
+        to, role = max(leaving)
+        if refine:
+            to = _refine(_derivative(height[role], 1.0, 2), to, near)
+    return ic, to
+
+
+def _walking_contact(foot: _Foot, run: tuple[int, int]) -> tuple[float, float]:
+    """Walking: IC = the first marker to stop (its horizontal speed relative to its stance
+    velocity falls below 15% of its swing peak); TO = the last marker to leave the floor
+    (rises through 10 mm).  Frames (sub-sample)."""
+    lo, mid, hi, _ = _windows(foot, run)
+    a, b = run
+    stops = []
+    for role, v in foot.velocity.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            speed = np.hypot(*(v - np.nanmedian(v[a:b], axis=0)).T)
+        peak = np.nanpercentile(speed, 95) if np.isfinite(speed).any() else np.nan
+        stops.append(_crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True))
+    leaving = [_crossing(z, _WALK_LEAVING_MM, mid, hi, rising=True, last=False)
+               for z in _local_heights(foot, run).values()]
+    stops = [s for s in stops if np.isfinite(s)]
+    leaving = [t for t in leaving if np.isfinite(t)]
+    return (min(stops) if stops else np.nan), (max(leaving) if leaving else np.nan)
+
+
+def _landing(z: np.ndarray, lo: int, mid: int) -> float:
+    """The frame where z comes down through _LANDING_MM before mid, from at least
+    _LEAVING_MM higher up within the window (a marker seen coming from the air, not one
+    already down at the start of the record); NaN when none."""
+    t = _crossing(z, _LANDING_MM, lo, mid + 1, rising=False, last=True)
+    if not np.isfinite(t):
+        return t
+    before = z[max(lo, 0):int(t) + 1]
+    return t if np.isfinite(before).any() and np.nanmax(before) >= _LEAVING_MM else float("nan")
+
+
+def _local_heights(foot: _Foot, run: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Each marker's height above its lowest point in this stance (mm): floors differ by a
+    few mm between the stances of an overground trial, which the 5-20 mm levels would feel."""
+    a, b = run
+    out = {}
+    for role, z in foot.height.items():
+        seg = z[a:b]
+        if np.isfinite(seg).any():
+            out[role] = z - np.nanmin(seg)
+    return out
+
+
+def _crossing(x: np.ndarray, level: float, i0: int, i1: int, rising: bool, last: bool) -> float:
+    """The first (or last) sub-sample frame in [i0, i1) where x crosses level upwards
+    (rising) or downwards, by linear interpolation; NaN when none."""
+    i0, i1 = max(i0, 1), min(i1, len(x))
+    if i1 <= i0 or not np.isfinite(level):
+        return float("nan")
+    a, b = x[i0 - 1:i1 - 1], x[i0:i1]
+    with np.errstate(invalid="ignore"):
+        hit = (a < level) & (b >= level) if rising else (a >= level) & (b < level)
+    idx = np.flatnonzero(hit)
+    if not len(idx):
+        return float("nan")
+    k = idx[-1] if last else idx[0]
+    return float(i0 - 1 + k + (level - a[k]) / (b[k] - a[k]))
+
+
+def _refine(signal: np.ndarray, t: float, near: int) -> float:
+    """The peak of signal in the `near` frames before frame t (and a few after), else t."""
+    peak = _peak_between(signal, 1.0, t - near, t + max(1, near // 2))
+    return peak if np.isfinite(peak) else t
+
+
+def _zeni_events(trial: Trial, cutoff_hz: float) -> list[tuple]:
+    """Zeni 2008 (walking): IC = max of (heel - sacrum), TO = min of (toe - sacrum) along
+    the direction of travel; windows of 45% of the stride found from the foot markers."""
+    fs = trial.marker_rate
+    sacrum, sac_name = _sacrum(trial)
+    heels = {s: _first_role(trial, s, "heel") for s in _SIDES}
+    toes = {s: _first_role(trial, s, ("toe", "forefoot")) for s in _SIDES}
+    missing = [f"{s} {what}" for s in _SIDES for what, d in (("heel", heels), ("toe", toes)) if d[s] is None]
+    if missing:
+        raise ValueError(f"kinematic events (zeni) need heel and toe markers; missing: {', '.join(missing)}")
+    smooth = lambda x: lowpass(x, fs, cutoff_hz) if cutoff_hz < fs / 2 else x  # noqa: E731
+    sacrum = smooth(sacrum)
+    fwd = _forward({f"{s}{k}": smooth(d[s]) for s in _SIDES for k, d in (("HEE", heels), ("TOE", toes))})
+    rows = []
+    for s in _SIDES:
+        foot = _foot_signals(trial, s, cutoff_hz)
+        half = 0.45 * foot.stride / fs if foot is not None and np.isfinite(foot.stride) else _STANCE_WINDOW_S
+        heel, toe = (smooth(heels[s]) - sacrum) @ fwd, (smooth(toes[s]) - sacrum) @ fwd
+        src = f"{s}heel,{s}toe,{sac_name}"
+        rows += [(s, "IC", t, "zeni", src) for t in _extrema(heel, fs, half)]
+        rows += [(s, "TO", t, "zeni", src) for t in _extrema(-toe, fs, half)]
+    return rows
+
+
+def _first_role(trial: Trial, side: str, roles) -> np.ndarray | None:
+    roles = (roles,) if isinstance(roles, str) else roles
+    pts = foot_points(trial.markers, side)
+    for want in roles:
+        for role, xyz in pts.items():
+            if role.split(":")[0] == want:
+                return xyz
+    return None
+
+
 def _force_covers_both_feet(trial: Trial, force_rows: list[tuple]) -> bool:
     """Per-foot force, finite from the first to the last marker frame, with events on each foot."""
     span_s = (trial.n_frames - 1) / trial.marker_rate
@@ -592,20 +1011,17 @@ def _force_covers_both_feet(trial: Trial, force_rows: list[tuple]) -> bool:
 
 
 def _has_foot_markers(trial: Trial) -> bool:
-    return all(f"{s}{m}" in trial.markers for s in _SIDES for m in ("HEE", "TOE"))
+    return all(foot_points(trial.markers, s) for s in _SIDES)
 
 
-def _need(trial: Trial, names) -> None:
-    missing = [m for m in names if m not in trial.markers]
-    if missing:
-        raise ValueError(f"kinematic events need markers {', '.join(missing)}; the trial lacks them")
-
-
-def _sacrum(trial: Trial, markers: dict) -> tuple[np.ndarray, str]:
-    if "SACR" in markers:
-        return markers["SACR"], "SACR"
-    _need(trial, ["LPSI", "RPSI"])
-    return 0.5 * (markers["LPSI"] + markers["RPSI"]), "LPSI+RPSI"
+def _sacrum(trial: Trial) -> tuple[np.ndarray, str]:
+    """The sacrum (SACR) or the mid-PSIS, ignoring markers that are NaN throughout."""
+    if _finite_marker(trial, "SACR"):
+        return trial.markers["SACR"], "SACR"
+    if _finite_marker(trial, "LPSI") and _finite_marker(trial, "RPSI"):
+        return 0.5 * (trial.markers["LPSI"] + trial.markers["RPSI"]), "LPSI+RPSI"
+    raise ValueError("kinematic events (zeni) need a sacrum marker SACR or both LPSI and RPSI with data; "
+                     "the trial lacks them")
 
 
 def _forward(markers: dict) -> np.ndarray:
@@ -617,42 +1033,6 @@ def _forward(markers: dict) -> np.ndarray:
     if not np.isfinite(norm) or norm == 0:
         raise ValueError("cannot find the direction of travel from the heel and toe markers")
     return d / norm
-
-
-def _kinematic_events(trial: Trial, method: str, cutoff_hz: float) -> list[tuple]:
-    names = [f"{s}{m}" for s in _SIDES for m in ("HEE", "TOE")]
-    _need(trial, names)
-    fs = trial.marker_rate
-    if trial.n_frames < 3:
-        raise ValueError("kinematic events need at least 3 marker frames")
-    needed = names + [m for m in ("SACR", "LPSI", "RPSI") if m in trial.markers]
-    smooth = {m: (lowpass(trial.markers[m], fs, cutoff_hz) if cutoff_hz < fs / 2 else trial.markers[m])
-              for m in needed}
-    rows = []
-    if method == "zeni":
-        sacrum, sac_name = _sacrum(trial, smooth)
-        fwd = _forward(smooth)
-        for s in _SIDES:
-            heel = (smooth[f"{s}HEE"] - sacrum) @ fwd
-            toe = (smooth[f"{s}TOE"] - sacrum) @ fwd
-            src = f"{s}HEE,{s}TOE,{sac_name}"
-            rows += [(s, "IC", t, "zeni", src) for t in _extrema(heel, fs, _STANCE_WINDOW_S)]
-            rows += [(s, "TO", t, "zeni", src) for t in _extrema(-toe, fs, _STANCE_WINDOW_S)]
-        return rows
-    for s in _SIDES:
-        heel_z, toe_z = smooth[f"{s}HEE"][:, UP_AXIS], smooth[f"{s}TOE"][:, UP_AXIS]
-        heel_jerk = _derivative(heel_z, fs, 3)
-        toe_acc = _derivative(toe_z, fs, 2)
-        src = f"{s}HEE,{s}TOE"
-        for t in _extrema(-heel_z, fs, _STANCE_WINDOW_S):
-            ic = _peak_between(heel_jerk, fs, t - _IC_JERK_WINDOW_S, t + 0.01)
-            if np.isfinite(ic):
-                rows.append((s, "IC", ic, "hreljac", src))
-        for t in _extrema(-(heel_z + toe_z), fs, _STANCE_WINDOW_S):
-            to = _peak_between(toe_acc, fs, t, t + _TO_ACC_WINDOW_S)
-            if np.isfinite(to):
-                rows.append((s, "TO", to, "hreljac", src))
-    return rows
 
 
 def _derivative(x: np.ndarray, fs: float, order: int) -> np.ndarray:
@@ -776,16 +1156,15 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
 
 
 def _heels(trial: Trial | None):
-    if trial is None or not all(f"{s}HEE" in trial.markers for s in _SIDES):
+    if trial is None:
         return None
-    heels = {s: trial.markers[f"{s}HEE"] for s in _SIDES}
-    fwd = None
-    if _has_foot_markers(trial):
-        try:
-            fwd = _forward(trial.markers)
-        except ValueError:
-            fwd = None
-    if fwd is None:
+    heels = {s: _first_role(trial, s, "heel") for s in _SIDES}
+    toes = {s: _first_role(trial, s, ("toe", "forefoot")) for s in _SIDES}
+    if any(v is None for v in (*heels.values(), *toes.values())):
+        return None
+    try:
+        fwd = _forward({f"{s}{k}": d[s] for s in _SIDES for k, d in (("HEE", heels), ("TOE", toes))})
+    except ValueError:
         return None
     lateral = np.cross(np.eye(3)[UP_AXIS], fwd)
     return heels, fwd, lateral
