@@ -739,9 +739,8 @@ def _foot_signals(trial: Trial, side: str, cutoff_hz: float) -> _Foot | None:
         z = smooth[:, UP_AXIS]
         height[role] = z - np.nanpercentile(z, 5)
         velocity[role] = np.gradient(np.delete(smooth, UP_AXIS, axis=1), axis=0) * fs
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(np.stack(list(height.values())), axis=0)
+    # NaN unless every foot marker is seen: markers that come and go would move the mean
+    mean = np.mean(np.stack(list(height.values())), axis=0)
     lift = float(np.nanpercentile(mean, 95)) if np.isfinite(mean).any() else 0.0
     runs = _runs_below(mean, _STANCE_SHARE * lift, fs) if lift >= _STATIC_LIFT_MM else []
     mids = np.array([(a + b - 1) / 2 for a, b in runs])

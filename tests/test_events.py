@@ -488,13 +488,12 @@ def test_max_contact_drops_long_contacts():
 
 
 def test_kinematic_events_skip_marker_gaps(run):
-    # a 0.3 s gap in every right foot marker: no right IC is invented inside or next to it,
-    # the other events are unchanged; a gap in the heel alone is bridged by the toe and MT5
+    # a 0.3 s gap in the right heel: no right IC is invented inside or next to it (a foot's
+    # stances are found only where all its markers are seen), the other events are unchanged
     markers = dict(run.markers)
-    for name in ("RHEE", "RTOE", "RMT5"):
-        gappy_marker = markers[name].copy()
-        gappy_marker[120:150] = np.nan  # 1.20-1.50 s, around the right IC at ~1.32 s
-        markers[name] = gappy_marker
+    heel = markers["RHEE"].copy()
+    heel[120:150] = np.nan  # 1.20-1.50 s, around the right IC at ~1.32 s
+    markers["RHEE"] = heel
     gappy = Trial(markers=markers, marker_rate=run.marker_rate)
     full = gaitcore.detect_events(run, method="clearance")
     ev = gaitcore.detect_events(gappy, method="clearance")
@@ -505,11 +504,6 @@ def test_kinematic_events_skip_marker_gaps(run):
     np.testing.assert_allclose(left, full[full.side == "L"].time_s.to_numpy(), atol=1e-9)
     # the missing IC breaks R's IC -> TO -> IC order and the L/R alternation: flagged
     assert not ev.order_ok.all()
-    heel_only = dict(run.markers)
-    heel_only["RHEE"] = markers["RHEE"]
-    ev = gaitcore.detect_events(Trial(markers=heel_only, marker_rate=run.marker_rate), method="clearance")
-    # (the toe and MT5 of this rearfoot striker land 30-50 ms after the heel: that IC is late)
-    assert ev[(ev.side == "R") & (ev.event == "IC")].time_s.between(1.3, 1.4).sum() == 1
 
 
 def test_detect_events_bad_threshold_not_swallowed(run):
