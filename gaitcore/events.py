@@ -711,7 +711,7 @@ _STANCE_SHARE = 0.3
 _FLIGHT_SHARE = 0.03
 _RUN_SPEED_MM_S = 2500.0  # overground pelvis speed above which a trial without flights is a run
 _SAME_CONTACT_S = 0.05  # a dip in the foot height shorter than this does not split a stance
-_MIN_STANCE_SHARE = 0.3  # a stance run shorter than this share of the median one is dropped
+_MIN_STANCE_SHARE = 0.3  # a stance run shorter than this share of the long ones is dropped
 _EDGE_S = 0.02  # no marker event this close to the ends of the foot's marker data
 
 
@@ -763,9 +763,12 @@ def _runs_below(x: np.ndarray, level: float, fs: float) -> list[tuple[int, int]]
             runs.append([a, b])
     if not runs:
         return []
-    # a dip much shorter than the typical stance (a swinging foot passing low) is no stance
-    typical = np.median([b - a for a, b in runs])
-    return [(a, b) for a, b in runs if b - a >= _MIN_STANCE_SHARE * typical]
+    # a dip much shorter than the long stances (a swinging foot passing low) is no stance
+    # (a run cut by the record's ends or a gap is kept: its length is not known)
+    typical = np.percentile([b - a for a, b in runs], 90)
+    seen = np.isfinite(x)
+    cut = [a == 0 or b == len(x) or not seen[a - 1] or not seen[b] for a, b in runs]
+    return [(a, b) for (a, b), c in zip(runs, cut) if c or b - a >= _MIN_STANCE_SHARE * typical]
 
 
 def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
