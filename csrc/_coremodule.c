@@ -16,16 +16,22 @@
 
 #include "core/gaitcore.h"
 
+/* gaitcore's exception hierarchy (gaitcore/_errors.py), looked up at module init:
+ * bad arguments raise InputError (a ValueError), failed numerics ComputationError
+ * (a RuntimeError). */
+static PyObject *InputError = NULL;
+static PyObject *ComputationError = NULL;
+
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
 static PyObject *raise_status(int status, const char *what)
 {
-    PyObject *type = PyExc_RuntimeError;
+    PyObject *type = ComputationError;
     switch (status) {
     case GC_EINVAL:
     case GC_ENOTFINITE:
     case GC_ETOOSHORT:
     case GC_ENODATA:
-        type = PyExc_ValueError;
+        type = InputError;
         break;
     case GC_ENOMEM:
         return PyErr_NoMemory();
@@ -41,13 +47,13 @@ static int axis_layout(PyArrayObject *arr, int axis, size_t *outer, size_t *n, s
 {
     const int ndim = PyArray_NDIM(arr);
     if (ndim == 0) {
-        PyErr_SetString(PyExc_ValueError, "x must have at least one dimension");
+        PyErr_SetString(InputError, "x must have at least one dimension");
         return -1;
     }
     if (axis < 0)
         axis += ndim;
     if (axis < 0 || axis >= ndim) {
-        PyErr_Format(PyExc_ValueError, "axis out of range for an array of %d dimensions", ndim);
+        PyErr_Format(InputError, "axis out of range for an array of %d dimensions", ndim);
         return -1;
     }
     const npy_intp *shape = PyArray_DIMS(arr);
@@ -71,7 +77,7 @@ static PyArrayObject *as_double_ndim(PyObject *obj, int ndim, const char *what)
 {
     PyArrayObject *arr = as_double_array(obj);
     if (arr && PyArray_NDIM(arr) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
+        PyErr_Format(InputError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
         Py_DECREF(arr);
         return NULL;
     }
@@ -87,7 +93,7 @@ static PyObject *py_butter(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "nd", &order, &wn))
         return NULL;
     if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(PyExc_ValueError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
         return NULL;
     }
     npy_intp len = order + 1;
@@ -119,7 +125,7 @@ static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "Odni", &x_obj, &wn, &order, &axis))
         return NULL;
     if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(PyExc_ValueError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -170,7 +176,7 @@ static PyObject *py_fill_gaps(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "Onni", &x_obj, &max_gap, &support, &axis))
         return NULL;
     if (max_gap < 0 || support < 2) {
-        PyErr_SetString(PyExc_ValueError, "max_gap must be >= 0 and support >= 2");
+        PyErr_SetString(InputError, "max_gap must be >= 0 and support >= 2");
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -244,17 +250,17 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
     if (!x)
         goto error;
     if (PyArray_NDIM(x) != 2) {
-        PyErr_SetString(PyExc_ValueError, "x must be 2-D (n, k)");
+        PyErr_SetString(InputError, "x must be 2-D (n, k)");
         goto error;
     }
     const size_t n = (size_t)PyArray_DIM(x, 0), k = (size_t)PyArray_DIM(x, 1);
     if (nperseg < 4 || (size_t)nperseg > n) {
-        PyErr_SetString(PyExc_ValueError, "nperseg must be between 4 and the number of samples");
+        PyErr_SetString(InputError, "nperseg must be between 4 and the number of samples");
         goto error;
     }
     const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
     if (nbins < 3) {
-        PyErr_SetString(PyExc_ValueError, "rate and fmax_hz must be > 0");
+        PyErr_SetString(InputError, "rate and fmax_hz must be > 0");
         goto error;
     }
     w = cadence_workspace_take((size_t)nperseg, nbins);
@@ -320,17 +326,17 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
     if (!x)
         goto error;
     if (PyArray_NDIM(x) != 1) {
-        PyErr_SetString(PyExc_ValueError, "x must be 1-D");
+        PyErr_SetString(InputError, "x must be 1-D");
         goto error;
     }
     const size_t n = (size_t)PyArray_DIM(x, 0);
     if (nperseg < 4 || (size_t)nperseg > n || hop < 1) {
-        PyErr_SetString(PyExc_ValueError, "need 4 <= nperseg <= len(x) and hop >= 1");
+        PyErr_SetString(InputError, "need 4 <= nperseg <= len(x) and hop >= 1");
         goto error;
     }
     const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
     if (nbins < 3) {
-        PyErr_SetString(PyExc_ValueError, "rate and fmax_hz must be > 0");
+        PyErr_SetString(InputError, "rate and fmax_hz must be > 0");
         goto error;
     }
     w = cadence_workspace_take((size_t)nperseg, nbins);
@@ -380,7 +386,7 @@ static PyObject *t_dist(PyObject *args, int inverse)
         goto error;
     npy_intp n = PyArray_SIZE(x);
     if (PyArray_SIZE(df) != n) {
-        PyErr_SetString(PyExc_ValueError, "x and df must have the same size");
+        PyErr_SetString(InputError, "x and df must have the same size");
         goto error;
     }
     y = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
@@ -418,7 +424,7 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "iOOd", &kind, &ya_obj, &yb_obj, &mu))
         return NULL;
     if (kind < 0 || kind > 2) {
-        PyErr_SetString(PyExc_ValueError, "kind must be 0, 1 or 2");
+        PyErr_SetString(InputError, "kind must be 0, 1 or 2");
         return NULL;
     }
     ya = as_double_ndim(ya_obj, 2, "ya");
@@ -431,7 +437,7 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
             goto error;
         Jb = (size_t)PyArray_DIM(yb, 0);
         if ((size_t)PyArray_DIM(yb, 1) != Q || (kind == 1 && Jb != Ja)) {
-            PyErr_SetString(PyExc_ValueError, "ya and yb have incompatible shapes");
+            PyErr_SetString(InputError, "ya and yb have incompatible shapes");
             goto error;
         }
     }
@@ -482,7 +488,7 @@ static PyObject *py_spm_ttest2_df(PyObject *Py_UNUSED(self), PyObject *args)
     size_t Ja = (size_t)PyArray_DIM(ya, 0), Jb = (size_t)PyArray_DIM(yb, 0);
     size_t Q = (size_t)PyArray_DIM(ya, 1);
     if ((size_t)PyArray_DIM(yb, 1) != Q) {
-        PyErr_SetString(PyExc_ValueError, "ya and yb have incompatible shapes");
+        PyErr_SetString(InputError, "ya and yb have incompatible shapes");
         goto error;
     }
     int status;
@@ -511,7 +517,7 @@ static PyObject *py_spm_threshold(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "ddddn", &alpha, &df, &r0, &r1, &nodes))
         return NULL;
     if (nodes < 0) {
-        PyErr_SetString(PyExc_ValueError, "nodes must be >= 0");
+        PyErr_SetString(InputError, "nodes must be >= 0");
         return NULL;
     }
     int status = gc_spm_threshold(alpha, df, r0, r1, (size_t)nodes, &u);
@@ -599,7 +605,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "OdOOnid", &x_obj, &rate, &s_obj, &e_obj, &points, &kind, &tol))
         return NULL;
     if (points < 2) {
-        PyErr_SetString(PyExc_ValueError, "points must be >= 2");
+        PyErr_SetString(InputError, "points must be >= 2");
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -612,7 +618,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     size_t n_cycles = (size_t)PyArray_SIZE(s);
     if ((size_t)PyArray_SIZE(e) != n_cycles) {
-        PyErr_SetString(PyExc_ValueError, "starts_s and ends_s must have the same length");
+        PyErr_SetString(InputError, "starts_s and ends_s must have the same length");
         goto error;
     }
     int ndim = PyArray_NDIM(x);
@@ -622,7 +628,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
     for (int d = 1; d < ndim && d < NPY_MAXDIMS; d++)
         dims[d + 1] = PyArray_DIM(x, d);
     if (ndim + 1 > NPY_MAXDIMS) {
-        PyErr_SetString(PyExc_ValueError, "x has too many dimensions");
+        PyErr_SetString(InputError, "x has too many dimensions");
         goto error;
     }
     out = (PyArrayObject *)PyArray_SimpleNew(ndim + 1, dims, NPY_DOUBLE);
@@ -664,7 +670,7 @@ static PyObject *py_detect_contacts(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0);
     if (n == 0) {
-        PyErr_SetString(PyExc_ValueError, "fz is empty");
+        PyErr_SetString(InputError, "fz is empty");
         goto error;
     }
     const size_t cap = gc_events_max_contacts(n);
@@ -723,7 +729,7 @@ static PyObject *py_flight_baseline(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0), nc = (size_t)PyArray_DIM(on, 0);
     if ((size_t)PyArray_DIM(off, 0) != nc || n == 0) {
-        PyErr_SetString(PyExc_ValueError, "on_s and off_s must have the same length, fz non-empty");
+        PyErr_SetString(InputError, "on_s and off_s must have the same length, fz non-empty");
         goto error;
     }
     contacts = PyMem_RawMalloc((nc + 1) * sizeof *contacts);
@@ -798,7 +804,7 @@ static double *kin_in(kin_inputs *in, PyObject *obj, int inner, npy_intp *n, con
     if (ok && ndim > (inner == 3 ? 1 : 2) && *n >= 0 && sh[0] != *n)
         ok = 0;
     if (!ok) {
-        PyErr_Format(PyExc_ValueError, "%s has shape incompatible with (n, 3%s) or differs in n",
+        PyErr_Format(InputError, "%s has shape incompatible with (n, 3%s) or differs in n",
                      name, inner == 3 ? "" : ", 3");
         return NULL;
     }
@@ -1013,6 +1019,43 @@ fail:
     return NULL;
 }
 
+/* kin_rigid_fit(reference (k, 3), points (n, k, 3)) -> (rot (n, 3, 3), trans (n, 3)). */
+static PyObject *py_kin_rigid_fit(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *ro, *po;
+    if (!PyArg_ParseTuple(args, "OO", &ro, &po))
+        return NULL;
+    PyArrayObject *ref = NULL, *pts = NULL, *rot = NULL, *trans = NULL;
+    int st;
+    if (!(ref = as_double_array(ro)) || !(pts = as_double_array(po)))
+        goto fail;
+    if (PyArray_NDIM(ref) != 2 || PyArray_DIM(ref, 1) != 3 || PyArray_DIM(ref, 0) < 1 || PyArray_NDIM(pts) != 3 ||
+        PyArray_DIM(pts, 1) != PyArray_DIM(ref, 0) || PyArray_DIM(pts, 2) != 3) {
+        PyErr_SetString(PyExc_ValueError, "rigid_fit: reference must be (k, 3) with k >= 1 and points (n, k, 3)");
+        goto fail;
+    }
+    npy_intp n = PyArray_DIM(pts, 0), k = PyArray_DIM(ref, 0);
+    if (!(rot = kin_out(n, 9)) || !(trans = kin_out(n, 3)))
+        goto fail;
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_cluster_rigid_fit((size_t)n, (size_t)k, KD(ref), KD(pts), KD(rot), KD(trans));
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ref);
+    Py_DECREF(pts);
+    if (st != GC_OK) {
+        Py_DECREF(rot);
+        Py_DECREF(trans);
+        return raise_status(st, "rigid_fit");
+    }
+    return Py_BuildValue("NN", rot, trans);
+fail:
+    Py_XDECREF(ref);
+    Py_XDECREF(pts);
+    Py_XDECREF(rot);
+    Py_XDECREF(trans);
+    return NULL;
+}
+
 /* to_local / to_global share one wrapper; closure flag 0 = to local, 1 = to global. */
 static PyObject *kin_transform(PyObject *args, int to_global)
 {
@@ -1129,7 +1172,7 @@ static PyObject *py_kin_lean(PyObject *Py_UNUSED(self), PyObject *args)
     double *b = t ? kin_in(&in, bo, 3, &n, "bottom", NULL) : NULL;
     double *f = b ? kin_in(&in, fo, 99, &n, "progression frame", &stride) : NULL;
     if (f && stride != 0) {
-        PyErr_SetString(PyExc_ValueError, "progression frame must have shape (3, 3)");
+        PyErr_SetString(InputError, "progression frame must have shape (3, 3)");
         goto fail;
     }
     if (!f || !(out = kin_out(n, 1)))
@@ -1181,6 +1224,8 @@ static PyMethodDef core_methods[] = {
     {"kin_foot", py_kin_foot, METH_VARARGS, "kin_foot(ajc, toe, shank_frames) -> frames."},
     {"kin_thorax", py_kin_thorax, METH_VARARGS, "kin_thorax(c7, t10 or None, clav, strn) -> (origin, frames)."},
     {"kin_cluster", py_kin_cluster, METH_VARARGS, "kin_cluster(m1, m2, m3) -> (origin, frames)."},
+    {"kin_rigid_fit", py_kin_rigid_fit, METH_VARARGS,
+     "kin_rigid_fit(reference (k, 3), points (n, k, 3)) -> (rot (n, 3, 3), trans (n, 3))."},
     {"kin_to_local", py_kin_to_local, METH_VARARGS, "kin_to_local(origin, frames, points) -> local."},
     {"kin_to_global", py_kin_to_global, METH_VARARGS, "kin_to_global(origin, frames, local) -> points."},
     {"kin_travel_direction", py_kin_travel_direction, METH_VARARGS,
@@ -1202,5 +1247,13 @@ PyMODINIT_FUNC PyInit__core(void)
 {
     import_array();
     gsl_set_error_handler_off();  /* the core reads GSL status codes; never abort */
+    PyObject *errors = PyImport_ImportModule("gaitcore._errors");
+    if (!errors)
+        return NULL;
+    InputError = PyObject_GetAttrString(errors, "InputError");
+    ComputationError = PyObject_GetAttrString(errors, "ComputationError");
+    Py_DECREF(errors);
+    if (!InputError || !ComputationError)
+        return NULL;
     return PyModule_Create(&core_module);
 }

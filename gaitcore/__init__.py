@@ -8,13 +8,14 @@ Lab frame of every :class:`Trial`: z up, millimetres, newtons (see ``gaitcore.tr
 __version__ = "0.1.0"
 
 from . import datasets
-from ._errors import FormatError
+from ._errors import (ComputationError, FormatError, GaitcoreError, InputError, InputTypeError,
+                      MissingMarkersError, NotEnoughDataError, TrialTimeoutError)
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
 from .events import compare_events, detect_contacts, detect_events, gait_mode, spatiotemporal
 from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
-from .kinematics import ANGLE_COMPONENTS, MissingMarkersError, joint_angles
+from .kinematics import ANGLE_COMPONENTS, joint_angles
 from .markers import MARKER_ALIASES, canonical_marker_name
 from .stats import (Cluster, Comparison, CurveStats, SPMResult, SPMTest, compare, curve_stats,
                     normalize_cycles, rft_t_threshold, spm_ttest, spm_ttest2, spm_ttest_paired,
@@ -36,8 +37,11 @@ def __getattr__(name):
 
 
 __all__ = [
+    # errors
+    "ComputationError", "FormatError", "GaitcoreError", "InputError", "InputTypeError", "MissingMarkersError",
+    "NotEnoughDataError", "TrialTimeoutError",
     # data
-    "FormatError", "ForcePlate", "MARKER_ALIASES", "Trial", "canonical_marker_name", "datasets",
+    "ForcePlate", "MARKER_ALIASES", "Trial", "canonical_marker_name", "datasets",
     "read_c3d", "read_mot", "read_trc", "read_trial", "write_mot", "write_trc",
     # signal processing
     "butter", "fill_gaps", "lowpass",
@@ -45,7 +49,7 @@ __all__ = [
     "Cadence", "cadence", "cadence_track", "compare_events", "detect_contacts", "detect_events", "gait_mode", "spatiotemporal",
     "trial_cadence",
     # kinematics and factors
-    "ANGLE_COMPONENTS", "MissingMarkersError", "factor_summary", "joint_angles", "stance_factors",
+    "ANGLE_COMPONENTS", "factor_summary", "joint_angles", "stance_factors",
     # statistics
     "Cluster", "Comparison", "CurveStats", "SPMResult", "SPMTest", "compare", "curve_stats",
     "normalize_cycles", "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired",

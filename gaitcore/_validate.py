@@ -6,28 +6,30 @@ import numbers
 
 import numpy as np
 
+from ._errors import InputError, InputTypeError
+
 
 def real_array(x, name: str = "x", *, min_ndim: int = 1, max_ndim: int | None = None) -> np.ndarray:
-    """Return ``x`` as a NumPy array of a real numeric dtype, or raise TypeError/ValueError.
+    """Return ``x`` as a NumPy array of a real numeric dtype, or raise InputTypeError/InputError.
 
     Integer, unsigned, float16/32/64 and non-native byte orders are accepted (the C glue
     converts them to native float64); bool, complex, object and string dtypes are not.
     """
     arr = np.asarray(x)
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+        raise InputTypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got {arr.ndim}")
+        raise InputError(f"{name} must have at least {min_ndim} dimension(s), got {arr.ndim}")
     if max_ndim is not None and arr.ndim > max_ndim:
-        raise ValueError(f"{name} must have at most {max_ndim} dimension(s), got shape {arr.shape}")
+        raise InputError(f"{name} must have at most {max_ndim} dimension(s), got shape {arr.shape}")
     if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
+        raise InputError(f"{name} is empty (shape {arr.shape})")
     return arr
 
 
 def _real(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise InputTypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
 
 
@@ -35,7 +37,7 @@ def positive(value, name: str) -> float:
     """A finite, strictly positive real number."""
     value = _real(value, name)
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
+        raise InputError(f"{name} must be finite and > 0, got {value}")
     return value
 
 
@@ -43,16 +45,16 @@ def non_negative(value, name: str) -> float:
     """A finite real number >= 0."""
     value = _real(value, name)
     if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value}")
+        raise InputError(f"{name} must be finite and >= 0, got {value}")
     return value
 
 
 def integer(value, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        raise InputTypeError(f"{name} must be an integer, got {type(value).__name__}")
     as_int = int(value)
     if not lo <= as_int <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
+        raise InputError(f"{name} must be between {lo} and {hi}, got {value}")
     return as_int
 
 

@@ -1,5 +1,5 @@
 """Gait events: foot contacts from force plates, kinematic events from markers, and
-spatiotemporal parameters (METHODS.md part A).  Contact detection runs in the C core."""
+spatiotemporal parameters (docs/methods.md part A).  Contact detection runs in the C core."""
 from __future__ import annotations
 
 
@@ -20,9 +20,9 @@ _PARTIAL_START, _PARTIAL_END, _TOUCHES_NAN, _MERGED = 1, 2, 4, 8
 _CONTACT_COLUMNS = ["on_s", "off_s", "contact_s", "partial", "touches_nan", "merged"]
 _DRIFT_ITERATIONS = 3
 #: The one loaded-force threshold of the package (N): a plate is loaded at or above it
-#: (METHODS.md A.3: overground 20/20 N).  Events, factors, cadence and the simulator use it.
+#: (docs/methods.md A.3: overground 20/20 N).  Events, factors, cadence and the simulator use it.
 LOADED_N = 20.0
-#: Low-pass of a plate's vertical force before contacts are found (Hz, METHODS.md A.1).
+#: Low-pass of a plate's vertical force before contacts are found (Hz, docs/methods.md A.1).
 FORCE_CUTOFF_HZ = 50.0
 
 
@@ -32,16 +32,16 @@ def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold:
     """Foot contacts in a vertical ground reaction force, with hysteresis (C core).
 
     A contact starts when ``fz`` rises to ``threshold`` and ends when it falls below
-    ``off_threshold`` (METHODS.md A.2-A.3: overground 20/20 N; instrumented treadmill
+    ``off_threshold`` (docs/methods.md A.2-A.3: overground 20/20 N; instrumented treadmill
     e.g. 50 N on / 20 N off).  On and off times are placed between the two samples
     bracketing each crossing by linear interpolation (sub-sample precision).  Filter
     ``fz`` first (30-50 Hz, :func:`gaitcore.lowpass`); this function does not.
 
     - A flight shorter than ``min_flight_s`` (the plate still loaded in the
-      ``min_flight_s`` before an IC, METHODS.md A.4) is threshold chatter inside one
+      ``min_flight_s`` before an IC, docs/methods.md A.4) is threshold chatter inside one
       contact: the two pieces are joined into one contact, flagged ``merged``.
     - A contact shorter than ``min_contact_s`` (both ends known) is dropped, and so is
-      one longer than ``max_contact_s`` when given (METHODS.md A.4 uses 0.60 s for
+      one longer than ``max_contact_s`` when given (docs/methods.md A.4 uses 0.60 s for
       running; leave it None for walking, whose stance lasts 0.6-0.8 s).
     - A contact already loaded at the first sample or still loaded at the last is
       ``partial``: its unknown end is NaN and ``contact_s`` is NaN, never a full stance.
@@ -58,11 +58,11 @@ def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold:
     rate : float, Hz, sampling rate; sample k is at time k / rate
     threshold : float, N, > 0, loading threshold (IC)
     off_threshold : float, N, 0 < off_threshold <= threshold (TO); default ``threshold``
-    min_contact_s : float, s, >= 0, shortest contact kept (METHODS.md A.4: 0.10 s)
+    min_contact_s : float, s, >= 0, shortest contact kept (docs/methods.md A.4: 0.10 s)
     min_flight_s : float, s, >= 0, shortest flight that separates two contacts
     max_contact_s : float or None, s, > min_contact_s, longest contact kept
     drift_correction : bool
-        Treadmill drift (METHODS.md A.5, after dryft, Alcantara 2019): the mean force in
+        Treadmill drift (docs/methods.md A.5, after dryft, Alcantara 2019): the mean force in
         the middle third of each flight is splined (GSL natural cubic), subtracted, and the
         contacts detected again (3 iterations).  Needs at least one flight.
 
@@ -150,7 +150,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
                   min_flight_s: float = 0.02, drift_correction: bool | str = "auto",
                   kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
                   kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
-    """Initial contacts (IC) and toe-offs (TO) of both feet (METHODS.md part A).
+    """Initial contacts (IC) and toe-offs (TO) of both feet (docs/methods.md part A).
 
     The gait mode is decided first (:func:`gait_mode`: static, walking or running, from
     flight phases and speed) and reported in ``events.attrs``.  A static trial (no foot
@@ -211,7 +211,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     method : "auto", "force", "file", "clearance", "hreljac", "velocity" or "zeni"
     threshold, off_threshold : float, N, contact thresholds (default ``LOADED_N``; see
         :func:`detect_contacts`)
-    force_cutoff_hz : float or None, Hz, low-pass of Fz before detection (METHODS.md A.1:
+    force_cutoff_hz : float or None, Hz, low-pass of Fz before detection (docs/methods.md A.1:
         30-50 Hz); None detects on the raw force (as lab software placing events does)
     marker_cutoff_hz : float, Hz, low-pass of the markers for kinematic methods
     min_contact_s, min_flight_s : see :func:`detect_contacts`
@@ -220,7 +220,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     cop_on_plate : bool, reject contacts whose loaded CoP leaves a physical plate
     kinematic_offset_s : (float, float), s
         Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
-        mean (force - marker) time difference (METHODS.md A: "allow a per-lab offset").
+        mean (force - marker) time difference (docs/methods.md A: "allow a per-lab offset").
 
     Returns
     -------
@@ -1085,7 +1085,7 @@ ST_COLUMNS = ["side", "ic_s", "to_s", "contact_ms", "flight_ms", "step_ms", "str
 
 
 def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataFrame:
-    """Step and stride parameters, one row per initial contact (METHODS.md A, definitions).
+    """Step and stride parameters, one row per initial contact (docs/methods.md A, definitions).
 
     For the IC of one foot at ``ic_s``: ``to_s`` its TO (the first TO of that foot before
     its next IC); ``contact_ms`` = TO - IC; ``step_ms`` = the next IC of the other foot

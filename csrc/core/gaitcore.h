@@ -161,7 +161,7 @@ int gc_cadence_track(gc_cadence_workspace *w, const double *x, size_t n, double 
                      size_t hop, int kind, double lo_hz, double hi_hz,
                      double *time_s, double *step_hz, double *quality);
 /* ---- spm: t statistics, smoothness, random field theory (SPM{t}) ------------ */
-/* Curves are J x Q arrays in C order (J curves of Q nodes).  Formulas: METHODS.md D
+/* Curves are J x Q arrays in C order (J curves of Q nodes).  Formulas: docs/methods.md D
  * (Worsley 1996; Friston 2007); implemented from the formulas, not ported from spm1d. */
 
 /* Upper tail P(T_df > t) and its inverse (GSL's t distribution), df > 0. */
@@ -287,7 +287,7 @@ size_t gc_events_max_contacts(size_t n);
  * times are placed between the two samples bracketing the crossing by linear
  * interpolation.  A flight shorter than min_flight_s joins its two contacts into one
  * (flag MERGED; the plate was still loaded in the min_flight_s before that IC, so
- * the dip was threshold chatter, METHODS.md A.4); a contact with known on and off
+ * the dip was threshold chatter, docs/methods.md A.4); a contact with known on and off
  * shorter than min_contact_s is dropped.  Partial contacts (loaded at the first or
  * last sample) and contacts whose crossing falls in a NaN gap are kept, flagged,
  * with the unknown time NaN.  out must hold max_out >= gc_events_max_contacts(n)
@@ -297,7 +297,7 @@ int gc_events_contacts(const double *fz, size_t n, double rate,
                        double min_contact_s, double min_flight_s,
                        gc_contact *out, size_t max_out, size_t *n_out);
 
-/* Drift baseline of a treadmill force (dryft, METHODS.md A.5): the mean of the
+/* Drift baseline of a treadmill force (dryft, docs/methods.md A.5): the mean of the
  * finite samples in the middle third of every flight (before the first contact,
  * between contacts, after the last) is a knot at that third's centre; baseline[0..n)
  * is the natural cubic spline through the knots (GSL; linear for 2 knots, constant
@@ -312,7 +312,7 @@ int gc_events_flight_baseline(const double *fz, size_t n, double rate,
  * Points are (n, 3) arrays, row t = (x, y, z) of frame t, in any right-handed lab
  * frame (mm).  A segment frame is an (n, 3, 3) array: frames[t][i][j] is component i
  * of axis j, i.e. the columns are the unit axes in lab coordinates.  Segment axes
- * follow ISB (METHODS.md C): x anterior, y superior (along the long axis), z to the
+ * follow ISB (docs/methods.md C): x anterior, y superior (along the long axis), z to the
  * right, for both sides.  A frame whose inputs hold NaN, or whose geometry is
  * degenerate, comes out as a NaN row; +-inf gives GC_ENOTFINITE.  side is +1 for
  * right, -1 for left.                                                          */
@@ -365,6 +365,13 @@ int gc_kin_thorax(size_t n, const double *c7, const double *t10, const double *c
  * z = unit(x x (m3 - m1)), y = z x x. */
 int gc_kin_cluster(size_t n, const double *m1, const double *m2, const double *m3,
                    double *origin, double *frames);
+
+/* Least-squares rigid fit of a cluster (Soderkvist & Wedin 1993, SVD): for each of n
+ * frames, rot (row-major 3x3, det +1) and trans with pts[t][i] ~ rot ref[i] + trans over
+ * the k markers finite in that frame (ref k x 3, pts n x k x 3).  A frame with fewer than
+ * 3 finite markers, or with them in a line, is a gap: NaN.  GC_ENOTFINITE on +-inf. */
+int gc_cluster_rigid_fit(size_t n, size_t k, const double *ref, const double *pts, double *rot,
+                         double *trans);
 
 /* Lab point -> local coordinates of a frame, and back. */
 int gc_kin_to_local(size_t n, const double *origin, const double *frames, const double *p,
