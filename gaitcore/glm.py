@@ -788,3 +788,115 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
     test = "anova2onerm" if within == "b" else "anova2rm"
     return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, None) for e in labels]
+
+
+# ----------------------------------------------------------------------------- post hoc, effect sizes
+
+def spm_posthoc(Y, groups, *, alpha: float = 0.05, correction: str = "holm", subjects=None,
+                unit: str = "subject") -> pd.DataFrame:
+    """Pairwise two-sample SPM{t} after a one-way ANOVA, with the threshold corrected for the
+    m = k (k - 1) / 2 comparisons (two-tailed RFT inference, pooled variance per pair).
+
+    ``correction="sidak"``: every comparison at alpha_c = 1 - (1 - alpha)^(1/m) (Sidak 1967).
+    ``correction="holm"``: Holm's (1979) step-down on the comparisons' field-level p (the RFT
+    probability that the maximum |t| of the field reaches the observed one): the comparison
+    with the k-th smallest p (k = 0, 1, ...) is inferred at alpha / (m - k) until one fails;
+    that one and all later ones are inferred at the failing level (they cannot reject).
+
+    Returns a DataFrame, one row per pair (``a``, ``b``; t = a - b): ``n_a``, ``n_b``,
+    ``p_field``, ``alpha_corrected``, ``t_star``, ``clusters``, ``p_min``, ``significant``; the
+    results are in ``df.attrs["spm"][(a, b)]``.  Rows with NaN are dropped; with ``subjects``
+    strides are averaged per subject first (as :func:`spm_anova1`).
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(8)
+    >>> y = rng.standard_normal((18, 101)).cumsum(axis=1) + np.repeat([0.0, 0.0, 6.0], 6)[:, None]
+    >>> post = gaitcore.spm_posthoc(y, np.repeat(["a", "b", "c"], 6), correction="sidak")
+    >>> post[["a", "b"]].values.tolist()
+    [['a', 'b'], ['a', 'c'], ['b', 'c']]
+    """
+    from .stats import spm_ttest2
+
+    if correction not in ("holm", "sidak"):
+        raise InputError(f"correction must be 'holm' or 'sidak', got {correction!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
+        raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    g = _factor(groups, "groups", y.shape[0])
+    y, g, s, _, _ = _drop_nan(y, g, None if subjects is None else _factor(subjects, "subjects", y.shape[0]))
+    if s is not None and _unit(unit) == "subject":
+        y, (g, s), _ = _average_units(y, [g, s])
+    levels = np.unique(g)
+    if len(levels) < 2:
+        raise InputError(f"groups needs at least 2 levels, got {len(levels)}")
+    pairs = list(itertools.combinations(levels, 2))
+    tests = [spm_ttest2(y[g == a], y[g == b]) for a, b in pairs]
+    m = len(pairs)
+    p_field = [min(1.0, 2 * _core.spm_field_rft(0, 1.0, t.df, 1, float(np.abs(t.t).max()), *t.resels, t.t.size))
+               for t in tests]
+    if correction == "sidak":
+        levels_alpha = [1 - (1 - alpha) ** (1 / m)] * m
+    else:
+        levels_alpha = [0.0] * m
+        failed = None
+        for rank, i in enumerate(np.argsort(p_field, kind="stable")):
+            level = alpha / (m - rank) if failed is None else failed
+            if failed is None and p_field[i] > level:
+                failed = level
+            levels_alpha[i] = level
+    rows, results = [], {}
+    for (a, b), t, p, a_c in zip(pairs, tests, p_field, levels_alpha):
+        res = t.inference(a_c, two_tailed=True)
+        results[(a, b)] = res
+        rows.append({"a": a, "b": b, "n_a": int(np.sum(g == a)), "n_b": int(np.sum(g == b)), "p_field": p,
+                     "alpha_corrected": a_c, "t_star": res.t_star,
+                     "clusters": "; ".join(f"{c.start:.1f}-{c.end:.1f} (p={c.p:.3g})" for c in res.clusters),
+                     "p_min": min((c.p for c in res.clusters), default=math.nan),
+                     "significant": bool(res.clusters)})
+    out = pd.DataFrame(rows)
+    out.attrs["spm"] = results
+    return out
+
+
+def hedges_g_curve(ya, yb, confidence: float = 0.95) -> pd.DataFrame:
+    """Hedges' g per node of group a vs group b with a normal-approximation confidence band.
+
+    ``d = (mean_a - mean_b) / s_p`` (pooled SD), ``g = J d`` with ``J = 1 - 3 / (4 (na + nb) - 9)``
+    (Hedges & Olkin 1985); ``SE = J sqrt((na + nb) / (na nb) + d^2 / (2 (na + nb)))`` and the band
+    ``g +- z SE`` (Borenstein et al. 2009, eqs 4.20-4.24; the band of :func:`gaitcore.plot.forest`).
+    Rows with NaN are dropped.  A node with zero pooled SD has NaN.
+
+    Returns a DataFrame (index: node) with columns ``g``, ``ci_low``, ``ci_high``.
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(9)
+    >>> ya, yb = rng.normal(1.0, 1.0, (20, 11)), rng.normal(0.0, 1.0, (20, 11))
+    >>> band = gaitcore.hedges_g_curve(ya, yb)
+    >>> bool((band["ci_low"] < band["g"]).all() and (band["g"] > 0).mean() > 0.8)
+    True
+    """
+    from statistics import NormalDist
+
+    a = real_array(ya, "ya", min_ndim=2, max_ndim=2).astype(float)
+    b = real_array(yb, "yb", min_ndim=2, max_ndim=2).astype(float)
+    if a.shape[1] != b.shape[1]:
+        raise InputError(f"ya and yb must have the same number of nodes, got {a.shape[1]} and {b.shape[1]}")
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        raise InputError(f"confidence must be a number in (0, 1), got {confidence!r}")
+    a, b = a[np.isfinite(a).all(axis=1)], b[np.isfinite(b).all(axis=1)]
+    na, nb = a.shape[0], b.shape[0]
+    if min(na, nb) < 2:
+        raise InputError(f"each group needs at least 2 complete curves, got {na} and {nb}")
+    sp = np.sqrt(((na - 1) * a.var(axis=0, ddof=1) + (nb - 1) * b.var(axis=0, ddof=1)) / (na + nb - 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(sp > 0, (a.mean(axis=0) - b.mean(axis=0)) / sp, np.nan)
+    j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
+    se = j * np.sqrt((na + nb) / (na * nb) + d ** 2 / (2.0 * (na + nb)))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    g = j * d
+    return pd.DataFrame({"g": g, "ci_low": g - z * se, "ci_high": g + z * se},
+                        index=pd.RangeIndex(a.shape[1], name="node"))
