@@ -220,15 +220,25 @@ class GLMTest:
             raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
         if n_threads is None:
             n_threads = min(8, os.cpu_count() or 1)
-        if seed is None and n_perm is not None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        src, sign, seed_used = _arrangements(perm, self.n, two_tailed and self.stat == "T", n_perm, seed)
-        n_total = src.shape[0]
+        stat = _STAT_CODE[self.stat]
+        enumerated = _enumeration(perm, self.n, two_tailed and self.stat == "T", n_perm)
+        if enumerated is not None:
+            src, sign = enumerated
+            seed = None
+            fields, zmax = _core.glm_permute(self.y, self.X, self.C, stat, self.Ce, src, sign, two_tailed,
+                                             int(n_threads))
+        else:  # drawn in C: permutation i from its own stream of (seed, i); the identity first
+            if seed is None:
+                seed = int(np.random.SeedSequence().entropy % (2**63))
+            blocks = None if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
+            fields, zmax = _core.glm_permute_random(
+                self.y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme == "sign",
+                None if blocks is None else blocks.astype(np.intp), DEFAULT_N_PERM if n_perm is None else n_perm,
+                two_tailed, int(n_threads))
+        n_total = zmax.size
         if n_total * alpha < 1:
             raise InputError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
                              f"only {n_total} are possible or requested")
-        fields, zmax = _core.glm_permute(self.y, self.X, self.C, _STAT_CODE[self.stat], self.Ce, src, sign,
-                                         two_tailed, int(n_threads))
         u = float(np.percentile(zmax, 100 * (1 - alpha), method="linear"))
         mass = _core.spm_max_cluster_mass(fields, u, two_tailed)
         observed = fields[0]   # the identity arrangement comes first
@@ -236,7 +246,7 @@ class GLMTest:
         p_max = max(float(np.mean(zmax >= z_obs_max)), 1.0 / n_total)
         clusters = _permutation_clusters(observed, u, two_tailed, mass, n_total)
         return GLMResult(self.test, self.stat, self.effect, self.z, self.df, self.fwhm, self.resels, alpha,
-                         two_tailed, "permutation", u, clusters, math.nan, p_max, n_total, seed_used, zmax, mass)
+                         two_tailed, "permutation", u, clusters, math.nan, p_max, n_total, seed, zmax, mass)
 
 
 def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
@@ -264,58 +274,46 @@ def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
     return out
 
 
-def _arrangements(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm, seed):
-    """(src (N, n) row indices, sign (N, n) int8 or None, seed): the identity first."""
+def _enumeration(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm):
+    """(src (N, n) row indices, sign (N, n) int8 or None) of every distinct arrangement, the
+    identity first, when n_perm is None and there are at most ENUMERATE_MAX; else None."""
+    if n_perm is not None:
+        return None
     if perm.scheme == "sign":
-        total = 2 ** n if n < 62 else math.inf
         half = symmetric_two_tailed
-        count = total / 2 if half else total
-        if n_perm is None and count <= ENUMERATE_MAX:
-            # itertools.product((1, -1), repeat=n): with half, only those with a first sign of +1
-            signs = np.array(list(itertools.product((1, -1), repeat=n)), dtype=np.int8)
-            if half:
-                signs = signs[signs[:, 0] == 1]
-            return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), signs, None
-        k = DEFAULT_N_PERM if n_perm is None else n_perm
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        rng = np.random.default_rng(seed)
-        signs = np.where(rng.random((k, n)) < 0.5, -1, 1).astype(np.int8)
-        signs[0] = 1
-        return np.tile(np.arange(n, dtype=np.intp), (k, 1)), signs, seed
+        if n >= 62 or (2 ** (n - 1) if half else 2 ** n) > ENUMERATE_MAX:
+            return None
+        # itertools.product((1, -1), repeat=n): with half, only those with a first sign of +1
+        signs = np.array(list(itertools.product((1, -1), repeat=n)), dtype=np.int8)
+        if half:
+            signs = signs[signs[:, 0] == 1]
+        return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), signs
     levels, codes = np.unique(perm.labels, return_inverse=True)
     blocks = np.zeros(n, np.intp) if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
     members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
     count = 1
     for rows in members:
         count *= _n_arrangements(codes[rows])
+        if count > 2 * ENUMERATE_MAX:
+            return None
     half = (symmetric_two_tailed and perm.symmetric and perm.blocks is None and len(levels) == 2
             and 2 * np.sum(codes == 0) == n)
     count = count // 2 if half else count
-    enumerate_all = n_perm is None and count <= ENUMERATE_MAX
-    if enumerate_all:
-        per_block = [_label_arrangements(codes[rows], len(levels), half) for rows in members]
-        arrangements = np.empty((count, n), dtype=codes.dtype)
-        for i, combo in enumerate(itertools.product(*per_block)):
-            for rows, arr in zip(members, combo):
-                arrangements[i, rows] = arr
-        seed = None
-    else:
-        k = DEFAULT_N_PERM if n_perm is None else n_perm
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        rng = np.random.default_rng(seed)
-        arrangements = np.tile(codes, (k, 1))
-        for rows in members:  # permute within each block (subject), the blocks in order
-            arrangements[:, rows] = rng.permuted(arrangements[:, rows], axis=1)
-        arrangements[0] = codes
+    if count > ENUMERATE_MAX:
+        return None
+    per_block = [_label_arrangements(codes[rows], len(levels), half) for rows in members]
+    arrangements = np.empty((count, n), dtype=codes.dtype)
+    for i, combo in enumerate(itertools.product(*per_block)):
+        for rows, arr in zip(members, combo):
+            arrangements[i, rows] = arr
     # rows of X keep their (block, label); the rows of y given that (block, label) in an
     # arrangement fill them: a stable sort lists both label by label within block
-    width = len(levels)
+    keys = blocks * len(levels) + arrangements
+    if keys.max() < 256:
+        keys = keys.astype(np.uint8)  # NumPy's stable sort of small integers is a radix sort
     src = np.empty(arrangements.shape, dtype=np.intp)
-    slots = np.argsort(blocks * width + codes, kind="stable")
-    src[:, slots] = np.argsort(blocks * width + arrangements, axis=1, kind="stable")
-    return src, None, seed
+    src[:, np.argsort(blocks * len(levels) + codes, kind="stable")] = np.argsort(keys, axis=1, kind="stable")
+    return src, None
 
 
 def _n_arrangements(codes: np.ndarray) -> int:
@@ -437,17 +435,15 @@ def _check_design(y, x):
     if n - p < 2:
         raise InputError(f"{n} complete curves for {p} design columns: at least {p + 2} are needed "
                          "(error df >= 2)")
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError(f"the design X (n x p = {n} x {p}) is rank deficient: a level without "
-                         "curves, a constant covariate, or collinear columns")
 
 
 def _fit(test, stat, effect, y, x, c, ce, xr, dropped, permutations) -> GLMTest:
     try:
         z, df1, df2, fwhm = _core.glm_fit(y, x, c, _STAT_CODE[stat], ce, xr)
-    except ValueError as exc:
-        raise InputError(f"{test}: {exc} (a rank-deficient contrast, or curves with zero error "
-                         "variance at some node)") from None
+    except ValueError as exc:  # the C core checks the rank of X and C on its QR factorisation
+        raise InputError(f"{test}: {exc}: the design X ({x.shape[0]} x {x.shape[1]}) or the contrast is "
+                         "rank deficient (a level without curves, a constant covariate, collinear "
+                         "columns), or the curves have zero error variance at some node") from None
     return GLMTest(test, stat, effect, z, (df1, df2), fwhm, (1.0, (z.size - 1) / fwhm), y.shape[0],
                    dropped, y, x, c, ce, permutations)
 

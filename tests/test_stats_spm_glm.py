@@ -322,7 +322,7 @@ def test_anova1rm_permutes_within_subjects():
     res = f.inference(0.05, method="permutation")
     assert res.n_perm == 6 ** 5 and res.h0_reject
     # every arrangement keeps each subject's curves within that subject
-    src, _, _ = glm._arrangements(f.permutations, 15, False, None, None)
+    src, _ = glm._enumeration(f.permutations, 15, False, None)
     assert (subj[src] == subj).all()
 
 
@@ -390,3 +390,16 @@ def test_compare_curves_ancova_equals_spm_ancova_on_subject_means():
     assert res.df == (1.0, 11.0) and out.loc[0, "n"] == 7
     with pytest.raises(ValueError, match="covariates"):
         gaitcore.compare_curves(table, by="group", design="ancova", covariates=["mass_kg"])
+
+
+def test_random_draws_stay_within_subjects_and_use_the_seed():
+    rng = np.random.default_rng(10)
+    subj, cond = np.repeat(np.arange(12), 3), np.tile(np.arange(3), 12)   # 6^12 arrangements: drawn
+    y = _smooth(rng, 36, 41) + 50 * rng.standard_normal(12)[subj][:, None]   # huge subject offsets
+    f = gaitcore.spm_anova1rm(y, cond, subj)
+    a = f.inference(0.05, method="permutation", n_perm=400, seed=5, n_threads=1)
+    b = f.inference(0.05, method="permutation", n_perm=400, seed=5, n_threads=3)
+    np.testing.assert_array_equal(a.permutation_max, b.permutation_max)
+    assert a.permutation_max[0] == pytest.approx(f.z.max(), rel=1e-9)  # the identity first
+    # rows moved across subjects would carry the subject offsets into the condition effect (F ~ 1e3)
+    assert a.permutation_max.max() < 60
