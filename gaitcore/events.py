@@ -726,6 +726,7 @@ class _Foot:
     lift_mm: float
     mean_height: np.ndarray
     edge_frames: int
+    stance_speeds: dict | None = None
 
 
 def _foot_signals(trial: Trial, side: str, cutoff_hz: float) -> _Foot | None:
@@ -906,22 +907,36 @@ def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[f
 
 def _walking_contact(foot: _Foot, run: tuple[int, int]) -> tuple[float, float]:
     """Walking: IC = the first marker to stop (its horizontal speed relative to its stance
-    velocity falls below 15% of its swing peak); TO = the last marker to leave the floor
-    (rises through 10 mm).  Frames (sub-sample)."""
+    velocity falls below 15% of its swing peak, coming from above half of it); TO = the
+    last marker to leave the floor (rises through 10 mm).  Frames (sub-sample)."""
     lo, mid, hi, _ = _windows(foot, run)
-    a, b = run
     stops = []
-    for role, v in foot.velocity.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            speed = np.hypot(*(v - np.nanmedian(v[a:b], axis=0)).T)
+    for speed in _stance_relative_speeds(foot).values():
         peak = np.nanpercentile(speed, 95) if np.isfinite(speed).any() else np.nan
-        stops.append(_crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True))
+        t = _crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True)
+        before = speed[max(lo, 0):int(t) + 1] if np.isfinite(t) else speed[:0]
+        if len(before) and np.nanmax(before) >= 0.5 * peak:
+            stops.append(t)
     leaving = [_crossing(z, _WALK_LEAVING_MM, mid, hi, rising=True, last=False)
                for z in _local_heights(foot, run).values()]
-    stops = [s for s in stops if np.isfinite(s)]
     leaving = [t for t in leaving if np.isfinite(t)]
     return (min(stops) if stops else np.nan), (max(leaving) if leaving else np.nan)
+
+
+def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
+    """Each marker's horizontal speed (mm/s) relative to its median velocity over all the
+    foot's stances: zero-based overground, the belt's speed removed on a treadmill."""
+    if foot.stance_speeds is None:
+        in_stance = np.zeros(len(foot.mean_height), dtype=bool)
+        for a, b in foot.runs:
+            in_stance[a:b] = True
+        foot.stance_speeds = {}
+        for role, v in foot.velocity.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                belt = np.nanmedian(v[in_stance], axis=0) if in_stance.any() else np.zeros(2)
+            foot.stance_speeds[role] = np.hypot(*(v - belt).T)
+    return foot.stance_speeds
 
 
 def _landing(z: np.ndarray, lo: int, mid: int) -> float:
