@@ -1114,8 +1114,9 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     belt speed and is not computed: it comes out close to zero).  Unknown values are NaN.
 
     Events with ``order_ok == False`` (see :func:`detect_events`) are left out.  The
-    counted cadence over the whole trial, 60 (N_IC - 1) / (t_last_IC - t_first_IC)
-    pooling both feet, is in ``df.attrs["cadence_steps_per_min"]``.
+    counted cadence over the whole trial (:func:`counted_cadence`: steps between consecutive
+    ICs of opposite feet, count and duration from the same ICs) is in
+    ``df.attrs["cadence_steps_per_min"]``.
 
     Parameters
     ----------
@@ -1166,10 +1167,32 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     out = pd.DataFrame(dict(zip(ST_COLUMNS, (
         sides, t, t_to, 1000 * contact, 1000 * (next_other - t_to), 1000 * (next_other - t), 1000 * stride,
         contact / stride, 60.0 / (next_other - t), length, width))))
-    times = ic["time_s"].to_numpy(float)
-    span = times[-1] - times[0] if len(times) >= 2 else 0.0
-    out.attrs["cadence_steps_per_min"] = 60.0 * (len(times) - 1) / span if span > 0 else float("nan")
+    out.attrs["cadence_steps_per_min"] = counted_cadence(sides, t)
     return out
+
+
+def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
+    """Steps per minute counted from initial contacts: 60 x (number of steps) / (their total
+    duration), a step being two consecutive ICs of opposite feet.  With every IC present this
+    is 60 (N_IC - 1) / (t_last - t_first) (docs/methods.md A); where an IC is missing or was
+    left out (out of order), the same-foot interval around it is neither counted nor timed,
+    so count and span always come from the same ICs.  NaN without a step.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> t = np.arange(8) * 0.5
+    >>> sides = np.array(["L", "R"] * 4)
+    >>> keep = np.array([1, 1, 1, 0, 1, 0, 1, 1], bool)   # two ICs flagged and left out
+    >>> float(counted_cadence(sides[keep], t[keep]))
+    120.0
+    """
+    order = np.argsort(times_s, kind="stable")
+    sides, times_s = np.asarray(sides, dtype=object)[order], np.asarray(times_s, float)[order]
+    step = np.diff(times_s)
+    is_step = (sides[1:] != sides[:-1]) & np.isfinite(step) & (step > 0)
+    total = float(step[is_step].sum())
+    return 60.0 * int(is_step.sum()) / total if total > 0 else float("nan")
 
 
 def _heels(trial: Trial | None):

@@ -560,3 +560,16 @@ def test_single_plate_under_both_feet(cop):
           f"max |error| IC {1000 * abs(err[:, 0]).max():.3f} ms, TO {1000 * abs(err[:, 1]).max():.3f} ms")
     assert abs(err).max() < 1e-3
     assert ev.order_ok.all()
+
+
+def test_counted_cadence_from_the_same_ics():
+    # ICs every 0.5 s alternating feet; two flagged out of order and left out: the count
+    # and the span come from the remaining steps, 120 steps/min (not 72)
+    t = np.arange(8) * 0.5
+    ev = pd.DataFrame({"side": ["L", "R"] * 4, "event": ["IC"] * 8, "time_s": t,
+                       "order_ok": [True, True, True, False, True, False, True, True]})
+    st = gaitcore.spatiotemporal(ev)
+    assert st.attrs["cadence_steps_per_min"] == pytest.approx(120.0)
+    all_ok = gaitcore.spatiotemporal(ev.assign(order_ok=True))
+    assert all_ok.attrs["cadence_steps_per_min"] == pytest.approx(120.0)
+    assert np.isnan(gaitcore.spatiotemporal(ev.iloc[:1]).attrs["cadence_steps_per_min"])
