@@ -400,18 +400,97 @@ def _finish(trial: Trial, rows: list[tuple], attrs: dict) -> pd.DataFrame:
 
 def _order_ok(ev: pd.DataFrame) -> np.ndarray:
     """False where a foot repeats IC or TO, or two consecutive ICs are on the same foot."""
-    ok = np.ones(len(ev), dtype=bool)
+    return np.array([not r for r in _order_problems(ev)], dtype=bool)
+
+
+def _order_problems(ev: pd.DataFrame) -> list[str]:
+    """Per event (in time order), why it breaks the event order, or ""."""
+    out = []
     last_kind: dict[str, str] = {}
     last_ic_side = None
-    for i, (side, kind) in enumerate(zip(ev["side"], ev["event"])):
+    for side, kind in zip(ev["side"], ev["event"]):
+        problem = ""
         if last_kind.get(side) == kind:
-            ok[i] = False
+            problem = f"a second {kind} of foot {side} without its {'TO' if kind == 'IC' else 'IC'} between"
         last_kind[side] = kind
         if kind == "IC":
-            if last_ic_side == side:
-                ok[i] = False
+            if last_ic_side == side and not problem:
+                problem = f"two ICs of foot {side} in a row (the other foot's IC is missing)"
             last_ic_side = side
-    return ok
+        out.append(problem)
+    return out
+
+
+#: Plausible contact times (s) per gait mode: docs/methods.md A.4 (0.10-0.60 s running;
+#: sprints reach 0.08 s), walking stance 0.35-1.5 s.
+PLAUSIBLE_CONTACT_S = {"running": (0.08, 0.60), "walking": (0.35, 1.5), "unknown": (0.08, 1.5)}
+_LONG_STRIDE = 1.5  # a stride this many times the foot's median stride hides a missed contact
+
+
+def event_quality(events: pd.DataFrame) -> dict:
+    """Quality report of detected events (what :func:`gaitcore.analyze_trial` puts in
+    ``report.quality["events"]``).
+
+    Returns a dict: ``gait_mode`` and its reason; ``no_events_reason`` when there is none;
+    ``order_violations``: events breaking the IC/TO alternation of a foot or the L/R
+    alternation of ICs, each ``{side, event, time_s, reason}``; ``implausible_contacts``:
+    IC-TO pairs of one foot outside ``PLAUSIBLE_CONTACT_S`` for the gait mode, each
+    ``{side, ic_s, contact_s, reason}``; ``strides``: per side the number of strides (IC to
+    the next IC of the same foot) accepted; ``strides_rejected``: each ``{side, start_s,
+    end_s, reason}`` (an out-of-order event inside, an implausible contact, or a stride over
+    1.5 x the foot's median: a contact was missed).
+
+    Example
+    -------
+    >>> import pandas as pd, gaitcore
+    >>> ev = pd.DataFrame({"side": ["L", "L", "L"], "event": ["IC", "IC", "TO"],
+    ...                    "time_s": [0.0, 0.7, 0.95]})
+    >>> [v["reason"] for v in gaitcore.event_quality(ev)["order_violations"]]
+    ['a second IC of foot L without its TO between']
+    """
+    ev = events.sort_values("time_s", kind="stable").reset_index(drop=True)
+    mode = events.attrs.get("gait_mode", "unknown")
+    problems = _order_problems(ev)
+    out: dict = {"gait_mode": mode, "gait_mode_reason": events.attrs.get("gait_mode_reason", "")}
+    if "no_events_reason" in events.attrs:
+        out["no_events_reason"] = events.attrs["no_events_reason"]
+    out["order_violations"] = [{"side": r.side, "event": r.event, "time_s": float(r.time_s), "reason": p}
+                               for r, p in zip(ev.itertuples(), problems) if p]
+    lo, hi = PLAUSIBLE_CONTACT_S.get(mode, PLAUSIBLE_CONTACT_S["unknown"])
+    bad_time = {(r.side, float(r.time_s)) for r, p in zip(ev.itertuples(), problems) if p}
+    out["implausible_contacts"], out["strides"], out["strides_rejected"] = [], {}, []
+    for side in _SIDES:
+        ic, to = _times(ev, side, "IC"), _times(ev, side, "TO")
+        contact = next_after(to, ic) - ic
+        nxt = np.r_[ic[1:], np.nan]
+        contact[contact > nxt - ic] = np.nan  # that TO belongs to a later stance
+        implausible = (contact < lo) | (contact > hi)
+        out["implausible_contacts"] += [
+            {"side": side, "ic_s": float(t), "contact_s": float(c),
+             "reason": f"contact {1000 * c:.0f} ms outside {1000 * lo:.0f}-{1000 * hi:.0f} ms for {mode}"}
+            for t, c in zip(ic[implausible], contact[implausible])]
+        stride = np.diff(ic)
+        median = np.median(stride) if len(stride) else np.nan
+        accepted = 0
+        for k, (a, b) in enumerate(zip(ic[:-1], ic[1:])):
+            reason = _stride_problem(ev, bad_time, side, a, b, implausible[k], stride[k], median)
+            if reason:
+                out["strides_rejected"].append({"side": side, "start_s": float(a), "end_s": float(b), "reason": reason})
+            else:
+                accepted += 1
+        out["strides"][side] = accepted
+    return out
+
+
+def _stride_problem(ev, bad_time, side, a, b, implausible, stride, median) -> str:
+    inside = ev["time_s"].between(a, b, inclusive="left") & (ev["side"] == side)
+    if any((side, float(t)) in bad_time for t in ev.loc[inside, "time_s"]):
+        return "an event of this foot inside breaks the IC/TO order"
+    if implausible:
+        return "its contact time is implausible for the gait mode"
+    if np.isfinite(median) and stride > _LONG_STRIDE * median:
+        return f"{1000 * stride:.0f} ms, over {_LONG_STRIDE:g} x the median stride: a contact was missed"
+    return ""
 
 
 def _drop_near_force_events(kin_rows: list[tuple], force_rows: list[tuple]) -> list[tuple]:
