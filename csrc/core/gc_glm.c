@@ -195,28 +195,63 @@ static double node_stat(const glm_factor *f, int stat, const double *e, size_t s
 
 /* ---- fit ------------------------------------------------------------------------------ */
 
-/* Residuals of y (n x Q) on the design X (n x p) into resid (n x Q). */
-static int ols_residuals(const double *X, size_t n, size_t p, const double *y, size_t Q,
-                         double *resid)
+/* The first p columns of Q (n x p) from GSL's packed QR. */
+static int thin_q(const glm_factor *f, double *q1)
 {
-    gsl_matrix *qr = NULL, *E = gsl_matrix_alloc(n, Q);
-    gsl_vector *tau = NULL;
-    int status = E ? qr_of(X, n, p, &qr, &tau) : GC_ENOMEM;
-    if (status == GC_OK) {
-        memcpy(E->data, y, n * Q * sizeof(double));
-        gsl_linalg_QR_QTmat(qr, tau, E);
-        gsl_matrix_view B = gsl_matrix_submatrix(E, 0, 0, p, Q);
-        gsl_matrix_const_view R = gsl_matrix_const_submatrix(qr, 0, 0, p, p);
-        gsl_blas_dtrsm(CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, 1.0, &R.matrix,
-                       &B.matrix);
-        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(X, n, p);
-        gsl_matrix_view Rv = gsl_matrix_view_array(resid, n, Q);
-        memcpy(resid, y, n * Q * sizeof(double));
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, -1.0, &Xv.matrix, &B.matrix, 1.0, &Rv.matrix);
+    gsl_vector *v = gsl_vector_alloc(f->n);
+    if (!v)
+        return GC_ENOMEM;
+    for (size_t a = 0; a < f->p; a++) {
+        gsl_vector_set_basis(v, a);
+        gsl_linalg_QR_Qvec(f->qr, f->tau, v);
+        for (size_t j = 0; j < f->n; j++)
+            q1[j * f->p + a] = gsl_vector_get(v, j);
     }
-    gsl_matrix_free(qr);
-    gsl_matrix_free(E);
-    gsl_vector_free(tau);
+    gsl_vector_free(v);
+    return GC_OK;
+}
+
+/* Effects e = Q_1' y (p x Q) and residuals r = y - Q_1 e (n x Q) of y (n x Q) for the thin
+ * Q_1 (n x p, orthonormal columns).  Row by row, so that every loop runs along the contiguous
+ * nodes (GSL's QR_QTmat walks the columns of a row-major y: slow for long curves). */
+static void project(const double *q1, size_t n, size_t p, const double *y, size_t Q, double *e,
+                    double *resid)
+{
+    memset(e, 0, p * Q * sizeof *e);
+    for (size_t j = 0; j < n; j++)
+        for (size_t a = 0; a < p; a++) {
+            const double w = q1[j * p + a], *row = y + j * Q;
+            double *ea = e + a * Q;
+            for (size_t q = 0; q < Q; q++)
+                ea[q] += w * row[q];
+        }
+    memcpy(resid, y, n * Q * sizeof *resid);
+    for (size_t j = 0; j < n; j++)
+        for (size_t a = 0; a < p; a++) {
+            const double w = q1[j * p + a], *ea = e + a * Q;
+            double *r = resid + j * Q;
+            for (size_t q = 0; q < Q; q++)
+                r[q] -= w * ea[q];
+        }
+}
+
+/* Residuals of y (n x Q) on the smoothness design Xr (n x pr) into resid. */
+static int design_residuals(const double *X, size_t n, size_t p, const double *y, size_t Q,
+                            double *resid)
+{
+    glm_factor f = {0};
+    f.n = n;
+    f.p = p;
+    int status = qr_of(X, n, p, &f.qr, &f.tau);
+    double *q1 = malloc(n * p * sizeof *q1), *e = malloc(p * Q * sizeof *e);
+    if (status == GC_OK)
+        status = (q1 && e) ? thin_q(&f, q1) : GC_ENOMEM;
+    if (status == GC_OK)
+        project(q1, n, p, y, Q, e, resid);
+    gsl_matrix_free(f.qr);
+    gsl_vector_free(f.tau);
+    free(q1);
+    free(e);
     return status;
 }
 
@@ -244,21 +279,19 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
     int status = factor_design(d, &f);
     if (status != GC_OK)
         return status;
-    gsl_matrix *E = gsl_matrix_alloc(n, Q);
-    double *scale = malloc(Q * sizeof *scale);
+    double *q1 = malloc(n * p * sizeof *q1), *e = malloc(p * Q * sizeof *e);
+    double *scale = malloc(Q * sizeof *scale), *sse = calloc(Q, sizeof *sse);
     double *resid = malloc(n * Q * sizeof *resid);
-    if (!E || !scale || !resid) {
-        status = GC_ENOMEM;
+    status = (q1 && e && scale && sse && resid) ? thin_q(&f, q1) : GC_ENOMEM;
+    if (status != GC_OK)
         goto done;
-    }
-    memcpy(E->data, y, n * Q * sizeof(double));
-    gsl_linalg_QR_QTmat(f.qr, f.tau, E);
+    project(q1, n, p, y, Q, e, resid);
+    for (size_t j = 0; j < n; j++)
+        for (size_t q = 0; q < Q; q++)
+            sse[q] += resid[j * Q + q] * resid[j * Q + q];
     node_scale(y, n, Q, scale);
     for (size_t q = 0; q < Q; q++) {
-        double sse = 0.0;
-        for (size_t i = p; i < n; i++)
-            sse += E->data[i * Q + q] * E->data[i * Q + q];
-        z[q] = node_stat(&f, d->stat, E->data + q, Q, sse, scale[q]);
+        z[q] = node_stat(&f, d->stat, e + q, Q, sse[q], scale[q]);
         if (isnan(z[q])) {
             status = GC_EINVAL;  /* zero error variance: the statistic is undefined */
             goto done;
@@ -266,14 +299,16 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
     }
     df[0] = (double)d->k;
     df[1] = d->Ce ? (double)d->ke : (double)(n - p);
-    status = d->Xr ? ols_residuals(d->Xr, n, d->pr, y, Q, resid)
-                   : ols_residuals(d->X, n, p, y, Q, resid);
+    if (d->Xr)
+        status = design_residuals(d->Xr, n, d->pr, y, Q, resid);
     if (status == GC_OK)
         status = gc_spm_fwhm(resid, n, Q, fwhm);
 done:
     factor_free(&f);
-    gsl_matrix_free(E);
+    free(q1);
+    free(e);
     free(scale);
+    free(sse);
     free(resid);
     return status;
 }
@@ -500,22 +535,6 @@ static size_t row_classes(const double *X, size_t n, size_t p, size_t *cls, size
         cls[j] = c;
     }
     return n_cls;
-}
-
-/* The first p columns of Q (n x p) from GSL's packed QR. */
-static int thin_q(const glm_factor *f, double *q1)
-{
-    gsl_vector *v = gsl_vector_alloc(f->n);
-    if (!v)
-        return GC_ENOMEM;
-    for (size_t a = 0; a < f->p; a++) {
-        gsl_vector_set_basis(v, a);
-        gsl_linalg_QR_Qvec(f->qr, f->tau, v);
-        for (size_t j = 0; j < f->n; j++)
-            q1[j * f->p + a] = gsl_vector_get(v, j);
-    }
-    gsl_vector_free(v);
-    return GC_OK;
 }
 
 static int run_jobs(perm_job *proto, size_t n_perm, int n_threads)
