@@ -1,4 +1,4 @@
-"""Per-stance back-pain factor metrics (METHODS.md C, "Factor metrics").
+"""Per-stance back-pain factor metrics (docs/methods.md C, "Factor metrics").
 
 One row per stance (initial contact IC to toe-off TO of the same foot) with the four
 running factors linked to low-back pain -- contralateral pelvic drop, trunk lean, hip
@@ -7,7 +7,7 @@ where a force plate (or an instrumented-treadmill belt) recorded that stance.  A
 the data cannot support is NaN and the ``reason`` column says why; nothing is guessed.
 
 Stances whose markers were gap-filled at IC or TO, or over more than 20 % of the stance,
-give no kinematic metric (METHODS.md E); their force metrics are kept.
+give no kinematic metric (docs/methods.md E); their force metrics are kept.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ __all__ = ["stance_factors", "factor_summary"]
 
 G = 9.80665
 CONTACT_THRESHOLD_N = 20.0
-LOADING_RATE_CUTOFF_HZ = 50.0    # METHODS.md E: >= 50 Hz for loading rates
-MAX_FILLED_FRACTION = 0.2       # METHODS.md E: reject a stance > 20 % gap-filled ...
+LOADING_RATE_CUTOFF_HZ = 50.0    # docs/methods.md E: >= 50 Hz for loading rates
+MAX_FILLED_FRACTION = 0.2       # docs/methods.md E: reject a stance > 20 % gap-filled ...
 PLATE_EVENT_TOLERANCE_S = 0.04   # a plate's loaded interval must match IC/TO within this
 FOOT_ON_PLATE_MM = 200.0         # COP within this of the stance foot (plates not assigned to a side)
 
@@ -134,7 +134,7 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
 
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean of every numeric metric per side (the per-limb values of METHODS.md C)."""
+    """Mean of every numeric metric per side (the per-limb values of docs/methods.md C)."""
     numeric = table.select_dtypes("number").drop(columns=["ic_s", "to_s"], errors="ignore")
     return numeric.groupby(table["side"]).mean()
 
@@ -375,7 +375,7 @@ def _cluster_names(lm, side):
 
 def _usable(km, what, inputs, ic, to, stance, columns, why):
     """Stances whose inputs were not gap-filled at IC or TO nor over more than
-    MAX_FILLED_FRACTION of stance (METHODS.md E).  A cluster frame counts as filled only when
+    MAX_FILLED_FRACTION of stance (docs/methods.md E).  A cluster frame counts as filled only when
     fewer than 3 of its markers were measured (the rigid fit needs 3)."""
     names, clusters = inputs
     masks = [km.filled[k] for k in names if k in km.filled]
@@ -411,7 +411,7 @@ def _trunk_lean(km, ic, to, stance, usable, why, static_ref):
            "trunk_lean_midstance_deg": np.where(ok, sample_at(lean, rate, ic + 0.5 * (to - ic)), np.nan)}
     if static_ref and np.isfinite(static_ref.get("trunk_lean", np.nan)):
         col["trunk_lean_mean_vs_static_deg"] = col["trunk_lean_mean_deg"] - static_ref["trunk_lean"]
-    if source == C7_ONLY:  # METHODS.md C 2: C7 sits behind the trunk axis; only a change from standing is valid
+    if source == C7_ONLY:  # docs/methods.md C 2: C7 sits behind the trunk axis; only a change from standing is valid
         why.append((ok, "trunk lean from C7 alone: reported only relative to the static standing trial",
                     TRUNK[:3]))
         for name in TRUNK[:3]:
@@ -613,7 +613,7 @@ def _plate_kinetics(km, plate, first, last, mass):
 
 def _loading_rates(fz, first, last, dt, bw):
     """VALR and VILR (BW/s) of the stances loading fz from sample first[i] to last[i], and the
-    method used for each (METHODS.md C 5)."""
+    method used for each (docs/methods.md C 5)."""
     m = last - first + 1
     seg = _Windows(first, last + 1).padded(fz, np.nan)
     seg = np.pad(seg, ((0, 0), (0, 1)), constant_values=np.nan)  # index m is NaN, never out of range

@@ -173,7 +173,7 @@ def test_bad_events(walk):
 
 
 def test_stance_with_filled_markers_is_rejected(walk):
-    """METHODS.md E: no metric from a marker gap-filled at an event; only the metrics that use
+    """docs/methods.md E: no metric from a marker gap-filled at an event; only the metrics that use
     that marker (here the heel: overstride, foot strike) are removed."""
     markers = {k: v.copy() for k, v in walk.markers.items()}
     ic = float(walk.events.query("side == 'R' and event == 'IC'")["time_s"].iloc[0])

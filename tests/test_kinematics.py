@@ -29,10 +29,10 @@ def walk():
 def walk_calibration() -> dict:
     """The lab's static-calibration offsets stored in walk.c3d's PROCESSING group (radians there)."""
     path = Path(gaitcore.datasets.path("walk.c3d"))
-    reader = io._open_c3d(path, path.read_bytes())
+    _, params = io.read_c3d_parameters(path)
     names = {"tibial_torsion_deg": "TibialTorsion", "static_plantar_flexion_deg": "StaticPlantFlex",
              "static_rotation_offset_deg": "StaticRotOff"}
-    return {f"{s}_{k}": math.degrees(float(io._param_numbers(reader, f"PROCESSING:{s}{v}")[0]))
+    return {f"{s}_{k}": math.degrees(params.number(f"PROCESSING:{s}{v}"))
             for s in "LR" for k, v in names.items()}
 
 
@@ -109,7 +109,7 @@ def test_walk_progression_auto_and_baker(walk):
     # Baker and PiG sequences agree to within a degree at these small angles, but are not identical
     d = np.nanmax(np.abs(baker["pelvis"] - km.angles["pelvis"]), axis=0)
     assert (d < 1.5).all() and d.max() > 1e-6
-    # Baker obliquity equals the elevation of RASI - LASI in the progression frame (METHODS C)
+    # Baker obliquity equals the elevation of RASI - LASI in the progression frame (docs/methods.md C)
     u = km.markers["RASI"] - km.markers["LASI"]
     u /= np.linalg.norm(u, axis=1)[:, None]
     np.testing.assert_allclose(baker["pelvis"][:, 1], np.degrees(np.arcsin(u[:, 2])), atol=1e-9)
@@ -190,7 +190,7 @@ def synthetic_trial(rng, n=60, near_lock=False, sequence="pig"):
             want[f"{side}_ankle"][t] = dorsi, 0.0, arot  # inversion is 0 by the foot's construction
             F = S @ rz(deg(dorsi)) @ ry(deg(s * arot))
             m[side + "TOE"][t] = ajc + 140 * F[:, 0]
-        # trunk lean (METHODS.md C 2): mean of C7 and CLAV over mid-HJC, sagittal plane
+        # trunk lean (docs/methods.md C 2): mean of C7 and CLAV over mid-HJC, sagittal plane
         e = 0.5 * (m["C7"][t] + m["CLAV"][t]) - 0.5 * (hjcs[0] + hjcs[1])
         want["trunk_lean"][t] = np.degrees(np.arctan2(e @ prog[:, 0], e @ prog[:, 1]))
     meta = {"leg_length_mm_L": 900.0, "leg_length_mm_R": 900.0, "knee_width_mm_L": width_k, "knee_width_mm_R": width_k, "ankle_width_mm_L": width_a,

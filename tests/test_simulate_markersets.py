@@ -5,7 +5,7 @@ of marker noise and with 10 % of the frames of one thigh-cluster marker dropped.
 
 Tolerances: 0.5 deg for every angle metric per stance and 1 mm for overstride (issue 12);
 joint-angle curves within 0.5 deg RMS.  Stances whose inputs were gap-filled at IC or TO are
-rejected by design (METHODS.md E), so the per-stance comparison covers the stances both
+rejected by design (docs/methods.md E), so the per-stance comparison covers the stances both
 analyses kept, and at least half of the truth's must be kept (with 10 % of one marker's frames
 hidden at random, 9 of 14 stances keep their leg metrics)."""
 import warnings
