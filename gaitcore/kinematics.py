@@ -421,55 +421,55 @@ def _hjc_params(trial, km, side, method, use_ll, radius):
             radius)
 
 
-def _joint_centre(km, trial, side, prox, segment, lat, med, wand, width_key, default_width, what, hint, radius):
-    """Knee or ankle centre by the marker set's rules: the chord method with the metadata
-    width, the medial/lateral midpoint, else (noted) the chord method with a default width;
-    the chord plane is the wand marker's, else the first technical marker's."""
+#: joint -> (segment, lateral role, medial role, wand role, metadata width key, default width, stored role)
+_JOINTS = {"knee": ("thigh", "knee_lat", "knee_med", "thigh_wand", "knee_width_mm", DEFAULT_KNEE_WIDTH_MM, "kjc"),
+           "ankle": ("shank", "ankle_lat", "ankle_med", "tibia_wand", "ankle_width_mm", DEFAULT_ANKLE_WIDTH_MM, "ajc")}
+
+
+def _joint_centre(km, trial, side, prox, joint, hint, radius, stored):
+    """Knee or ankle centre by the marker set's rules: the stored centre when asked, the chord
+    method with the metadata width, the medial/lateral midpoint, else (noted) the chord method
+    with a default width; the chord plane is the wand marker's, else the first technical
+    marker's.  None (and a note) when the set has no lateral marker."""
+    segment, lat, med, wand, width_key, default_width, stored_role = _JOINTS[joint]
     lm = km.landmarks
-    L, M = lm.get(lat, side), lm.get(med, side)
-    W = lm.get(wand, side)
+    if stored and lm.has(stored_role, side):
+        return np.ascontiguousarray(lm.get(stored_role, side))
+    L, M, W = lm.get(lat, side), lm.get(med, side), lm.get(wand, side)
     if W is None:  # any marker rigid on the segment and off the long axis defines the chord plane
         tech = [n for n in lm.clusters.get((segment, side), ()) if n not in lm.marker_names(lat, side)]
         W = km.markers[tech[0]] if tech else None
-    if L is None:
-        return None
     width = trial.metadata.get(f"{width_key}_{side}")
     for rule in lm.marker_set.rules(segment) or ("chord", "midpoint"):
+        if L is None:
+            break
         if rule == "chord" and width and W is not None:
             return _core.kin_chord(prox, np.ascontiguousarray(W), L, hint, 0.5 * float(width) + radius)
         if rule == "midpoint" and M is not None:
-            return 0.5 * (L + M)
-    if W is None:
+            return np.ascontiguousarray(0.5 * (L + M))
+    if L is None or W is None:
+        km.notes.append(f"{side} {segment}: no lateral {joint} marker (or wand/cluster for the chord method) in "
+                        f"the {lm.marker_set.name} set; the angles that need it are NaN")
         return None
-    km.notes.append(f"{side} {what}: no {width_key}_{side} in metadata and no medial marker; chord method "
+    km.notes.append(f"{side} {joint}: no {width_key}_{side} in metadata and no medial marker; chord method "
                     f"with a default width of {default_width:g} mm")
     return _core.kin_chord(prox, np.ascontiguousarray(W), L, hint, 0.5 * default_width + radius)
 
 
 def _leg(km, trial, side, s, radius, calib, stored):
     lm = km.landmarks
-    hjc = km.hjc[side]
     # which of the two chord solutions is medial: the pelvis's medio-lateral axis tells
-    medial = np.ascontiguousarray(-s * km.pelvis[:, :, 2])
-    kjc = lm.get("kjc", side) if stored and lm.has("kjc", side) else \
-        _joint_centre(km, trial, side, hjc, "thigh", "knee_lat", "knee_med", "thigh_wand", "knee_width_mm",
-                      DEFAULT_KNEE_WIDTH_MM, "knee", medial, radius)
+    kjc = _joint_centre(km, trial, side, km.hjc[side], "knee", np.ascontiguousarray(-s * km.pelvis[:, :, 2]),
+                        radius, stored)
     if kjc is None:
-        km.notes.append(f"{side} thigh: no lateral knee marker (or wand/cluster for the chord method) in the "
-                        f"{lm.marker_set.name} set; {side} hip, knee and ankle angles NaN")
         return
-    km.kjc[side] = kjc = np.ascontiguousarray(kjc)
-    thigh = _core.kin_segment(hjc, kjc, lm.get("knee_lat", side), s)
-    km.frames[f"{side}_thigh"] = thigh
+    km.kjc[side] = kjc
+    thigh = km.frames[f"{side}_thigh"] = _core.kin_segment(km.hjc[side], kjc, lm.get("knee_lat", side), s)
     # the thigh's medio-lateral axis tells the ankle's medial side (the pelvis may be rotated far)
-    ajc = lm.get("ajc", side) if stored and lm.has("ajc", side) else \
-        _joint_centre(km, trial, side, kjc, "shank", "ankle_lat", "ankle_med", "tibia_wand", "ankle_width_mm",
-                      DEFAULT_ANKLE_WIDTH_MM, "ankle", np.ascontiguousarray(-s * thigh[:, :, 2]), radius)
+    ajc = _joint_centre(km, trial, side, kjc, "ankle", np.ascontiguousarray(-s * thigh[:, :, 2]), radius, stored)
     if ajc is None:
-        km.notes.append(f"{side} shank: no lateral malleolus marker in the {lm.marker_set.name} set; "
-                        f"{side} knee and ankle angles NaN")
         return
-    km.ajc[side] = ajc = np.ascontiguousarray(ajc)
+    km.ajc[side] = ajc
     # the malleolar (distal) shank frame carries the tibial torsion; the knee sees the proximal tibia
     shank = _core.kin_segment(kjc, ajc, lm.get("ankle_lat", side), s)
     shank_knee = _rotate_frames(shank, 1, -s * calib[f"{side}_tibial_torsion_deg"])
