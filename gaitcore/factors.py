@@ -223,8 +223,17 @@ def _stance_table(trial, km, km_reason, sides, ic, to, mass, mass_reason, static
     table["reason"] = np.array(["; ".join(r) for r in reasons], dtype=object)
     out = pd.DataFrame(table, columns=COLUMNS)
     #: column -> per-stance reason of that column alone (what a factor's flag should say)
-    out.attrs["reasons"] = {name: np.array(["; ".join(r) for r in rs], dtype=object) for name, rs in by_column.items()}
+    out.attrs["reasons"] = _Reasons({name: np.array(["; ".join(r) for r in rs], dtype=object)
+                                     for name, rs in by_column.items()})
     return out
+
+
+class _Reasons(dict):
+    """Per-column reasons kept in DataFrame.attrs: read-only after creation, so pandas' deep copy
+    of attrs on every column access shares it instead of copying its arrays."""
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 # ---- whole-trial signals sampled per stance ------------------------------------------------

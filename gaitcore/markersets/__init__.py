@@ -32,6 +32,7 @@ Example
 """
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import InputError, InputTypeError
 from ..markers import canonical_marker_name, normalize_marker_key
 from ..trial import UP_AXIS
 
@@ -114,6 +116,12 @@ def _expand(spellings, side):
     return tuple(s.replace("{S}", side) for s in spellings)
 
 
+@functools.lru_cache(maxsize=None)
+def _preset(name: str) -> MarkerSet:
+    path = resources.files(__name__).joinpath(name.replace("-", "_") + ".toml")
+    return _parse(tomllib.loads(path.read_text(encoding="utf-8")), f"preset {name}")
+
+
 def load_marker_set(name_or_path) -> MarkerSet:
     """A preset by name (:data:`PRESETS`) or a marker-set TOML file of your own.
 
@@ -124,19 +132,15 @@ def load_marker_set(name_or_path) -> MarkerSet:
         return name_or_path
     text_name = str(name_or_path)
     if text_name in PRESETS:
-        path = resources.files(__name__).joinpath(text_name.replace("-", "_") + ".toml")
+        return _preset(text_name)
+    path = Path(text_name)
+    if not path.is_file():
+        raise InputError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+    try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        source = f"preset {text_name}"
-    else:
-        path = Path(text_name)
-        if not path.is_file():
-            raise ValueError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
-        source = str(path)
-    return _parse(data, source)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
+    return _parse(data, str(path))
 
 
 def _parse(data: Mapping, source: str) -> MarkerSet:
@@ -146,10 +150,10 @@ def _parse(data: Mapping, source: str) -> MarkerSet:
         if entry is None:
             continue
         if not isinstance(entry, Mapping):
-            raise ValueError(f"marker_set {source}: [{seg}] must be a table")
+            raise InputError(f"marker_set {source}: [{seg}] must be a table")
         unknown = set(entry) - set(roles) - {"technical", _RULES.get(seg, "technical")}
         if unknown:
-            raise ValueError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
+            raise InputError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
                              f"roles: {list(roles)}, plus 'technical'" + (f" and '{_RULES[seg]}'" if seg in _RULES
                                                                            else ""))
         lists = {k: _names(v, source, seg, k) for k, v in entry.items()}
@@ -157,7 +161,7 @@ def _parse(data: Mapping, source: str) -> MarkerSet:
                                 technical=lists.get("technical", ()), rules=lists.get(_RULES.get(seg, ""), ()))
     unknown = set(data) - set(ROLES) - {"name", "title"}
     if unknown:
-        raise ValueError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
+        raise InputError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
     name = str(data.get("name", Path(source).stem))
     return MarkerSet(name=name, title=str(data.get("title", name)), segments=segments, path=source)
 
@@ -166,11 +170,17 @@ def _names(value, source, seg, key):
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
+        raise InputError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
     return tuple(value)
 
 
 # ---- which marker names of a trial a set's spellings match ---------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def _keys(spelling: str) -> tuple[str, str]:
+    """Matching key of a spelling, and of the canonical name the readers give it."""
+    return normalize_marker_key(spelling), normalize_marker_key(canonical_marker_name(spelling))
+
 
 class _NameIndex:
     """Finds a trial's marker by spelling: exactly (ignoring case and separators), else under
@@ -183,10 +193,11 @@ class _NameIndex:
 
     def find(self, spelling: str) -> tuple[str | None, bool]:
         """(trial name or None, matched exactly)."""
-        hit = self.by_key.get(normalize_marker_key(spelling))
+        key, canonical_key = _keys(spelling)
+        hit = self.by_key.get(key)
         if hit is not None:
             return hit, True
-        return self.by_key.get(normalize_marker_key(canonical_marker_name(spelling))), False
+        return self.by_key.get(canonical_key), False
 
     def first(self, spellings) -> str | None:
         for s in spellings:
@@ -238,6 +249,12 @@ class MarkerSetChoice:
         return text
 
 
+@functools.lru_cache(maxsize=256)
+def _preset_scores(names: frozenset) -> dict[str, tuple[int, int]]:
+    index = _NameIndex(sorted(names))
+    return {p: _coverage(load_marker_set(p), index) for p in PRESETS}
+
+
 def choose_marker_set(names, static_names=(), marker_set="auto") -> MarkerSetChoice:
     """The preset covering most segments of a trial (run and static names together).
 
@@ -248,11 +265,10 @@ def choose_marker_set(names, static_names=(), marker_set="auto") -> MarkerSetCho
     >>> choose_marker_set(["pelvis_1", "pelvis_2", "pelvis_3", "L_thigh_1"]).marker_set.name
     'ric'
     """
-    index = _NameIndex([*names, *static_names])
     if not (isinstance(marker_set, str) and marker_set == "auto"):
         ms = load_marker_set(marker_set)
-        return MarkerSetChoice(ms, {ms.name: _coverage(ms, index)}, chosen_by="given")
-    scores = {p: _coverage(load_marker_set(p), index) for p in PRESETS}
+        return MarkerSetChoice(ms, {ms.name: _coverage(ms, _NameIndex([*names, *static_names]))}, chosen_by="given")
+    scores = _preset_scores(frozenset(names) | frozenset(static_names))
     best = max(PRESETS, key=lambda p: (scores[p], -PRESETS.index(p)))
     ties = [p for p in PRESETS if p != best and scores[p][0] == scores[best][0] and scores[p][0] > 0]
     return MarkerSetChoice(load_marker_set(best), scores, ties)
@@ -272,7 +288,7 @@ def rigid_fit(reference: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np
     ref = np.ascontiguousarray(reference, dtype=float)
     pts = np.ascontiguousarray(points, dtype=float)
     if ref.ndim != 2 or ref.shape[1] != 3 or pts.ndim != 3 or pts.shape[1:] != ref.shape:
-        raise ValueError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
+        raise InputError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
     return _core.kin_rigid_fit(ref, pts)
 
 
@@ -457,11 +473,11 @@ def _marker_dict(markers, rate, what):
         out = {str(k): np.asarray(v, dtype=float) for k, v in markers.items()}
         bad = [k for k, v in out.items() if v.ndim != 2 or v.shape[1] != 3]
         if bad:
-            raise ValueError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
+            raise InputError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
         if len({v.shape[0] for v in out.values()}) > 1:
-            raise ValueError(f"{what}: markers have different numbers of frames")
+            raise InputError(f"{what}: markers have different numbers of frames")
         return out, rate
-    raise TypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
+    raise InputTypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
 
 
 class _Carrier:
@@ -474,7 +490,7 @@ class _Carrier:
             if r and st and st in static_mean and (r, st) not in self.pairs:
                 self.pairs.append((r, st))
         self.run, self.static_mean, self.static_index = run, static_mean, static_index
-        self._fit = None
+        self._fits: dict = {}
 
     def usable(self):
         return len(self.pairs) >= 3
@@ -493,8 +509,11 @@ class _Carrier:
         return self._carry(self.pairs, points) if self.usable() else None
 
     def _carry(self, pairs, points):
-        ref = np.stack([self.static_mean[s] for _, s in pairs])
-        rot, t = rigid_fit(ref, np.stack([self.run[r] for r, _ in pairs], axis=1))
+        key = tuple(pairs)
+        if key not in self._fits:  # one fit per set of markers, shared by the segment's landmarks
+            ref = np.stack([self.static_mean[s] for _, s in pairs])
+            self._fits[key] = rigid_fit(ref, np.stack([self.run[r] for r, _ in pairs], axis=1))
+        rot, t = self._fits[key]
         return np.einsum("nij,kj->nki", rot, points) + t[:, None]
 
 
