@@ -14,7 +14,7 @@ import pandas as pd
 from . import __version__
 from ._quiet import quiet
 from .cadence import trial_cadence
-from .events import detect_events, spatiotemporal
+from .events import detect_events, event_quality, spatiotemporal
 from .factors import stance_factors
 from .filters import fill_gaps
 from .io import read_trial
@@ -115,7 +115,7 @@ class _Flags:
 
 
 def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
-                  kinematic: str = "hreljac", hjc: str = "harrington", pelvis_sequence: str = "baker",
+                  kinematic: str = "auto", hjc: str = "harrington", pelvis_sequence: str = "baker",
                   cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None) -> TrialReport:
     """Analyse one running trial: events, cadence, joint angles, factors, curves.
 
@@ -126,10 +126,11 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     static : Trial or path of a static standing trial: knee and ankle landmarks missing from
         the running trial are rebuilt through the thigh and shank clusters, and static-referenced
         angles are reported
-    event_method : "auto" (plates where loaded, markers elsewhere), "force", or a kinematic
-        method of :func:`gaitcore.detect_events`
-    kinematic : the marker method "auto" uses where no plate is loaded ("hreljac" for
-        running, "zeni" for walking)
+    event_method : "auto" (plates where loaded, markers elsewhere), "force", "file" (the
+        events stored in the file), or a kinematic method of :func:`gaitcore.detect_events`
+    kinematic : the marker method "auto" uses where no plate is loaded ("auto": by the
+        trial's gait mode: "clearance" for running, "velocity" for walking), or one of
+        :data:`gaitcore.events.KINEMATIC_METHODS`
     hjc, pelvis_sequence, cutoff_hz : passed to :func:`gaitcore.joint_angles`
     points : nodes per normalised stride (101 = every 1 %)
     body_mass_kg : overrides the file's body mass (for BW and N s/kg units); "from_grf"
@@ -174,6 +175,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
         "strides_rejected": rejected,
         "event_source": events.groupby(["side", "event"])["method"].agg(lambda m: ",".join(sorted(set(m))))
                         .to_dict() if len(events) else {},
+        "events": event_quality(events),  # order violations, implausible contacts, rejected strides, why
     }
     factors["gap_filled_share"] = quality["gap_filled_share"]
     provenance = {"gaitcore_version": __version__, "source": trial.source,

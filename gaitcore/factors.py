@@ -20,7 +20,7 @@ import pandas as pd
 from ._errors import InputError, MissingMarkersError
 from ._quiet import quiet
 from ._sampling import next_after, sample_at
-from .filters import lowpass
+from .events import loaded_runs, plate_fz
 from .kinematics import C7_ONLY, build_model
 from .markersets import resolve_landmarks
 from .trial import UP_AXIS, Trial
@@ -28,7 +28,6 @@ from .trial import UP_AXIS, Trial
 __all__ = ["stance_factors", "factor_summary"]
 
 G = 9.80665
-CONTACT_THRESHOLD_N = 20.0
 LOADING_RATE_CUTOFF_HZ = 50.0    # docs/methods.md E: >= 50 Hz for loading rates
 MAX_FILLED_FRACTION = 0.2       # docs/methods.md E: reject a stance > 20 % gap-filled ...
 PLATE_EVENT_TOLERANCE_S = 0.04   # a plate's loaded interval must match IC/TO within this
@@ -567,7 +566,7 @@ def _recorded_whole(km, plate, side, ic, to):
     loaded interval matches IC-TO and whose COP sits under this foot at midstance."""
     i0, i1 = np.rint(ic * plate.rate).astype(np.intp), np.rint(to * plate.rate).astype(np.intp)
     ok = (i0 >= 0) & (i1 < plate.fz.shape[0]) & (i1 > i0)
-    loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: _loaded_runs(plate))
+    loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: loaded_runs(plate))
     mid = np.where(ok, (i0 + i1) // 2, 0)
     ok &= loaded[mid]
     if not ok.any():
@@ -593,23 +592,9 @@ def _cop_under_foot(km, plate, side, mid):
     return np.isfinite(horizontal).all(axis=1) & (np.linalg.norm(horizontal, axis=1) <= FOOT_ON_PLATE_MM)
 
 
-def _loaded_runs(plate):
-    """Loaded mask of a plate and the first and last sample of each loaded run."""
-    loaded = plate.fz > CONTACT_THRESHOLD_N
-    edges = np.diff(loaded.astype(np.int8))
-    starts = np.flatnonzero(edges == 1) + 1
-    ends = np.flatnonzero(edges == -1)
-    if loaded[0]:
-        starts = np.r_[0, starts]
-    if loaded[-1]:
-        ends = np.r_[ends, loaded.size - 1]
-    return loaded, starts, ends
-
-
 def _plate_kinetics(km, plate, first, last, mass):
     """Loading rates and impulses of the stances a plate loaded from sample first[i] to last[i]."""
-    fz = _cached(km, ("fz_lowpass", id(plate)), lambda: lowpass(
-        np.nan_to_num(plate.fz), plate.rate, min(LOADING_RATE_CUTOFF_HZ, 0.45 * plate.rate)))
+    fz = _cached(km, ("fz_lowpass", id(plate)), lambda: plate_fz(plate, LOADING_RATE_CUTOFF_HZ))
     x = km.progression[:, 0] if km.progression is not None else np.full(3, np.nan)
     fap = _cached(km, ("anteroposterior", id(plate)), lambda: plate.force @ x)
     dt = 1.0 / plate.rate
