@@ -231,7 +231,8 @@ def _lab_rotation(path: Path, params: C3DParameters, markers: dict, up_axis, qui
 
     C3D labs are z up by convention; some files are y up (ezc3d exports, Kistler's own
     software).  The vertical is taken from ``up_axis`` when given, else from the plates
-    (they lie flat), else from the markers (head/trunk/pelvis above the feet), else z."""
+    (they lie flat), else from the markers (head/trunk/pelvis above the feet), else z; a
+    warning only when the plates and the markers disagree."""
     if up_axis is not None:
         up, source = parse_axis(up_axis), "up_axis argument"
     else:
@@ -241,11 +242,8 @@ def _lab_rotation(path: Path, params: C3DParameters, markers: dict, up_axis, qui
                           f"{axis_name(from_markers)}; using the plates", stacklevel=4)
         up, source = next(((u, src) for u, src in ((from_plates, "plate corners"), (from_markers, "markers"))
                            if u is not None), (np.array([0.0, 0.0, 1.0]), "C3D convention"))
-    if up[2] != 1.0:
+    if up[2] != 1.0:  # a C3D header has no up axis: nothing disagrees, the quirk says what was done
         quirks.append(("up_axis", f"{axis_name(up)} up (from the {source}): turned to z up"))
-        if up_axis is None:
-            warnings.warn(f"{path}: the lab is {axis_name(up)} up (from the {source}), not z up as C3D "
-                          "labs usually are; turned to z up (pass up_axis= to override)", stacklevel=4)
     return rotation_to_zup(up)
 
 
