@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from ..trial import Trial
 from . import plates as plate_types
 from .c3d import event_mapping, read_c3d_parameters
