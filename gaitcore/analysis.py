@@ -17,7 +17,9 @@ from .cadence import trial_cadence
 from .events import detect_events, event_quality, spatiotemporal
 from .factors import stance_factors
 from .filters import fill_gaps
+from ._errors import InputError
 from .io import read_trial
+from .io.static import static_trial_reason
 from .kinematics import ANGLE_COMPONENTS, build_model
 from .markersets import resolve_landmarks
 from .stats import normalize_cycles
@@ -114,6 +116,14 @@ class _Flags:
         return "; ".join(f"{k}: {v}" for k, v in self.items.items())
 
 
+def _refuse_static(trial: Trial) -> None:
+    """A static standing trial has no steps to analyse: say so, naming the file."""
+    reason = static_trial_reason(trial)
+    if reason:
+        raise InputError(f"{trial.source or 'trial'}: a static standing trial ({reason}), not a locomotion "
+                         "trial; pass it as static= of a running trial")
+
+
 def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
                   kinematic: str = "auto", hjc: str = "harrington", pelvis_sequence: str = "baker",
                   cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None) -> TrialReport:
@@ -153,6 +163,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     174
     """
     trial = trial_or_path if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
+    _refuse_static(trial)
     if static is not None and not isinstance(static, Trial):
         static = read_trial(static)
     flags = _Flags()
