@@ -507,7 +507,7 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     ``design="ancova"`` adjusts the group difference for ``covariates`` (names of numeric
     columns of the table, e.g. ``["speed_m_per_s"]`` from the manifest, each subject's mean over
     its trials) with :func:`gaitcore.spm_ancova`: the SPM{t} of group - reference at every node
-    of curve = group + covariates (docs/methods.md G); subjects with a NaN covariate are left out.
+    of curve = group + covariates (docs/methods.md H); subjects with a NaN covariate are left out.
 
     Parameters
     ----------

@@ -4,7 +4,7 @@
 QR factorisation of X (csrc/core/gc_glm.c).  A t contrast (a vector c) or an F contrast (a
 matrix C) gives the statistic curve; its smoothness (FWHM) comes from the residuals and the
 random field theory (RFT) of Worsley et al. (1996, Hum Brain Mapp 4:58) gives the critical
-threshold and the cluster p values, as for the t tests (METHODS.md D, docs/methods.md).
+threshold and the cluster p values, as for the t tests (docs/methods.md D and H).
 Permutation inference (sign flips or label permutations, maximum statistic and cluster mass;
 Nichols & Holmes 2002, Hum Brain Mapp 15:1) is the non-parametric alternative.
 
