@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 CC     ?= cc
 CSTD   := -std=c11 -Wall -Wextra -Werror
 CORE_SRC  := $(sort $(wildcard csrc/core/*.c))
-CORE_HDR  := csrc/core/gaitcore.h
+CORE_HDR  := $(wildcard csrc/core/*.h)
 CTEST_SRC := $(sort $(wildcard csrc/tests/test_*.c))
 GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null || gsl-config --cflags)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || gsl-config --libs)

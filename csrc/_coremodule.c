@@ -114,6 +114,28 @@ error:
     return NULL;
 }
 
+static PyObject *py_butter_sos(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_ssize_t order;
+    double wn;
+    if (!PyArg_ParseTuple(args, "nd", &order, &wn))
+        return NULL;
+    if (order < 1 || order > GC_FILTER_MAX_ORDER) {
+        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        return NULL;
+    }
+    npy_intp dims[2] = {(npy_intp)gc_filter_n_sections((size_t)order), 6};
+    PyArrayObject *sos = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    if (!sos)
+        return NULL;
+    int status = gc_filter_butter_sos((size_t)order, wn, PyArray_DATA(sos));
+    if (status != GC_OK) {
+        Py_DECREF(sos);
+        return raise_status(status, "butter_sos");
+    }
+    return (PyObject *)sos;
+}
+
 static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *x_obj;
@@ -137,19 +159,18 @@ static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
     y = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
     if (!y)
         goto error;
-    double b[GC_FILTER_MAX_ORDER + 1], a[GC_FILTER_MAX_ORDER + 1];
-    int status = gc_filter_butter_lowpass((size_t)order, wn, b, a);
-    if (status != GC_OK) {
-        raise_status(status, "lowpass");
+    if (!(wn > 0.0 && wn < 1.0)) {
+        raise_status(GC_EINVAL, "lowpass");
         goto error;
     }
-    w = gc_filter_alloc((size_t)order, n);
+    w = gc_filter_alloc((size_t)order, wn, n);
     if (!w) {
         PyErr_NoMemory();
         goto error;
     }
+    int status;
     Py_BEGIN_ALLOW_THREADS
-    status = gc_filter_filtfilt(w, b, a, PyArray_DATA(x), PyArray_DATA(y), outer, n, inner);
+    status = gc_filter_filtfilt(w, PyArray_DATA(x), PyArray_DATA(y), outer, n, inner);
     Py_END_ALLOW_THREADS
     if (status != GC_OK) {
         raise_status(status, "lowpass");
@@ -1153,6 +1174,8 @@ fail:
 static PyMethodDef core_methods[] = {
     {"butter", py_butter, METH_VARARGS,
      "butter(order, wn) -> (b, a): digital Butterworth low-pass, wn in (0, 1)."},
+    {"butter_sos", py_butter_sos, METH_VARARGS,
+     "butter_sos(order, wn) -> sos: the same filter as unit-gain second-order sections."},
     {"lowpass", py_lowpass, METH_VARARGS,
      "lowpass(x, wn, order, axis) -> y: zero-lag Butterworth over finite runs."},
     {"fill_gaps", py_fill_gaps, METH_VARARGS,
