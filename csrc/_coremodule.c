@@ -1040,6 +1040,43 @@ fail:
     return NULL;
 }
 
+/* kin_rigid_fit(reference (k, 3), points (n, k, 3)) -> (rot (n, 3, 3), trans (n, 3)). */
+static PyObject *py_kin_rigid_fit(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *ro, *po;
+    if (!PyArg_ParseTuple(args, "OO", &ro, &po))
+        return NULL;
+    PyArrayObject *ref = NULL, *pts = NULL, *rot = NULL, *trans = NULL;
+    int st;
+    if (!(ref = as_double_array(ro)) || !(pts = as_double_array(po)))
+        goto fail;
+    if (PyArray_NDIM(ref) != 2 || PyArray_DIM(ref, 1) != 3 || PyArray_DIM(ref, 0) < 1 || PyArray_NDIM(pts) != 3 ||
+        PyArray_DIM(pts, 1) != PyArray_DIM(ref, 0) || PyArray_DIM(pts, 2) != 3) {
+        PyErr_SetString(PyExc_ValueError, "rigid_fit: reference must be (k, 3) with k >= 1 and points (n, k, 3)");
+        goto fail;
+    }
+    npy_intp n = PyArray_DIM(pts, 0), k = PyArray_DIM(ref, 0);
+    if (!(rot = kin_out(n, 9)) || !(trans = kin_out(n, 3)))
+        goto fail;
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_cluster_rigid_fit((size_t)n, (size_t)k, KD(ref), KD(pts), KD(rot), KD(trans));
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ref);
+    Py_DECREF(pts);
+    if (st != GC_OK) {
+        Py_DECREF(rot);
+        Py_DECREF(trans);
+        return raise_status(st, "rigid_fit");
+    }
+    return Py_BuildValue("NN", rot, trans);
+fail:
+    Py_XDECREF(ref);
+    Py_XDECREF(pts);
+    Py_XDECREF(rot);
+    Py_XDECREF(trans);
+    return NULL;
+}
+
 /* to_local / to_global share one wrapper; closure flag 0 = to local, 1 = to global. */
 static PyObject *kin_transform(PyObject *args, int to_global)
 {
@@ -1210,6 +1247,8 @@ static PyMethodDef core_methods[] = {
     {"kin_foot", py_kin_foot, METH_VARARGS, "kin_foot(ajc, toe, shank_frames) -> frames."},
     {"kin_thorax", py_kin_thorax, METH_VARARGS, "kin_thorax(c7, t10 or None, clav, strn) -> (origin, frames)."},
     {"kin_cluster", py_kin_cluster, METH_VARARGS, "kin_cluster(m1, m2, m3) -> (origin, frames)."},
+    {"kin_rigid_fit", py_kin_rigid_fit, METH_VARARGS,
+     "kin_rigid_fit(reference (k, 3), points (n, k, 3)) -> (rot (n, 3, 3), trans (n, 3))."},
     {"kin_to_local", py_kin_to_local, METH_VARARGS, "kin_to_local(origin, frames, points) -> local."},
     {"kin_to_global", py_kin_to_global, METH_VARARGS, "kin_to_global(origin, frames, local) -> points."},
     {"kin_travel_direction", py_kin_travel_direction, METH_VARARGS,

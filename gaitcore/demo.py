@@ -28,7 +28,10 @@ SHOWN_FACTORS = ["cadence_steps_per_min", "contact_time_ms", "duty_factor", "ove
 def _bundled_trials() -> dict[str, dict]:
     """name -> read/analysis options for every bundled trial (the Rajagopal trial with its
     forces and static trial)."""
-    trials: dict[str, dict] = {n: {} for n in datasets.list() if n.lower().endswith(".c3d")}
+    trials: dict[str, dict] = {n: {} for n in datasets.list() if n.lower().endswith(".c3d") and "static" not in n}
+    for name in trials:  # a run recorded with its static trial ("<id>_run.c3d" beside "<id>_static.c3d")
+        if name.endswith("_run.c3d") and name.replace("_run.", "_static.") in datasets.list():
+            trials[name] = {"static": datasets.path(name.replace("_run.", "_static."))}
     trials[RAJAGOPAL] = {"grf": datasets.path("Rajagopal_grf_run.mot"),
                          "static": datasets.path("Rajagopal_static_run.trc")}
     return trials

@@ -13,6 +13,7 @@ TRIALS = {
     "walking2.c3d": {},
     "Running_0002.c3d": {},
     "Rajagopal_motion_capture_run.trc": RAJAGOPAL,
+    "20141003T073938_run.c3d": {"static": datasets.path("20141003T073938_static.c3d")},
 }
 FACTORS = ["cadence_steps_per_min", "cadence_spectral_steps_per_min", *SPATIOTEMPORAL_FACTORS, *STANCE_FACTORS]
 

@@ -382,6 +382,13 @@ int gc_kin_thorax(size_t n, const double *c7, const double *t10, const double *c
 int gc_kin_cluster(size_t n, const double *m1, const double *m2, const double *m3,
                    double *origin, double *frames);
 
+/* Least-squares rigid fit of a cluster (Soderkvist & Wedin 1993, SVD): for each of n
+ * frames, rot (row-major 3x3, det +1) and trans with pts[t][i] ~ rot ref[i] + trans over
+ * the k markers finite in that frame (ref k x 3, pts n x k x 3).  A frame with fewer than
+ * 3 finite markers, or with them in a line, is a gap: NaN.  GC_ENOTFINITE on +-inf. */
+int gc_cluster_rigid_fit(size_t n, size_t k, const double *ref, const double *pts, double *rot,
+                         double *trans);
+
 /* Lab point -> local coordinates of a frame, and back. */
 int gc_kin_to_local(size_t n, const double *origin, const double *frames, const double *p,
                     double *local);

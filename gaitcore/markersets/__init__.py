@@ -1,0 +1,503 @@
+"""Marker sets as data, and landmark trajectories by role for any of them.
+
+A marker set is a small TOML file (the presets ship in this package: ``plug-in-gait``,
+``cast``, ``ric``, ``vicon-clusters``, ``opensim``, ``qualisys``, ``helen-hayes``) naming,
+per segment (pelvis, thorax, thigh, shank, foot; the last three per side):
+
+- its anatomical landmarks by role (``asis``, ``psis``, ``sacrum``, ``trochanter``, ``hjc``;
+  ``c7``, ``back``, ``jugular``, ``sternum``, ``acromion``; ``knee_lat``, ``knee_med``,
+  ``thigh_wand``, ``kjc``; ``ankle_lat``, ``ankle_med``, ``tibia_wand``, ``ajc``; ``heel``,
+  ``toe``, ``mt1``, ``mt5``), each with the spellings the lab uses (``{S}`` = side letter);
+- its technical markers: any 3 or more markers rigid on the segment;
+- its joint-centre rules, in order of preference (``hip_centre``, ``knee_centre``,
+  ``ankle_centre``).
+
+:func:`resolve_landmarks` picks the preset covering most segments (or takes the one you
+name, or your own file), and returns, once per trial, every landmark trajectory by role.
+A landmark the run lacks (or hides for some frames) but the static trial has is carried
+into the run through its segment's technical markers: the static landmark is expressed in
+the cluster by a least-squares rigid fit (SVD; Soderkvist & Wedin 1993, Meas Sci Technol
+4:1155) and carried into every frame where 3 or more of the cluster's markers are seen;
+frames with fewer are gaps, filled only up to ``max_gap_s``.
+
+Example
+-------
+>>> import gaitcore
+>>> from gaitcore.markersets import resolve_landmarks
+>>> run = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_motion_capture_run.trc"))
+>>> static = gaitcore.read_trial(gaitcore.datasets.path("Rajagopal_static_run.trc"))
+>>> lm = resolve_landmarks(run, static=static)
+>>> lm.marker_set.name, lm.get("heel", "L").shape, lm.source("knee_med", "L")
+('opensim', (510, 3), 'static LKNM via cluster LTH1/LTH2/LTH3')
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..markers import canonical_marker_name, normalize_marker_key
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["MarkerSet", "MarkerSetChoice", "Landmarks", "PRESETS", "ROLES", "load_marker_set",
+           "choose_marker_set", "resolve_landmarks", "rigid_fit"]
+
+#: Segment -> its landmark roles.  thigh, shank and foot are per side.
+ROLES: dict[str, tuple[str, ...]] = {
+    "pelvis": ("asis", "psis", "sacrum", "trochanter", "hjc"),
+    "thorax": ("c7", "back", "jugular", "sternum", "acromion"),
+    "thigh": ("knee_lat", "knee_med", "thigh_wand", "kjc"),
+    "shank": ("ankle_lat", "ankle_med", "tibia_wand", "ajc"),
+    "foot": ("heel", "toe", "mt1", "mt5"),
+}
+SIDED_SEGMENTS = ("thigh", "shank", "foot")
+_SIDED_MIDLINE_ROLES = ("asis", "psis", "trochanter", "hjc", "acromion")
+_RULES = {"pelvis": "hip_centre", "thigh": "knee_centre", "shank": "ankle_centre"}
+#: Roles built from others (see :meth:`Landmarks.get`).
+DERIVED = ("pelvis_centre", "pelvis_back", "foot_centre", "trunk_upper", "trunk_lower")
+#: The preset files shipped with gaitcore, in the order ties are broken.
+PRESETS = ("plug-in-gait", "opensim", "cast", "vicon-clusters", "qualisys", "helen-hayes", "ric")
+SIDES = ("L", "R")
+DEFAULT_MAX_GAP_S = 0.1
+
+
+def _sided(segment: str, role: str) -> bool:
+    return segment in SIDED_SEGMENTS or role in _SIDED_MIDLINE_ROLES
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a marker set: spellings of each landmark role, technical markers, rules."""
+
+    landmarks: dict[str, tuple[str, ...]]
+    technical: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarkerSet:
+    """A marker set read from its TOML file (see the module docstring for the format)."""
+
+    name: str
+    title: str
+    segments: dict[str, Segment]
+    path: str = ""
+
+    def spellings(self, segment: str, role: str, side: str | None) -> tuple[str, ...]:
+        seg = self.segments.get(segment)
+        return _expand(seg.landmarks.get(role, ()), side) if seg else ()
+
+    def technical(self, segment: str, side: str | None) -> tuple[str, ...]:
+        seg = self.segments.get(segment)
+        if not seg:
+            return ()
+        sides = (side,) if segment in SIDED_SEGMENTS else SIDES
+        return tuple(dict.fromkeys(n for s in sides for n in _expand(seg.technical, s)))
+
+    def rules(self, segment: str) -> tuple[str, ...]:
+        seg = self.segments.get(segment)
+        return seg.rules if seg else ()
+
+
+def _expand(spellings, side):
+    if side is None:
+        return tuple(s for s in spellings if "{S}" not in s)
+    return tuple(s.replace("{S}", side) for s in spellings)
+
+
+def load_marker_set(name_or_path) -> MarkerSet:
+    """A preset by name (:data:`PRESETS`) or a marker-set TOML file of your own.
+
+    >>> load_marker_set("ric").segments["thigh"].technical[:2]
+    ('{S}_thigh_1', '{S}_thigh_2')
+    """
+    if isinstance(name_or_path, MarkerSet):
+        return name_or_path
+    text_name = str(name_or_path)
+    if text_name in PRESETS:
+        path = resources.files(__name__).joinpath(text_name.replace("-", "_") + ".toml")
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        source = f"preset {text_name}"
+    else:
+        path = Path(text_name)
+        if not path.is_file():
+            raise ValueError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
+        source = str(path)
+    return _parse(data, source)
+
+
+def _parse(data: Mapping, source: str) -> MarkerSet:
+    segments = {}
+    for seg, roles in ROLES.items():
+        entry = data.get(seg)
+        if entry is None:
+            continue
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"marker_set {source}: [{seg}] must be a table")
+        unknown = set(entry) - set(roles) - {"technical", _RULES.get(seg, "technical")}
+        if unknown:
+            raise ValueError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
+                             f"roles: {list(roles)}, plus 'technical'" + (f" and '{_RULES[seg]}'" if seg in _RULES
+                                                                           else ""))
+        lists = {k: _names(v, source, seg, k) for k, v in entry.items()}
+        segments[seg] = Segment(landmarks={r: lists[r] for r in roles if r in lists},
+                                technical=lists.get("technical", ()), rules=lists.get(_RULES.get(seg, ""), ()))
+    unknown = set(data) - set(ROLES) - {"name", "title"}
+    if unknown:
+        raise ValueError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
+    name = str(data.get("name", Path(source).stem))
+    return MarkerSet(name=name, title=str(data.get("title", name)), segments=segments, path=source)
+
+
+def _names(value, source, seg, key):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
+    return tuple(value)
+
+
+# ---- which marker names of a trial a set's spellings match ---------------------------------
+
+class _NameIndex:
+    """Finds a trial's marker by spelling: exactly (ignoring case and separators), else under
+    the canonical name the readers gave it (gaitcore.markers)."""
+
+    def __init__(self, names):
+        self.by_key: dict[str, str] = {}
+        for n in names:
+            self.by_key.setdefault(normalize_marker_key(n), n)
+
+    def find(self, spelling: str) -> tuple[str | None, bool]:
+        """(trial name or None, matched exactly)."""
+        hit = self.by_key.get(normalize_marker_key(spelling))
+        if hit is not None:
+            return hit, True
+        return self.by_key.get(normalize_marker_key(canonical_marker_name(spelling))), False
+
+    def first(self, spellings) -> str | None:
+        for s in spellings:
+            hit, _ = self.find(s)
+            if hit is not None:
+                return hit
+        return None
+
+
+def _segment_keys():
+    for seg in ROLES:
+        for side in (SIDES if seg in SIDED_SEGMENTS else (None,)):
+            yield seg, side
+
+
+def _coverage(ms: MarkerSet, index: _NameIndex) -> tuple[int, int]:
+    """(segments covered: a landmark or 3 technical markers found; names matched exactly)."""
+    covered = exact = 0
+    for seg, side in _segment_keys():
+        if seg not in ms.segments:
+            continue
+        found = 0
+        spell = [s for role in ROLES[seg] for sd in ((side,) if side else (None, *SIDES))
+                 for s in ms.spellings(seg, role, sd)]
+        for s in spell:
+            hit, ok = index.find(s)
+            found += hit is not None
+            exact += bool(hit is not None and ok)
+        tech = {index.find(s)[0] for s in ms.technical(seg, side)} - {None}
+        exact += sum(index.find(s)[1] for s in ms.technical(seg, side))
+        covered += bool(found or len(tech) >= 3)
+    return covered, exact
+
+
+@dataclass
+class MarkerSetChoice:
+    """Which marker set was used and why: segments covered per preset, ties."""
+
+    marker_set: MarkerSet
+    scores: dict[str, tuple[int, int]]   # preset -> (segments covered of 8, names matched exactly)
+    ties: list[str] = field(default_factory=list)
+    chosen_by: str = "auto"
+
+    def describe(self) -> str:
+        covered = self.scores.get(self.marker_set.name, (0, 0))[0]
+        text = f"{self.marker_set.name} ({self.chosen_by}; {covered} of 8 segments)"
+        if self.ties:
+            text += f"; tied on segments with {', '.join(self.ties)}"
+        return text
+
+
+def choose_marker_set(names, static_names=(), marker_set="auto") -> MarkerSetChoice:
+    """The preset covering most segments of a trial (run and static names together).
+
+    Ties on segments go to the preset matching more names exactly, then to the order of
+    :data:`PRESETS`; the tied presets are listed in ``ties``.  ``marker_set`` other than
+    "auto" is a preset name, a path or a :class:`MarkerSet`, used as given.
+
+    >>> choose_marker_set(["pelvis_1", "pelvis_2", "pelvis_3", "L_thigh_1"]).marker_set.name
+    'ric'
+    """
+    index = _NameIndex([*names, *static_names])
+    if not (isinstance(marker_set, str) and marker_set == "auto"):
+        ms = load_marker_set(marker_set)
+        return MarkerSetChoice(ms, {ms.name: _coverage(ms, index)}, chosen_by="given")
+    scores = {p: _coverage(load_marker_set(p), index) for p in PRESETS}
+    best = max(PRESETS, key=lambda p: (scores[p], -PRESETS.index(p)))
+    ties = [p for p in PRESETS if p != best and scores[p][0] == scores[best][0] and scores[p][0] > 0]
+    return MarkerSetChoice(load_marker_set(best), scores, ties)
+
+
+# ---- the least-squares rigid fit ----------------------------------------------------------
+
+def rigid_fit(reference: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation R (n, 3, 3) and translation t (n, 3) with points[i] ~ R[i] @ reference + t[i].
+
+    Least squares over the markers finite in a frame (Soderkvist & Wedin 1993, SVD of the
+    cross-covariance; det(R) = +1); frames with fewer than 3 finite markers, or markers in
+    a line, give NaN.  ``reference`` is (k, 3), ``points`` (n, k, 3).  Computed in the C core.
+    """
+    from .. import _core
+
+    ref = np.ascontiguousarray(reference, dtype=float)
+    pts = np.ascontiguousarray(points, dtype=float)
+    if ref.ndim != 2 or ref.shape[1] != 3 or pts.ndim != 3 or pts.shape[1:] != ref.shape:
+        raise ValueError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
+    return _core.kin_rigid_fit(ref, pts)
+
+
+# ---- landmarks by role -------------------------------------------------------------------------
+
+@dataclass
+class Landmarks:
+    """Landmark trajectories (n, 3), lab frame, mm, by role and side, for one trial.
+
+    ``get(role, side)`` returns the trajectory or None; sided roles need ``side`` ("L"/"R").
+    Derived roles: ``pelvis_centre`` (mean of mid-ASIS and the pelvis back, else
+    mid-trochanter, else the pelvis cluster centroid), ``pelvis_back`` (mid-PSIS, else
+    the sacrum), ``foot_centre`` (per side: the foot's technical markers' centroid, else
+    mid heel-toe), ``trunk_upper`` (mean of C7 and the jugular notch, else mid-acromion),
+    ``trunk_lower`` (mean of the back marker and the sternum).
+    """
+
+    marker_set: MarkerSet
+    choice: MarkerSetChoice
+    n_frames: int
+    points: dict = field(default_factory=dict)     # (role, side or None) -> (n, 3)
+    sources: dict = field(default_factory=dict)    # (role, side or None) -> str
+    markers: dict = field(default_factory=dict)    # (role, side or None) -> trial marker names used
+    clusters: dict = field(default_factory=dict)   # (segment, side or None) -> technical names found
+    run: dict = field(default_factory=dict, repr=False)  # the trial's markers the landmarks came from
+
+    def get(self, role: str, side: str | None = None) -> np.ndarray | None:
+        key = (role, side)
+        if key not in self.points and role in DERIVED:
+            value = _derive(self, role, side)
+            if value is not None:
+                self.points[key] = value
+        return self.points.get(key)
+
+    def has(self, role: str, side: str | None = None) -> bool:
+        return self.get(role, side) is not None
+
+    def source(self, role: str, side: str | None = None) -> str:
+        self.get(role, side)
+        return self.sources.get((role, side), "missing")
+
+    def marker_names(self, role: str, side: str | None = None) -> tuple[str, ...]:
+        """The trial markers a role's trajectory was built from (for gap-fill masks)."""
+        self.get(role, side)
+        return tuple(self.markers.get((role, side), ()))
+
+    def summary(self) -> dict[str, str]:
+        """``"role"``/``"role_L"`` -> where it came from, for every role found."""
+        return {(r if s is None else f"{r}_{s}"): self.sources[(r, s)] for r, s in self.points}
+
+
+def _mean_of(lm, parts, role, side, how):
+    arrays = [lm.get(r, s) for r, s in parts]
+    if any(a is None for a in arrays):
+        return None
+    lm.sources[(role, side)] = how
+    lm.markers[(role, side)] = tuple(n for r, s in parts for n in lm.marker_names(r, s))
+    return np.mean(arrays, axis=0)
+
+
+def _derive(lm: Landmarks, role, side):
+    if side is None and role == "pelvis_back":
+        back = _mean_of(lm, [("psis", "L"), ("psis", "R")], role, side, "mid-PSIS")
+        return back if back is not None else _mean_of(lm, [("sacrum", None)], role, side, "sacrum")
+    if side is None and role == "pelvis_centre":
+        mid_asis = _mean_of(lm, [("asis", "L"), ("asis", "R")], "mid_asis", None, "mid-ASIS")
+        if mid_asis is not None and lm.has("pelvis_back"):
+            lm.sources[(role, side)] = "mean of mid-ASIS and " + lm.source("pelvis_back")
+            lm.markers[(role, side)] = lm.markers[("mid_asis", None)] + lm.marker_names("pelvis_back")
+            return 0.5 * (mid_asis + lm.get("pelvis_back"))
+        mid = _mean_of(lm, [("trochanter", "L"), ("trochanter", "R")], role, side, "mid-trochanter")
+        return mid if mid is not None else _cluster_centre(lm, "pelvis", None, role)
+    if side in SIDES and role == "foot_centre":
+        centre = _cluster_centre(lm, "foot", side, role)
+        return centre if centre is not None else _mean_of(lm, [("heel", side), ("toe", side)], role, side,
+                                                          "mid heel-toe")
+    if side is None and role == "trunk_upper":
+        upper = _mean_of(lm, [("c7", None), ("jugular", None)], role, side, "mean of C7 and jugular notch")
+        return upper if upper is not None else _mean_of(lm, [("acromion", "L"), ("acromion", "R")], role, side,
+                                                        "mid-acromion")
+    if side is None and role == "trunk_lower":
+        return _mean_of(lm, [("back", None), ("sternum", None)], role, side, "mean of back and sternum")
+    return None
+
+
+def _cluster_centre(lm, segment, side, role):
+    """Centroid of a segment's technical markers, NaN in frames missing any of them."""
+    names = lm.clusters.get((segment, side), ())
+    if len(names) < 3:
+        return None
+    value = np.mean([lm.run[n] for n in names], axis=0)
+    if not np.isfinite(value).any():
+        return None
+    lm.sources[(role, side)] = f"centroid of {'/'.join(names)}"
+    lm.markers[(role, side)] = tuple(names)
+    return value
+
+
+def _static_means(static) -> dict[str, np.ndarray]:
+    out = {}
+    for k, v in static.items():
+        v = np.asarray(v, dtype=float)
+        if np.isfinite(v).all(axis=-1).any():
+            with np.errstate(invalid="ignore"):
+                out[k] = np.nanmean(v.reshape(-1, 3), axis=0)
+    return out
+
+
+def resolve_landmarks(markers, *, static=None, marker_set="auto", rate: float | None = None,
+                      max_gap_s: float = DEFAULT_MAX_GAP_S) -> Landmarks:
+    """Every landmark of a trial by role, from any marker set (see the module docstring).
+
+    Parameters
+    ----------
+    markers : gaitcore.Trial, or a dict marker name -> (n, 3) array (lab frame, mm)
+    static : Trial or dict of the static standing trial, optional: landmarks it has and
+        the run lacks (or hides in some frames) are carried into the run by the
+        segment's technical markers
+    marker_set : "auto" (the preset covering most segments), a preset name
+        (:data:`PRESETS`), a path to your own TOML file, or a :class:`MarkerSet`
+    rate : Hz, marker rate (taken from the Trial when one is given); needed to fill gaps
+    max_gap_s : s, longest run of frames without 3 cluster markers that is filled (cubic
+        spline); longer gaps stay NaN
+
+    Returns
+    -------
+    Landmarks
+    """
+    run, rate = _marker_dict(markers, rate, "markers")
+    stat = _marker_dict(static, None, "static")[0] if static is not None else {}
+    choice = choose_marker_set(list(run), list(stat), marker_set)
+    ms = choice.marker_set
+    n = next(iter(run.values())).shape[0] if run else 0
+    lm = Landmarks(marker_set=ms, choice=choice, n_frames=n, run=run)
+    run_index, static_index = _NameIndex(run), _NameIndex(stat)
+    static_mean = _static_means(stat) if stat else {}
+    for seg, side in _segment_keys():
+        if seg not in ms.segments:
+            continue
+        tech = tuple(dict.fromkeys(h for h in (run_index.first([s]) for s in ms.technical(seg, side)) if h))
+        if len(tech) >= 3:
+            lm.clusters[(seg, side)] = tech
+        carrier = _Carrier(ms, seg, side, run, run_index, static_mean, static_index)
+        for role in ROLES[seg]:
+            for sd in ((side,) if seg in SIDED_SEGMENTS else (SIDES if _sided(seg, role) else (None,))):
+                _resolve_role(lm, ms, seg, role, sd, run, run_index, carrier, rate, max_gap_s)
+    return lm
+
+
+def _marker_dict(markers, rate, what):
+    from ..trial import Trial
+
+    if isinstance(markers, Trial):
+        return {k: np.asarray(v, dtype=float) for k, v in markers.markers.items()}, markers.marker_rate
+    if isinstance(markers, Mapping):
+        out = {str(k): np.asarray(v, dtype=float) for k, v in markers.items()}
+        bad = [k for k, v in out.items() if v.ndim != 2 or v.shape[1] != 3]
+        if bad:
+            raise ValueError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
+        if len({v.shape[0] for v in out.values()}) > 1:
+            raise ValueError(f"{what}: markers have different numbers of frames")
+        return out, rate
+    raise TypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
+
+
+class _Carrier:
+    """Carries a segment's static landmarks into the run through its technical markers."""
+
+    def __init__(self, ms, seg, side, run, run_index, static_mean, static_index):
+        self.pairs = []   # (run name, static name) of technical markers seen in both
+        for s in ms.technical(seg, side):
+            r, st = run_index.first([s]), static_index.first([s])
+            if r and st and st in static_mean and (r, st) not in self.pairs:
+                self.pairs.append((r, st))
+        self.run, self.static_mean, self.static_index = run, static_mean, static_index
+        self._fit = None
+
+    def usable(self):
+        return len(self.pairs) >= 3
+
+    def carry(self, spellings, exclude):
+        """(trajectory, static name, technical names) of the first spelling the static has."""
+        name = self.static_index.first(spellings)
+        if not self.usable() or name is None or name not in self.static_mean:
+            return None
+        pairs = [(r, s) for r, s in self.pairs if s != name and r != exclude]
+        if len(pairs) < 3:
+            return None
+        ref = np.stack([self.static_mean[s] for _, s in pairs])
+        pts = np.stack([self.run[r] for r, _ in pairs], axis=1)
+        rot, t = rigid_fit(ref, pts)
+        return np.einsum("nij,j->ni", rot, self.static_mean[name]) + t, name, tuple(r for r, _ in pairs)
+
+
+def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_gap_s):
+    spellings = ms.spellings(seg, role, side)
+    if not spellings:
+        return
+    key = (role, side)
+    name = run_index.first(spellings)
+    xyz = run[name] if name else None
+    if xyz is not None and np.isfinite(xyz).all():
+        lm.points[key], lm.sources[key], lm.markers[key] = xyz, f"marker {name}", (name,)
+        return
+    carried = carrier.carry(spellings, name)
+    if carried is None:
+        if xyz is not None and np.isfinite(xyz).any():
+            lm.points[key], lm.sources[key], lm.markers[key] = xyz, f"marker {name}", (name,)
+        return
+    value, static_name, used = carried
+    if xyz is not None:  # the marker seen in the run wins where it is seen
+        value = np.where(np.isfinite(xyz), xyz, value)
+    value = _fill(value, rate, max_gap_s)
+    if not np.isfinite(value).any():
+        return
+    how = f"static {static_name} via cluster {'/'.join(used)}"
+    lm.points[key] = value
+    lm.sources[key] = (f"marker {name}, gaps from " + how) if xyz is not None else how
+    lm.markers[key] = ((name,) if name else ()) + used
+
+
+def _fill(value, rate, max_gap_s):
+    if not (rate and max_gap_s and max_gap_s > 0) or np.isfinite(value).all() or not np.isfinite(value).any():
+        return value
+    from ..filters import fill_gaps
+
+    filled, _ = fill_gaps(value, rate, max_gap_s=max_gap_s, axis=0)
+    return filled
+
