@@ -1,6 +1,6 @@
 """Spectral cadence: steps per minute from any periodic gait signal (C core, GSL FFT).
 
-The method of METHODS.md part B: linear detrend, Welch PSD (periodic Hann window,
+The method of docs/methods.md part B: linear detrend, Welch PSD (periodic Hann window,
 50% overlap, FFT zero-padded to the power of two >= 4x the segment), the largest local
 maximum of the PSD in ``band_hz``, refined by a parabola through log power at the three
 bins around it (J. O. Smith, *Spectral Audio Signal Processing*, "Quadratic Interpolation
@@ -105,7 +105,7 @@ def cadence(x, rate: float, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s:
 
     References
     ----------
-    METHODS.md part B; Welch (1967) IEEE Trans Audio Electroacoust 15:70; J. O. Smith,
+    docs/methods.md part B; Welch (1967) IEEE Trans Audio Electroacoust 15:70; J. O. Smith,
     *Spectral Audio Signal Processing*, quadratic interpolation of spectral peaks.
     Accuracy: within 0.1 steps/min of the force-plate step count on the Rajagopal
     running trial (5.1 s), <= 0.5 steps/min on 30-s synthetic records (tests).
@@ -149,7 +149,7 @@ def cadence(x, rate: float, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s:
 
 def cadence_track(x, rate: float, window_s: float = 8.0, hop_s: float = 1.0, *, kind: str = "auto",
                   band_hz=(1.0, 5.0)) -> pd.DataFrame:
-    """Sliding spectral cadence over a long recording (METHODS.md B.6: 8-s windows, 1-s hop).
+    """Sliding spectral cadence over a long recording (docs/methods.md B.6: 8-s windows, 1-s hop).
 
     Every window is one Hann segment analysed as in :func:`cadence`; the whole track runs
     in C with one FFT plan and the GIL released.  NaN gaps of at most 0.25 s are bridged by

@@ -29,26 +29,34 @@ MANIFEST_COLUMNS = ("path", "subject", "group", "grf", "static")
 # ---- manifest -------------------------------------------------------------------
 
 def load_manifest(manifest) -> pd.DataFrame:
-    """Normalise a manifest into a DataFrame with at least path, subject, group, grf.
+    """Normalise a manifest into a DataFrame with at least path, subject, group, grf, static.
 
-    ``manifest`` is a DataFrame, a CSV file (columns ``path`` and optionally ``subject``,
-    ``group``, ``grf`` and any covariates; relative paths are relative to the CSV), or a
-    folder, whose C3D and TRC files are taken in name order (a TRC's forces are taken from
-    ``<stem>.mot`` beside it when present).
+    ``manifest`` is a DataFrame; a CSV file (columns ``path`` and optionally ``subject``,
+    ``group``, ``grf``, ``static`` and any covariates; relative paths are relative to the
+    CSV); a folder, whose C3D and TRC files are taken in name order (a TRC's forces are
+    taken from ``<stem>.mot`` beside it when present); a single C3D or TRC file; or a list
+    of any of these (their rows in order, a trial listed twice kept once).
+
+    The ``trial_id`` column identifies each trial by its file stem and a hash of the paths
+    as the user wrote them (relative to the CSV or folder that lists them), so the same
+    folder gives the same ids from any working directory or absolute location.
     """
+    if isinstance(manifest, (list, tuple)):
+        if not manifest:
+            raise ValueError("no trials given (an empty list of paths)")
+        table = pd.concat([load_manifest(m) for m in manifest], ignore_index=True)
+        return table.drop_duplicates("trial_id", ignore_index=True)
     if isinstance(manifest, pd.DataFrame):
         table, base = manifest.copy(), Path.cwd()
     else:
-        src = Path(manifest)
-        if src.is_dir():
-            table, base = _folder_manifest(src), src
-        elif src.is_file():
-            table, base = pd.read_csv(src, dtype={"subject": str, "group": str}), src.parent
-        else:
-            raise FileNotFoundError(f"manifest {src} is neither a folder nor a CSV file")
+        table, base = _read_source(Path(manifest))
     if "path" not in table.columns:
-        raise ValueError("manifest must have a 'path' column")
+        raise ValueError(f"manifest must have a 'path' column (columns: {list(table.columns)})")
+    if not len(table):
+        raise ValueError("the manifest lists no trials")
     table = table.reset_index(drop=True)
+    ids = [_id_part(p) for p in table["path"]]
+    grf_ids = [_id_part(g) if _given(g) else "" for g in table["grf"]] if "grf" in table else [""] * len(table)
     table["path"] = [str(_resolve(p, base)) for p in table["path"]]
     for col in ("grf", "static"):
         if col in table.columns:
@@ -56,18 +64,45 @@ def load_manifest(manifest) -> pd.DataFrame:
     for col in MANIFEST_COLUMNS:
         if col not in table.columns:
             table[col] = ""
-    table["subject"] = [s if _given(s) else Path(p).stem for s, p in zip(table["subject"], table["path"])]
+    table["subject"] = [str(s) if _given(s) else Path(p).stem for s, p in zip(table["subject"], table["path"])]
     table["group"] = [str(g) if _given(g) else "" for g in table["group"]]
-    table.insert(0, "trial_id", [trial_id(p, g) for p, g in zip(table["path"], table["grf"])])
+    table.insert(0, "trial_id", [trial_id(p, g) for p, g in zip(ids, grf_ids)])
     return table
 
 
+def _read_source(src: Path) -> tuple[pd.DataFrame, Path]:
+    """(rows, base folder of their relative paths) of a folder, a trial file or a CSV."""
+    if src.is_dir():
+        return _folder_manifest(src), src
+    if not src.is_file():
+        raise FileNotFoundError(f"{src}: no such file or folder")
+    if src.suffix.lower() in TRIAL_SUFFIXES:
+        return pd.DataFrame([_trial_row(src.name, src.parent)]), src.parent
+    if src.suffix.lower() != ".csv":
+        raise ValueError(f"{src}: not a trial (.c3d, .trc), a folder or a manifest (.csv)")
+    try:
+        table = pd.read_csv(src, dtype={"subject": str, "group": str}, keep_default_na=False,
+                            na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"manifest {src} is empty (it needs a header with a 'path' column)") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ValueError(f"manifest {src} is not a readable CSV file ({type(exc).__name__})") from None
+    if "path" not in table.columns:
+        raise ValueError(f"manifest {src} has no 'path' column (columns: {list(table.columns)})")
+    if not len(table):
+        raise ValueError(f"manifest {src} lists no trials")
+    return table, src.parent
+
+
+def _trial_row(name: str, folder: Path) -> dict:
+    """A manifest row for one trial file (a TRC's forces from ``<stem>.mot`` beside it)."""
+    grf = Path(name).with_suffix(".mot") if name.lower().endswith(".trc") else None
+    return {"path": name, "grf": str(grf) if grf is not None and (folder / grf).exists() else ""}
+
+
 def _folder_manifest(folder: Path) -> pd.DataFrame:
-    rows = []
-    for p in sorted(folder.iterdir()):
-        if p.suffix.lower() in TRIAL_SUFFIXES and p.is_file():
-            grf = p.with_suffix(".mot") if p.suffix.lower() == ".trc" else None
-            rows.append({"path": str(p), "grf": str(grf) if grf is not None and grf.exists() else ""})
+    rows = [_trial_row(p.name, folder) for p in sorted(folder.iterdir())
+            if p.suffix.lower() in TRIAL_SUFFIXES and p.is_file()]
     if not rows:
         raise ValueError(f"no C3D or TRC files in {folder}")
     return pd.DataFrame(rows)
@@ -85,10 +120,55 @@ def _resolve(p, base: Path) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
+def _id_part(p) -> str:
+    """A path as the user wrote it, normalised (``./a//b.c3d`` and ``a/b.c3d`` are one trial)."""
+    return Path(str(p)).as_posix() if _given(p) else ""
+
+
 def trial_id(path: str, grf: str = "") -> str:
-    """A stable identifier: file stem and a short hash of the absolute paths."""
-    digest = hashlib.sha1(f"{Path(path).resolve()}|{grf}".encode()).hexdigest()[:10]
-    return f"{Path(path).stem}-{digest}"
+    """A stable identifier: the file stem and a short hash of the paths as written in the
+    manifest (relative to it), independent of the working directory."""
+    digest = hashlib.sha1(f"{_id_part(path)}|{_id_part(grf)}".encode()).hexdigest()[:10]
+    return f"{Path(str(path)).stem}-{digest}"
+
+
+# ---- what a result depends on ---------------------------------------------------
+
+RESUME_KEY_VERSION = 1
+
+
+def resume_key(row: dict, options: dict) -> str:
+    """A digest of every input of one trial: each manifest column of its row, the size and
+    modification time of each file it names (path, grf, static), every analysis option and
+    gaitcore's version.  A result saved under another key is recomputed."""
+    from . import __version__
+
+    files = {col: _file_stamp(row.get(col, "")) for col in ("path", "grf", "static")}
+    content = {"row": {k: _plain(v) for k, v in sorted(row.items()) if k != "trial_id"},
+               "files": files, "options": {k: _plain(v) for k, v in sorted(options.items())},
+               "gaitcore": __version__, "key_version": RESUME_KEY_VERSION}
+    return hashlib.sha1(json.dumps(content, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def _file_stamp(path) -> list | None:
+    if not _given(path):
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _plain(value):
+    """JSON-able form of a manifest cell or option (NaN and "" both mean empty)."""
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
 
 
 # ---- one trial (runs in a worker) -----------------------------------------------
@@ -159,16 +239,28 @@ class _OutDir:
         self.curves.mkdir(parents=True, exist_ok=True)
         _atomic.remove_stale_temporaries(self.root)
 
-    def done(self, tid: str) -> dict | None:
+    def done(self, tid: str, key: str) -> dict | None:
+        """The saved result of a trial if it was computed from the same inputs (``key``)."""
         p = self.trials / f"{tid}.json"
-        return json.loads(p.read_text()) if p.exists() else None
+        try:
+            record = json.loads(p.read_text())
+        except (OSError, ValueError):
+            return None
+        if record.get("resume_key") != key:
+            return None
+        if record.get("has_curves") and not (self.curves / f"{tid}.npz").exists():
+            return None
+        return record
 
-    def save_trial(self, tid: str, result: dict) -> None:
+    def save_trial(self, tid: str, result: dict, key: str) -> None:
         if result["curves"]:
             with _atomic.atomic_path(self.curves / f"{tid}.npz") as tmp:
                 with open(tmp, "wb") as f:
                     np.savez_compressed(f, **result["curves"])
+        else:  # a curve file of an earlier run of this trial would be stale
+            (self.curves / f"{tid}.npz").unlink(missing_ok=True)
         record = {k: v for k, v in result.items() if k != "curves"}
+        record.update(resume_key=key, has_curves=bool(result["curves"]))
         _atomic.write_text(self.trials / f"{tid}.json", json.dumps(record, default=_json_default))
 
     def save_table(self, table: pd.DataFrame, log_lines: list[str]) -> None:
@@ -226,14 +318,16 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
     """
     if executor is not None and dask is not None:
         raise ValueError("give either executor= or dask=, not both")
-    table = load_manifest(manifest)
+    table = _with_default_files(load_manifest(manifest), options)
     outdir = _OutDir(out) if out is not None else None
+    keys = [resume_key(row, options) for row in table.to_dict("records")]
     results: dict[int, dict] = {}
     if outdir is not None and not force:
         for i, tid in enumerate(table["trial_id"]):
-            previous = outdir.done(tid)
+            previous = outdir.done(tid, keys[i])
             if previous is not None:
                 results[i] = previous
+    reused = len(results)
     jobs = [(i, (row.path, row.grf, row.static, options)) for i, row in enumerate(table.itertuples())
             if i not in results]
     log = [f"gaitcore analyze_cohort: {len(table)} trials, {len(results)} already done"]
@@ -242,7 +336,7 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         for i, result in _submit_all(jobs, executor, dask, workers):
             results[i] = result
             if outdir is not None:
-                outdir.save_trial(table.at[i, "trial_id"], result)
+                outdir.save_trial(table.at[i, "trial_id"], result, keys[i])
             bar.update(1)
     finally:
         bar.close()
@@ -251,7 +345,17 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
             for i in range(len(table))]
     if outdir is not None:
         outdir.save_table(factors, log)
+    factors.attrs["reused"] = reused  # trials whose saved result was up to date (not recomputed)
     return factors
+
+
+def _with_default_files(table: pd.DataFrame, options: dict) -> pd.DataFrame:
+    """``static=``/``grf=`` given as options apply to the rows whose manifest names none."""
+    for col in ("static", "grf"):
+        default = options.pop(col, None)
+        if default is not None:
+            table[col] = [v if v else str(Path(default).resolve()) for v in table[col]]
+    return table
 
 
 def _assemble(table: pd.DataFrame, results: dict[int, dict]) -> pd.DataFrame:
@@ -281,6 +385,21 @@ def _progress_bar(total: int, enabled: bool):
 # ---- group comparisons -------------------------------------------------------------
 
 NON_METRIC_COLUMNS = {"n_stances", "gap_filled_share"}
+#: columns of a cohort table that hold text, never metrics (however a CSV reader types them)
+TEXT_COLUMNS = set(MANIFEST_COLUMNS) | {"trial_id", "error", "flags"}
+
+
+def read_factor_table(path) -> pd.DataFrame:
+    """A ``factors.csv`` written by :func:`analyze_cohort`, with its text columns as text
+    (an all-empty ``grf`` or ``error`` column is "" rather than NaN)."""
+    head = pd.read_csv(path, nrows=0).columns
+    text = {c: str for c in head if c in TEXT_COLUMNS}
+    table = pd.read_csv(path, dtype=text, keep_default_na=True)
+    for col in text:
+        table[col] = table[col].fillna("")
+    if "error" not in table.columns:
+        table["error"] = ""
+    return table
 
 
 def _groups(table: pd.DataFrame, by: str, reference) -> tuple[str, list[str]]:
@@ -314,7 +433,7 @@ def compare_groups(table: pd.DataFrame, by: str = "group", metrics=None, referen
     ok = table[table["error"].fillna("") == ""] if "error" in table.columns else table
     if metrics is None:
         metrics = [c for c in ok.select_dtypes("number").columns
-                   if c not in NON_METRIC_COLUMNS and not c.startswith("planted_")]
+                   if c not in NON_METRIC_COLUMNS | TEXT_COLUMNS and not c.startswith("planted_")]
     rows = []
     for group in others:
         for metric in metrics:

@@ -1,5 +1,5 @@
 """Gait events: foot contacts from force plates, kinematic events from markers, and
-spatiotemporal parameters (METHODS.md part A).  Contact detection runs in the C core."""
+spatiotemporal parameters (docs/methods.md part A).  Contact detection runs in the C core."""
 from __future__ import annotations
 
 
@@ -24,16 +24,16 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
     """Foot contacts in a vertical ground reaction force, with hysteresis (C core).
 
     A contact starts when ``fz`` rises to ``threshold`` and ends when it falls below
-    ``off_threshold`` (METHODS.md A.2-A.3: overground 20/20 N; instrumented treadmill
+    ``off_threshold`` (docs/methods.md A.2-A.3: overground 20/20 N; instrumented treadmill
     e.g. 50 N on / 20 N off).  On and off times are placed between the two samples
     bracketing each crossing by linear interpolation (sub-sample precision).  Filter
     ``fz`` first (30-50 Hz, :func:`gaitcore.lowpass`); this function does not.
 
     - A flight shorter than ``min_flight_s`` (the plate still loaded in the
-      ``min_flight_s`` before an IC, METHODS.md A.4) is threshold chatter inside one
+      ``min_flight_s`` before an IC, docs/methods.md A.4) is threshold chatter inside one
       contact: the two pieces are joined into one contact, flagged ``merged``.
     - A contact shorter than ``min_contact_s`` (both ends known) is dropped, and so is
-      one longer than ``max_contact_s`` when given (METHODS.md A.4 uses 0.60 s for
+      one longer than ``max_contact_s`` when given (docs/methods.md A.4 uses 0.60 s for
       running; leave it None for walking, whose stance lasts 0.6-0.8 s).
     - A contact already loaded at the first sample or still loaded at the last is
       ``partial``: its unknown end is NaN and ``contact_s`` is NaN, never a full stance.
@@ -50,11 +50,11 @@ def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: flo
     rate : float, Hz, sampling rate; sample k is at time k / rate
     threshold : float, N, > 0, loading threshold (IC)
     off_threshold : float, N, 0 < off_threshold <= threshold (TO); default ``threshold``
-    min_contact_s : float, s, >= 0, shortest contact kept (METHODS.md A.4: 0.10 s)
+    min_contact_s : float, s, >= 0, shortest contact kept (docs/methods.md A.4: 0.10 s)
     min_flight_s : float, s, >= 0, shortest flight that separates two contacts
     max_contact_s : float or None, s, > min_contact_s, longest contact kept
     drift_correction : bool
-        Treadmill drift (METHODS.md A.5, after dryft, Alcantara 2019): the mean force in
+        Treadmill drift (docs/methods.md A.5, after dryft, Alcantara 2019): the mean force in
         the middle third of each flight is splined (GSL natural cubic), subtracted, and the
         contacts detected again (3 iterations).  Needs at least one flight.
 
@@ -143,7 +143,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
                   min_flight_s: float = 0.02, drift_correction: bool = False,
                   kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
                   kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
-    """Initial contacts (IC) and toe-offs (TO) of both feet (METHODS.md part A).
+    """Initial contacts (IC) and toe-offs (TO) of both feet (docs/methods.md part A).
 
     Methods
     -------
@@ -192,18 +192,18 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     trial : Trial
     method : "auto", "force", "hreljac" or "zeni"
     threshold, off_threshold : float, N, contact thresholds (see :func:`detect_contacts`)
-    force_cutoff_hz : float or None, Hz, low-pass of Fz before detection (METHODS.md A.1:
+    force_cutoff_hz : float or None, Hz, low-pass of Fz before detection (docs/methods.md A.1:
         30-50 Hz); None detects on the raw force (as lab software placing events does)
     marker_cutoff_hz : float, Hz, low-pass of the markers for kinematic methods
     min_contact_s, min_flight_s, drift_correction : see :func:`detect_contacts`
     kinematic : "hreljac" or "zeni", the marker method used by ``"auto"``
     cop_on_plate : bool
         Reject a physical plate's contact when its centre of pressure (where Fz >=
-        threshold) leaves the plate's corners (METHODS.md A.4: the foot is partly off the
+        threshold) leaves the plate's corners (docs/methods.md A.4: the foot is partly off the
         plate, or another foot touches it).  False keeps such contacts.
     kinematic_offset_s : (float, float), s
         Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
-        mean (force - marker) time difference (METHODS.md A: "allow a per-lab offset").
+        mean (force - marker) time difference (docs/methods.md A: "allow a per-lab offset").
 
     Returns
     -------
@@ -326,7 +326,7 @@ def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, cont
         side: str | None = plate.side
         if side not in _SIDES:
             # a physical plate: only whole, clean contacts with the CoP on the plate are
-            # attributable to one foot (METHODS.md A.4)
+            # attributable to one foot (docs/methods.md A.4)
             if c.partial or c.touches_nan or c.merged:
                 skipped.append(f"{_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s partial/NaN/merged")
                 continue
@@ -526,7 +526,7 @@ ST_COLUMNS = ["side", "ic_s", "to_s", "contact_ms", "flight_ms", "step_ms", "str
 
 
 def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataFrame:
-    """Step and stride parameters, one row per initial contact (METHODS.md A, definitions).
+    """Step and stride parameters, one row per initial contact (docs/methods.md A, definitions).
 
     For the IC of one foot at ``ic_s``: ``to_s`` its TO (the first TO of that foot before
     its next IC); ``contact_ms`` = TO - IC; ``step_ms`` = the next IC of the other foot

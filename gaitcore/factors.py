@@ -1,4 +1,4 @@
-"""Per-stance back-pain factor metrics (METHODS.md C, "Factor metrics").
+"""Per-stance back-pain factor metrics (docs/methods.md C, "Factor metrics").
 
 One row per stance (initial contact IC to toe-off TO of the same foot) with the four
 running factors linked to low-back pain -- contralateral pelvic drop, trunk lean, hip
@@ -7,7 +7,7 @@ where a force plate (or an instrumented-treadmill belt) recorded that stance.  A
 the data cannot support is NaN and the ``reason`` column says why; nothing is guessed.
 
 Stances whose markers were gap-filled at IC or TO, or over more than 20 % of the stance,
-give no kinematic metric (METHODS.md E); their force metrics are kept.
+give no kinematic metric (docs/methods.md E); their force metrics are kept.
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ __all__ = ["stance_factors", "factor_summary"]
 
 G = 9.80665
 CONTACT_THRESHOLD_N = 20.0
-LOADING_RATE_CUTOFF_HZ = 50.0    # METHODS.md E: >= 50 Hz for loading rates
-MAX_FILLED_FRACTION = 0.2       # METHODS.md E: reject a stance > 20 % gap-filled ...
+LOADING_RATE_CUTOFF_HZ = 50.0    # docs/methods.md E: >= 50 Hz for loading rates
+MAX_FILLED_FRACTION = 0.2       # docs/methods.md E: reject a stance > 20 % gap-filled ...
 PLATE_EVENT_TOLERANCE_S = 0.04   # a plate's loaded interval must match IC/TO within this
 FOOT_ON_PLATE_MM = 200.0         # COP within this of the stance foot (plates not assigned to a side)
 
@@ -117,7 +117,7 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
 
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean of every numeric metric per side (the per-limb values of METHODS.md C)."""
+    """Mean of every numeric metric per side (the per-limb values of docs/methods.md C)."""
     numeric = table.select_dtypes("number").drop(columns=["ic_s", "to_s"], errors="ignore")
     return numeric.groupby(table["side"]).mean()
 
@@ -299,7 +299,7 @@ def _side_kinematics(km, side, ic, to, static_ref):
     at_event, too_filled = _fill_rejected(km, side, ic, to, stance)
     why = [(at_event, "kinematics rejected: a marker was gap-filled at IC or TO"),
            (too_filled, f"kinematics rejected: over {MAX_FILLED_FRACTION:.0%} of stance gap-filled")]
-    usable = ~(at_event | too_filled)  # METHODS.md E: no kinematic metric from interpolated markers
+    usable = ~(at_event | too_filled)  # docs/methods.md E: no kinematic metric from interpolated markers
     col = {}
     # contralateral pelvic drop
     cpd = _cpd(km, side)
@@ -481,7 +481,7 @@ def _plate_kinetics(km, plate, first, last, mass):
 
 def _loading_rates(fz, first, last, dt, bw):
     """VALR and VILR (BW/s) of the stances loading fz from sample first[i] to last[i], and the
-    method used for each (METHODS.md C 5)."""
+    method used for each (docs/methods.md C 5)."""
     m = last - first + 1
     seg = _Windows(first, last + 1).padded(fz, np.nan)
     seg = np.pad(seg, ((0, 0), (0, 1)), constant_values=np.nan)  # index m is NaN, never out of range

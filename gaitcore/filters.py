@@ -90,7 +90,7 @@ def fill_gaps(x, rate: float, max_gap_s: float = 0.1, axis: int = 0) -> tuple[np
     """Fill short NaN gaps with a natural cubic spline (GSL); never extrapolate.
 
     Each interior run of NaN lasting at most ``max_gap_s`` (``round(max_gap_s * rate)``
-    samples: 10 frames at 100 Hz with the default, as METHODS.md E recommends) is bridged
+    samples: 10 frames at 100 Hz with the default, as docs/methods.md E recommends) is bridged
     by a spline through up to 10 valid samples on each side of it (at least 2 each side,
     else the gap stays NaN).  Gaps at the start or the end are never filled.  Each column
     (every index off ``axis``) is filled independently.

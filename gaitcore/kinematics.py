@@ -1,12 +1,12 @@
 """Joint kinematics from markers: Conventional Gait Model (CGM / Plug-in Gait) frames
-and Cardan angles, computed in the C core (METHODS.md part C).
+and Cardan angles, computed in the C core (docs/methods.md part C).
 
 Frames.  A :class:`~gaitcore.Trial` is z up, millimetres.  The C core works in any
 right-handed lab frame, so no axes are swapped: segment frames are built directly in
 the trial's lab frame with ISB segment axes (x anterior, y superior along the long
 axis, z right, for both sides), and the progression frame is built from the trial's
 up axis (z) and the direction of travel: x = travel, y = up, z = x × y (the runner's
-right).  METHODS.md writes the same frames with the lab's y up; only the lab axes are
+right).  docs/methods.md writes the same frames with the lab's y up; only the lab axes are
 named differently, every angle is identical.
 
 Angles (degrees) and signs, per key of the returned dict (:data:`ANGLE_COMPONENTS`):
@@ -61,8 +61,8 @@ from .trial import UP_AXIS, Trial
 
 __all__ = ["ANGLE_COMPONENTS", "joint_angles", "MissingMarkersError"]
 
-DEFAULT_CUTOFF_HZ = 10.0     # METHODS.md E: running kinematics 8-12 Hz
-DEFAULT_MAX_GAP_S = 0.1      # METHODS.md E: spline-fill gaps of <= 10 frames at 100 Hz
+DEFAULT_CUTOFF_HZ = 10.0     # docs/methods.md E: running kinematics 8-12 Hz
+DEFAULT_MAX_GAP_S = 0.1      # docs/methods.md E: spline-fill gaps of <= 10 frames at 100 Hz
 DEFAULT_KNEE_WIDTH_MM = 100.0
 DEFAULT_ANKLE_WIDTH_MM = 70.0
 MARKER_RADIUS_MM = 7.0
@@ -119,7 +119,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
 
     Markers are first gap-filled (cubic spline, gaps up to ``max_gap_s``) and low-passed
     (zero-lag Butterworth, ``filter_order`` per pass, ``cutoff_hz``; ``None`` = no
-    filter), the defaults of METHODS.md E.  A frame with a marker still missing gives a
+    filter), the defaults of docs/methods.md E.  A frame with a marker still missing gives a
     NaN row, never a made-up angle.
 
     Parameters
@@ -238,7 +238,7 @@ def _check_args(trial, model, hjc, pelvis_sequence, static):
 
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
-    """Gap-fill then low-pass every marker (METHODS.md E); inf is refused.  Returns the
+    """Gap-fill then low-pass every marker (docs/methods.md E); inf is refused.  Returns the
     markers and, per marker, the frames that were filled.  The markers go through the C
     core together as one (markers, n, 3) array, each marker a contiguous slice of it."""
     names = list(trial.markers)

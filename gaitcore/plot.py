@@ -46,9 +46,9 @@ FONTSIZE = 10
 SIDE_COLORS = {"L": "#c0392b", "R": "#1e8449"}
 SIDE_NAMES = {"L": "left", "R": "right"}
 
-#: Published mean and SD of factors in healthy runners (METHODS.md B and C): factor name ->
+#: Published mean and SD of factors in healthy runners (docs/methods.md B and C): factor name ->
 #: (mean, SD, source).  Only metrics with a published mean +- SD are here; the hip extension,
-#: pelvic drop and overstride metrics have no trustworthy normative value (METHODS.md C).
+#: pelvic drop and overstride metrics have no trustworthy normative value (docs/methods.md C).
 REFERENCE_BANDS = {
     "cadence_steps_per_min": (171.0, 9.0, "Drozda 2024, healthy runners"),
     "trunk_lean_deg": (7.3, 3.6, "Teng & Powers 2014, self-selected, 3.4 m/s"),

@@ -1,6 +1,6 @@
 """Curve statistics: cycle normalisation, mean +- SD bands, effect sizes and SPM{t} (C core).
 
-Formulas: METHODS.md D.  SPM follows the 1D random field theory of Worsley et al. (1996, Hum
+Formulas: docs/methods.md D.  SPM follows the 1D random field theory of Worsley et al. (1996, Hum
 Brain Mapp 4:58) and Friston et al. (2007) as used by spm1d (Pataky 2012, Comput Methods
 Biomech Biomed Engin 15:295); it is implemented from the formulas in C (GSL) and checked
 against spm1d in the tests.  Curves are J x Q arrays: J curves (cycles, subjects) of Q nodes.
@@ -451,7 +451,7 @@ class SPMTest:
         """RFT inference at level ``alpha`` (0 < alpha < 0.5).
 
         The threshold ``t_star`` solves P(max t > t_star) = alpha (alpha / 2 per tail when
-        two-tailed), with the field-maximum probability of METHODS.md D (Bonferroni-capped over
+        two-tailed), with the field-maximum probability of docs/methods.md D (Bonferroni-capped over
         the Q nodes).  Clusters are runs of t >= t_star (and t <= -t_star when two-tailed) with
         endpoints interpolated linearly to the threshold; their p and the set-level p are
         doubled (capped at 1) when two-tailed, as in spm1d.

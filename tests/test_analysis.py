@@ -42,7 +42,7 @@ def test_rajagopal_profile(reports):
     assert f["cadence_steps_per_min"] == pytest.approx(174.3, abs=0.5)       # counted from the plates
     assert f["cadence_spectral_steps_per_min"] == pytest.approx(f["cadence_steps_per_min"], abs=1.0)
     assert 230 <= f["contact_time_ms"] <= 260
-    assert 0.30 <= f["duty_factor"] <= 0.42                                    # METHODS A: 0.31-0.42
+    assert 0.30 <= f["duty_factor"] <= 0.42                                    # docs/methods.md A: 0.31-0.42
     assert f["n_stances"] == 14
     assert 0 < f["pelvic_drop_deg_L"] < 10 and 0 < f["pelvic_drop_deg_R"] < 10
     assert 0 <= f["trunk_lean_deg"] <= 20

@@ -3,7 +3,7 @@
 Tolerances:
 - Rajagopal running: 1.0 steps/min of the cadence counted from force-plate initial
   contacts (the issue's check; measured 0.08 from the force and 0.06 from the pelvis).
-- Synthetic sweep: 0.5 steps/min (the issue's check; the METHODS.md simulation reports
+- Synthetic sweep: 0.5 steps/min (the issue's check; the docs/methods.md simulation reports
   0.37 at most with the refinement).  The signals carry a 1% (SD, 1-s correlated)
   step-to-step frequency variation, and the truth is the realised mean frequency: measured
   worst 0.41 at 100 Hz, 0.23 at 1 kHz (without the variation 0.011; with 2%, 0.82).
@@ -36,7 +36,7 @@ def counted_cadence(trial):
 
 
 def scipy_cadence(x, rate, kind="auto", band=(1.0, 5.0), window_s=8.0):
-    """Reference: scipy.signal.welch, then the refinement of METHODS.md B written in NumPy."""
+    """Reference: scipy.signal.welch, then the refinement of docs/methods.md B written in NumPy."""
     n = len(x)
     nperseg = min(int(round(window_s * rate)), n)
     nfft = 1 << int(np.ceil(np.log2(4 * nperseg)))

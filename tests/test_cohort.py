@@ -181,7 +181,7 @@ def test_compare_curves_from_out_dir(tmp_path):
 
 
 def test_manifest_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="neither a folder nor a CSV"):
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
         gaitcore.analyze_cohort(tmp_path / "nope.csv")
     (tmp_path / "bad.csv").write_text("file,group\nx.c3d,a\n")
     with pytest.raises(ValueError, match="'path' column"):

@@ -193,7 +193,7 @@ def test_run_force_events(run):
     assert abs(st.attrs["cadence_steps_per_min"] - 174) < 2
     np.testing.assert_allclose(st.duty_factor.dropna(), st.contact_ms.dropna()[:len(st.duty_factor.dropna())]
                                / st.stride_ms.dropna(), rtol=1e-12)
-    # duty factor in the METHODS.md range for ~170 steps/min running
+    # duty factor in the docs/methods.md range for ~170 steps/min running
     assert st.duty_factor.dropna().between(0.31, 0.42).all()
 
 

@@ -173,7 +173,7 @@ def test_bad_events(walk):
 
 
 def test_stance_with_filled_markers_is_rejected(walk):
-    """METHODS.md E: no kinematics from a stance with a gap-filled marker at an event."""
+    """docs/methods.md E: no kinematics from a stance with a gap-filled marker at an event."""
     markers = {k: v.copy() for k, v in walk.markers.items()}
     ic = float(walk.events.query("side == 'R' and event == 'IC'")["time_s"].iloc[0])
     k = int(round(ic * walk.marker_rate))

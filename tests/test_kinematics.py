@@ -109,7 +109,7 @@ def test_walk_progression_auto_and_baker(walk):
     # Baker and PiG sequences agree to within a degree at these small angles, but are not identical
     d = np.nanmax(np.abs(baker["pelvis"] - km.angles["pelvis"]), axis=0)
     assert (d < 1.5).all() and d.max() > 1e-6
-    # Baker obliquity equals the elevation of RASI - LASI in the progression frame (METHODS C)
+    # Baker obliquity equals the elevation of RASI - LASI in the progression frame (docs/methods.md C)
     u = km.markers["RASI"] - km.markers["LASI"]
     u /= np.linalg.norm(u, axis=1)[:, None]
     np.testing.assert_allclose(baker["pelvis"][:, 1], np.degrees(np.arcsin(u[:, 2])), atol=1e-9)

@@ -69,7 +69,7 @@ def test_angle_curves(report):
     st = report.spatiotemporal[report.spatiotemporal.side == "L"]
     want = 100 * (st.contact_ms / st.stride_ms).mean()
     assert ax.lines[1].get_xdata()[0] == pytest.approx(want)
-    assert 30 < want < 42  # duty factor of running (METHODS A: 0.31-0.42)
+    assert 30 < want < 42  # duty factor of running (docs/methods.md A: 0.31-0.42)
 
 
 def test_angle_curves_side_independent_angle_and_bad_names(report):

@@ -11,7 +11,7 @@ import gaitcore
 
 
 def _positions(starts, ends, rate, points):
-    """Sample positions of the nodes, by the formula of METHODS.md D."""
+    """Sample positions of the nodes, by the formula of docs/methods.md D."""
     i = np.arange(points) / (points - 1)
     return [(s + i * (e - s)) * rate for s, e in zip(starts, ends)]
 

@@ -1,5 +1,5 @@
 """SPM{t} against spm1d (GPL-3, installed from PyPI as a test reference only) and the published
-numbers of METHODS.md D.
+numbers of docs/methods.md D.
 
 Tolerances (issue 6): t curve 1e-10 (same formula, different floating-point order: spm1d solves
 the GLM by pinv), FWHM and resels 1e-8, t* 1e-6 (both codes solve to well below that), cluster
@@ -118,7 +118,7 @@ def test_random_smooth_data_match_spm1d(seed):
 
 
 def test_methods_table_reproduced():
-    """METHODS.md D, table of the bundled spm1d datasets (values as printed there)."""
+    """docs/methods.md D, table of the bundled spm1d datasets (values as printed there)."""
     y, mu = spm1d.data.uv1d.t1.Random().get_data()
     one = gaitcore.spm_ttest(y, mu).inference(0.05, two_tailed=False)
     assert (one.df, round(one.fwhm, 5), round(one.resels[1], 5), round(one.t_star, 5)) == \

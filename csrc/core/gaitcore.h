@@ -177,7 +177,7 @@ int gc_cadence_track(gc_cadence_workspace *w, const double *x, size_t n, double 
                      size_t hop, int kind, double lo_hz, double hi_hz,
                      double *time_s, double *step_hz, double *quality);
 /* ---- spm: t statistics, smoothness, random field theory (SPM{t}) ------------ */
-/* Curves are J x Q arrays in C order (J curves of Q nodes).  Formulas: METHODS.md D
+/* Curves are J x Q arrays in C order (J curves of Q nodes).  Formulas: docs/methods.md D
  * (Worsley 1996; Friston 2007); implemented from the formulas, not ported from spm1d. */
 
 /* Upper tail P(T_df > t) and its inverse (GSL's t distribution), df > 0. */
@@ -303,7 +303,7 @@ size_t gc_events_max_contacts(size_t n);
  * times are placed between the two samples bracketing the crossing by linear
  * interpolation.  A flight shorter than min_flight_s joins its two contacts into one
  * (flag MERGED; the plate was still loaded in the min_flight_s before that IC, so
- * the dip was threshold chatter, METHODS.md A.4); a contact with known on and off
+ * the dip was threshold chatter, docs/methods.md A.4); a contact with known on and off
  * shorter than min_contact_s is dropped.  Partial contacts (loaded at the first or
  * last sample) and contacts whose crossing falls in a NaN gap are kept, flagged,
  * with the unknown time NaN.  out must hold max_out >= gc_events_max_contacts(n)
@@ -313,7 +313,7 @@ int gc_events_contacts(const double *fz, size_t n, double rate,
                        double min_contact_s, double min_flight_s,
                        gc_contact *out, size_t max_out, size_t *n_out);
 
-/* Drift baseline of a treadmill force (dryft, METHODS.md A.5): the mean of the
+/* Drift baseline of a treadmill force (dryft, docs/methods.md A.5): the mean of the
  * finite samples in the middle third of every flight (before the first contact,
  * between contacts, after the last) is a knot at that third's centre; baseline[0..n)
  * is the natural cubic spline through the knots (GSL; linear for 2 knots, constant
@@ -328,7 +328,7 @@ int gc_events_flight_baseline(const double *fz, size_t n, double rate,
  * Points are (n, 3) arrays, row t = (x, y, z) of frame t, in any right-handed lab
  * frame (mm).  A segment frame is an (n, 3, 3) array: frames[t][i][j] is component i
  * of axis j, i.e. the columns are the unit axes in lab coordinates.  Segment axes
- * follow ISB (METHODS.md C): x anterior, y superior (along the long axis), z to the
+ * follow ISB (docs/methods.md C): x anterior, y superior (along the long axis), z to the
  * right, for both sides.  A frame whose inputs hold NaN, or whose geometry is
  * degenerate, comes out as a NaN row; +-inf gives GC_ENOTFINITE.  side is +1 for
  * right, -1 for left.                                                          */

@@ -1,6 +1,6 @@
 /* gc_cadence.c -- spectral cadence: Welch PSD with GSL's real FFT, peak search
  * in a band, parabolic refinement on log power, step/stride disambiguation.
- * Method: METHODS.md part B (JOS, Spectral Audio Signal Processing, quadratic
+ * Method: docs/methods.md part B (JOS, Spectral Audio Signal Processing, quadratic
  * interpolation of spectral peaks). */
 #include "gaitcore.h"
 #include "gc_size.h"

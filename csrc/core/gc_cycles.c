@@ -1,4 +1,4 @@
-/* gc_cycles.c -- time normalisation of gait cycles (METHODS.md D).
+/* gc_cycles.c -- time normalisation of gait cycles (docs/methods.md D).
  *
  * Node i of a cycle sits at t_i = t_start + (i / (points - 1)) (t_end - t_start), with
  * sub-sample event times; sample k of the signal sits at k / rate.  Unlike an interpolation

@@ -1,6 +1,6 @@
 /* gc_events.c -- foot contacts from a vertical ground reaction force.
  *
- * One pass with hysteresis (METHODS.md A.2-A.4): UNLOADED -> LOADED when fz rises to
+ * One pass with hysteresis (docs/methods.md A.2-A.4): UNLOADED -> LOADED when fz rises to
  * on_threshold, LOADED -> UNLOADED when it falls below off_threshold.  Crossings are
  * placed by linear interpolation between the bracketing samples.  A closed contact
  * is held back ("pending") until the next one starts, so that a flight shorter than

@@ -4,7 +4,7 @@
  * Each interior gap of at most max_gap samples is bridged by a spline through the
  * valid samples adjacent to it (up to `support` on each side, taken from the
  * contiguous finite runs that touch the gap).  Gaps touching an end are left NaN:
- * a spline must never extrapolate (METHODS.md E).
+ * a spline must never extrapolate (docs/methods.md E).
  */
 #include <math.h>
 #include <stdlib.h>

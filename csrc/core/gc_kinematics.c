@@ -1,7 +1,7 @@
 /*
  * gc_kinematics.c -- segment frames from markers, joint centres and Cardan angles.
  *
- * Definitions: METHODS.md part C (Conventional Gait Model / Plug-in Gait frames in
+ * Definitions: docs/methods.md part C (Conventional Gait Model / Plug-in Gait frames in
  * ISB axes: x anterior, y superior, z right).  Every function works row by row over
  * n frames; a row with a NaN input (or a degenerate geometry such as coincident
  * markers) gives a NaN output row, never a made-up value.

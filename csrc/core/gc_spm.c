@@ -1,6 +1,6 @@
 /* gc_spm.c -- SPM{t}: t curves, smoothness, random field theory inference.
  *
- * Implemented from the formulas in METHODS.md D (Worsley et al. 1996, Hum Brain Mapp 4:58;
+ * Implemented from the formulas in docs/methods.md D (Worsley et al. 1996, Hum Brain Mapp 4:58;
  * Friston et al. 2007, Statistical Parametric Mapping; Pataky 2016 for 1D fields).
  * spm1d / rft1d (GPL) serve as test references only; no code is taken from them.
  */

@@ -1,4 +1,4 @@
-/* C unit tests of gc_spm.c.  References: published RFT numbers quoted in METHODS.md D
+/* C unit tests of gc_spm.c.  References: published RFT numbers quoted in docs/methods.md D
  * (spm1d docs outputs.rst; a public spm1d notebook; the rft1d docstring), and NumPy/SciPy
  * 2.x on the small arrays below (scipy.stats.ttest_1samp/ttest_ind/ttest_rel, np.gradient). */
 #include <stdlib.h>
@@ -120,7 +120,7 @@ static void test_published(void)
     CHECK_CLOSE(ec, 1.343, 5e-4);
     CHECK(gc_spm_expected_ec(4.5, 8, 1, 100.0 / 15.0, &ec) == GC_OK);
     CHECK(fabs(ec - 0.0223) < 1e-4);  /* 0.022352: the docstring prints 3 digits */
-    /* thresholds above 100 (METHODS.md D): nu = 3, alpha = 0.001, R1 = 20 */
+    /* thresholds above 100 (docs/methods.md D): nu = 3, alpha = 0.001, R1 = 20 */
     CHECK(gc_spm_threshold(0.001, 3, 1, 20, 0, &u) == GC_OK);
     CHECK(fabs(u - 126.0) < 0.1);
     CHECK_CLOSE(u, 126.08889940689232, 1e-10);  /* scipy.optimize.brentq on the same P(u) */
