@@ -15,7 +15,10 @@ def real_array(x, name: str = "x", *, min_ndim: int = 1, max_ndim: int | None = 
     Integer, unsigned, float16/32/64 and non-native byte orders are accepted (the C glue
     converts them to native float64); bool, complex, object and string dtypes are not.
     """
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError, OverflowError) as exc:  # ragged lists, huge ints ...
+        raise InputTypeError(f"{name} must be a real numeric array ({exc})") from exc
     if arr.dtype.kind not in "iuf":
         raise InputTypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim < min_ndim:
@@ -61,3 +64,33 @@ def integer(value, name: str, lo: int, hi: int) -> int:
 def axis_index(axis, ndim: int, name: str = "axis") -> int:
     axis = integer(axis, name, -ndim, ndim - 1)
     return axis % ndim
+
+
+#: Sampling rates outside this range are refused: below it, sample times overflow or a
+#: 10-minute trial has no sample; above it, no motion-capture or force system records.
+MIN_RATE_HZ = 1e-3
+MAX_RATE_HZ = 1e7
+
+
+def rate(value, name: str = "rate") -> float:
+    """A sampling rate in Hz: finite, > 0 and between MIN_RATE_HZ and MAX_RATE_HZ."""
+    value = positive(value, name)
+    if not MIN_RATE_HZ <= value <= MAX_RATE_HZ:
+        raise InputError(f"{name} must be between {MIN_RATE_HZ:g} and {MAX_RATE_HZ:g} Hz, got {value:g}")
+    return value
+
+
+def finite(value, name: str) -> float:
+    """A finite real number."""
+    value = _real(value, name)
+    if not math.isfinite(value):
+        raise InputError(f"{name} must be finite, got {value}")
+    return value
+
+
+def in_range(value, name: str, lo: float, hi: float) -> float:
+    """A finite real number with lo <= value <= hi."""
+    value = finite(value, name)
+    if not lo <= value <= hi:
+        raise InputError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+    return value

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from ._errors import InputTypeError
+
 __all__ = ["MARKER_ALIASES", "canonical_marker_name", "rename_markers", "normalize_marker_key"]
 
 # Side-free spellings of bilateral landmarks: canonical suffix -> spellings (without the side letter).
@@ -122,6 +124,8 @@ def canonical_marker_name(name: str, aliases: Mapping[str, Iterable[str]] | None
     >>> canonical_marker_name("r_asis")
     'RASI'
     """
+    if not isinstance(name, str):
+        raise InputTypeError(f"name must be a str, got {type(name).__name__}")
     table = _DEFAULT_TABLE if not aliases else _lookup_table(aliases)
     return table.get(normalize_marker_key(name), name)
 

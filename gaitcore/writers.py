@@ -85,3 +85,38 @@ def write_mot(trial: Trial, path) -> Path:
     body = ["\t".join(f"{v:.6f}" for v in row) for row in table]
     _atomic.write_text(path, "\n".join(header + body) + "\n")
     return Path(path)
+
+
+# ---- tables for spreadsheets --------------------------------------------------------
+
+#: A text cell starting with one of these is run as a formula by Excel, LibreOffice and
+#: Google Sheets ("CSV injection", OWASP); written with a leading apostrophe instead.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """``value`` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    """The inverse of :func:`escape_formula` (for tables read back from our own CSV files)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def write_csv(table, path) -> Path:
+    """Write a DataFrame as CSV atomically, its text cells escaped with :func:`escape_formula`
+    (numbers are left alone: ``-1.5`` stays a number).  Parquet files keep the raw text."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    text_columns = [c for c in table.columns if is_object_dtype(table[c]) or is_string_dtype(table[c])]
+    safe = table.copy(deep=False)
+    for col in text_columns:
+        safe[col] = [escape_formula(v) for v in table[col]]
+    with _atomic.atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False)
+    return Path(path)
