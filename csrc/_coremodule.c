@@ -1,5 +1,6 @@
 /*
- * _coremodule.c -- the only file that touches Python and NumPy.
+ * _coremodule.c -- the Python and NumPy glue (with _glm_glue.c, the GLM's glue: split off
+ * when this file neared 1,500 lines and several helpers were adding glue at once).
  *
  * Each wrapper converts its arguments (PyArray_FROM_OTF to aligned, C-contiguous
  * float64), allocates outputs while holding the GIL, runs the C core with the GIL
@@ -7,10 +8,8 @@
  * user-facing messages live in the Python layer (the gaitcore package); the checks here
  * only guarantee that no input can crash the interpreter.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#define NPY_NO_DEPRECATED_API NPY_2_0_API_VERSION
-#include <numpy/arrayobject.h>
+#define GAITCORE_GLUE_MAIN
+#include "_glue.h"
 
 #include <gsl/gsl_errno.h>
 
@@ -19,19 +18,19 @@
 /* gaitcore's exception hierarchy (gaitcore/_errors.py), looked up at module init:
  * bad arguments raise InputError (a ValueError), failed numerics ComputationError
  * (a RuntimeError). */
-static PyObject *InputError = NULL;
-static PyObject *ComputationError = NULL;
+PyObject *glue_InputError = NULL;
+PyObject *glue_ComputationError = NULL;
 
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
-static PyObject *raise_status(int status, const char *what)
+PyObject *raise_status(int status, const char *what)
 {
-    PyObject *type = ComputationError;
+    PyObject *type = glue_ComputationError;
     switch (status) {
     case GC_EINVAL:
     case GC_ENOTFINITE:
     case GC_ETOOSHORT:
     case GC_ENODATA:
-        type = InputError;
+        type = glue_InputError;
         break;
     case GC_ENOMEM:
         return PyErr_NoMemory();
@@ -47,13 +46,13 @@ static int axis_layout(PyArrayObject *arr, int axis, size_t *outer, size_t *n, s
 {
     const int ndim = PyArray_NDIM(arr);
     if (ndim == 0) {
-        PyErr_SetString(InputError, "x must have at least one dimension");
+        PyErr_SetString(glue_InputError, "x must have at least one dimension");
         return -1;
     }
     if (axis < 0)
         axis += ndim;
     if (axis < 0 || axis >= ndim) {
-        PyErr_Format(InputError, "axis out of range for an array of %d dimensions", ndim);
+        PyErr_Format(glue_InputError, "axis out of range for an array of %d dimensions", ndim);
         return -1;
     }
     const npy_intp *shape = PyArray_DIMS(arr);
@@ -77,7 +76,7 @@ static PyArrayObject *as_double_ndim(PyObject *obj, int ndim, const char *what)
 {
     PyArrayObject *arr = as_double_array(obj);
     if (arr && PyArray_NDIM(arr) != ndim) {
-        PyErr_Format(InputError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
+        PyErr_Format(glue_InputError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
         Py_DECREF(arr);
         return NULL;
     }
@@ -93,7 +92,7 @@ static PyObject *py_butter(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "nd", &order, &wn))
         return NULL;
     if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
         return NULL;
     }
     npy_intp len = order + 1;
@@ -121,7 +120,7 @@ static PyObject *py_butter_sos(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "nd", &order, &wn))
         return NULL;
     if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
         return NULL;
     }
     npy_intp dims[2] = {(npy_intp)gc_filter_n_sections((size_t)order), 6};
@@ -147,7 +146,7 @@ static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "Odni", &x_obj, &wn, &order, &axis))
         return NULL;
     if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -197,7 +196,7 @@ static PyObject *py_fill_gaps(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "Onni", &x_obj, &max_gap, &support, &axis))
         return NULL;
     if (max_gap < 0 || support < 2) {
-        PyErr_SetString(InputError, "max_gap must be >= 0 and support >= 2");
+        PyErr_SetString(glue_InputError, "max_gap must be >= 0 and support >= 2");
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -271,17 +270,17 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
     if (!x)
         goto error;
     if (PyArray_NDIM(x) != 2) {
-        PyErr_SetString(InputError, "x must be 2-D (n, k)");
+        PyErr_SetString(glue_InputError, "x must be 2-D (n, k)");
         goto error;
     }
     const size_t n = (size_t)PyArray_DIM(x, 0), k = (size_t)PyArray_DIM(x, 1);
     if (nperseg < 4 || (size_t)nperseg > n) {
-        PyErr_SetString(InputError, "nperseg must be between 4 and the number of samples");
+        PyErr_SetString(glue_InputError, "nperseg must be between 4 and the number of samples");
         goto error;
     }
     const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
     if (nbins < 3) {
-        PyErr_SetString(InputError, "rate and fmax_hz must be > 0");
+        PyErr_SetString(glue_InputError, "rate and fmax_hz must be > 0");
         goto error;
     }
     w = cadence_workspace_take((size_t)nperseg, nbins);
@@ -347,17 +346,17 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
     if (!x)
         goto error;
     if (PyArray_NDIM(x) != 1) {
-        PyErr_SetString(InputError, "x must be 1-D");
+        PyErr_SetString(glue_InputError, "x must be 1-D");
         goto error;
     }
     const size_t n = (size_t)PyArray_DIM(x, 0);
     if (nperseg < 4 || (size_t)nperseg > n || hop < 1) {
-        PyErr_SetString(InputError, "need 4 <= nperseg <= len(x) and hop >= 1");
+        PyErr_SetString(glue_InputError, "need 4 <= nperseg <= len(x) and hop >= 1");
         goto error;
     }
     const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
     if (nbins < 3) {
-        PyErr_SetString(InputError, "rate and fmax_hz must be > 0");
+        PyErr_SetString(glue_InputError, "rate and fmax_hz must be > 0");
         goto error;
     }
     w = cadence_workspace_take((size_t)nperseg, nbins);
@@ -407,7 +406,7 @@ static PyObject *t_dist(PyObject *args, int inverse)
         goto error;
     npy_intp n = PyArray_SIZE(x);
     if (PyArray_SIZE(df) != n) {
-        PyErr_SetString(InputError, "x and df must have the same size");
+        PyErr_SetString(glue_InputError, "x and df must have the same size");
         goto error;
     }
     y = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
@@ -445,7 +444,7 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "iOOd", &kind, &ya_obj, &yb_obj, &mu))
         return NULL;
     if (kind < 0 || kind > 2) {
-        PyErr_SetString(InputError, "kind must be 0, 1 or 2");
+        PyErr_SetString(glue_InputError, "kind must be 0, 1 or 2");
         return NULL;
     }
     ya = as_double_ndim(ya_obj, 2, "ya");
@@ -458,7 +457,7 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
             goto error;
         Jb = (size_t)PyArray_DIM(yb, 0);
         if ((size_t)PyArray_DIM(yb, 1) != Q || (kind == 1 && Jb != Ja)) {
-            PyErr_SetString(InputError, "ya and yb have incompatible shapes");
+            PyErr_SetString(glue_InputError, "ya and yb have incompatible shapes");
             goto error;
         }
     }
@@ -509,7 +508,7 @@ static PyObject *py_spm_ttest2_df(PyObject *Py_UNUSED(self), PyObject *args)
     size_t Ja = (size_t)PyArray_DIM(ya, 0), Jb = (size_t)PyArray_DIM(yb, 0);
     size_t Q = (size_t)PyArray_DIM(ya, 1);
     if ((size_t)PyArray_DIM(yb, 1) != Q) {
-        PyErr_SetString(InputError, "ya and yb have incompatible shapes");
+        PyErr_SetString(glue_InputError, "ya and yb have incompatible shapes");
         goto error;
     }
     int status;
@@ -538,7 +537,7 @@ static PyObject *py_spm_threshold(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "ddddn", &alpha, &df, &r0, &r1, &nodes))
         return NULL;
     if (nodes < 0) {
-        PyErr_SetString(InputError, "nodes must be >= 0");
+        PyErr_SetString(glue_InputError, "nodes must be >= 0");
         return NULL;
     }
     int status = gc_spm_threshold(alpha, df, r0, r1, (size_t)nodes, &u);
@@ -626,7 +625,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "OdOOnid", &x_obj, &rate, &s_obj, &e_obj, &points, &kind, &tol))
         return NULL;
     if (points < 2) {
-        PyErr_SetString(InputError, "points must be >= 2");
+        PyErr_SetString(glue_InputError, "points must be >= 2");
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -639,7 +638,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     size_t n_cycles = (size_t)PyArray_SIZE(s);
     if ((size_t)PyArray_SIZE(e) != n_cycles) {
-        PyErr_SetString(InputError, "starts_s and ends_s must have the same length");
+        PyErr_SetString(glue_InputError, "starts_s and ends_s must have the same length");
         goto error;
     }
     int ndim = PyArray_NDIM(x);
@@ -649,7 +648,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
     for (int d = 1; d < ndim && d < NPY_MAXDIMS; d++)
         dims[d + 1] = PyArray_DIM(x, d);
     if (ndim + 1 > NPY_MAXDIMS) {
-        PyErr_SetString(InputError, "x has too many dimensions");
+        PyErr_SetString(glue_InputError, "x has too many dimensions");
         goto error;
     }
     out = (PyArrayObject *)PyArray_SimpleNew(ndim + 1, dims, NPY_DOUBLE);
@@ -691,7 +690,7 @@ static PyObject *py_detect_contacts(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0);
     if (n == 0) {
-        PyErr_SetString(InputError, "fz is empty");
+        PyErr_SetString(glue_InputError, "fz is empty");
         goto error;
     }
     const size_t cap = gc_events_max_contacts(n);
@@ -750,7 +749,7 @@ static PyObject *py_flight_baseline(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0), nc = (size_t)PyArray_DIM(on, 0);
     if ((size_t)PyArray_DIM(off, 0) != nc || n == 0) {
-        PyErr_SetString(InputError, "on_s and off_s must have the same length, fz non-empty");
+        PyErr_SetString(glue_InputError, "on_s and off_s must have the same length, fz non-empty");
         goto error;
     }
     contacts = PyMem_RawMalloc((nc + 1) * sizeof *contacts);
@@ -825,7 +824,7 @@ static double *kin_in(kin_inputs *in, PyObject *obj, int inner, npy_intp *n, con
     if (ok && ndim > (inner == 3 ? 1 : 2) && *n >= 0 && sh[0] != *n)
         ok = 0;
     if (!ok) {
-        PyErr_Format(InputError, "%s has shape incompatible with (n, 3%s) or differs in n",
+        PyErr_Format(glue_InputError, "%s has shape incompatible with (n, 3%s) or differs in n",
                      name, inner == 3 ? "" : ", 3");
         return NULL;
     }
@@ -1052,7 +1051,7 @@ static PyObject *py_kin_rigid_fit(PyObject *Py_UNUSED(self), PyObject *args)
         goto fail;
     if (PyArray_NDIM(ref) != 2 || PyArray_DIM(ref, 1) != 3 || PyArray_DIM(ref, 0) < 1 || PyArray_NDIM(pts) != 3 ||
         PyArray_DIM(pts, 1) != PyArray_DIM(ref, 0) || PyArray_DIM(pts, 2) != 3) {
-        PyErr_SetString(PyExc_ValueError, "rigid_fit: reference must be (k, 3) with k >= 1 and points (n, k, 3)");
+        PyErr_SetString(glue_InputError, "rigid_fit: reference must be (k, 3) with k >= 1 and points (n, k, 3)");
         goto fail;
     }
     npy_intp n = PyArray_DIM(pts, 0), k = PyArray_DIM(ref, 0);
@@ -1193,7 +1192,7 @@ static PyObject *py_kin_lean(PyObject *Py_UNUSED(self), PyObject *args)
     double *b = t ? kin_in(&in, bo, 3, &n, "bottom", NULL) : NULL;
     double *f = b ? kin_in(&in, fo, 99, &n, "progression frame", &stride) : NULL;
     if (f && stride != 0) {
-        PyErr_SetString(InputError, "progression frame must have shape (3, 3)");
+        PyErr_SetString(glue_InputError, "progression frame must have shape (3, 3)");
         goto fail;
     }
     if (!f || !(out = kin_out(n, 1)))
@@ -1205,6 +1204,70 @@ static PyObject *py_kin_lean(PyObject *Py_UNUSED(self), PyObject *args)
 fail:
     kin_release(&in);
     Py_XDECREF(out);
+    return NULL;
+}
+
+/* ---- C3D data section -------------------------------------------------------------- */
+
+/* c3d_decode(data, start, layout tuple, analog_offset, analog_scale) -> (xyz, residual, analog).
+ * layout = (processor, is_float, analog_unsigned, n_frames, n_points, n_analog, per_frame,
+ * point_scale).  The byte count is checked against len(data) - start before any allocation. */
+static PyObject *py_c3d_decode(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer buf = {0};
+    Py_ssize_t start;
+    int processor, is_float, is_unsigned;
+    unsigned long long n_frames, n_points, n_analog, per_frame;
+    double point_scale;
+    PyObject *off_obj, *scale_obj;
+    PyArrayObject *off = NULL, *scale = NULL, *xyz = NULL, *res = NULL, *ana = NULL;
+    if (!PyArg_ParseTuple(args, "y*n(iiiKKKKd)OO", &buf, &start, &processor, &is_float, &is_unsigned,
+                          &n_frames, &n_points, &n_analog, &per_frame, &point_scale, &off_obj, &scale_obj))
+        return NULL;
+    struct gc_c3d_layout lay = {processor, is_float, is_unsigned, (size_t)n_frames, (size_t)n_points,
+                                (size_t)n_analog, (size_t)per_frame, point_scale};
+    size_t need = 0, m = 0;
+    if (start < 0 || start > buf.len || gc_c3d_data_size(&lay, &need) != GC_OK
+        || need > (size_t)(buf.len - start) || n_frames > (unsigned long long)NPY_MAX_INTP / 4
+        || (per_frame && n_frames * per_frame / per_frame != n_frames)) {
+        PyErr_SetString(glue_InputError, "c3d_decode: the data section is shorter than its layout says");
+        goto error;
+    }
+    m = (size_t)(n_frames * per_frame);
+    if (!(off = as_double_ndim(off_obj, 1, "analog_offset")) || !(scale = as_double_ndim(scale_obj, 1, "analog_scale")))
+        goto error;
+    if ((size_t)PyArray_DIM(off, 0) != lay.n_analog || (size_t)PyArray_DIM(scale, 0) != lay.n_analog) {
+        PyErr_SetString(glue_InputError, "c3d_decode: analog_offset and analog_scale need one value per channel");
+        goto error;
+    }
+    npy_intp xyz_dims[3] = {(npy_intp)n_points, (npy_intp)n_frames, 3};
+    npy_intp ana_dims[2] = {(npy_intp)n_analog, (npy_intp)m};
+    if (!(xyz = (PyArrayObject *)PyArray_SimpleNew(3, xyz_dims, NPY_DOUBLE))
+        || !(res = (PyArrayObject *)PyArray_SimpleNew(2, xyz_dims, NPY_DOUBLE))
+        || !(ana = (PyArrayObject *)PyArray_SimpleNew(2, ana_dims, NPY_DOUBLE)))
+        goto error;
+    int st;
+    const unsigned char *bytes = (const unsigned char *)buf.buf + start;
+    const size_t avail = (size_t)(buf.len - start);
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_c3d_decode(bytes, avail, &lay, (const double *)PyArray_DATA(off), (const double *)PyArray_DATA(scale),
+                       (double *)PyArray_DATA(xyz), (double *)PyArray_DATA(res), (double *)PyArray_DATA(ana));
+    Py_END_ALLOW_THREADS
+    if (st != GC_OK) {
+        raise_status(st, "c3d_decode");
+        goto error;
+    }
+    PyBuffer_Release(&buf);
+    Py_DECREF(off);
+    Py_DECREF(scale);
+    return Py_BuildValue("NNN", xyz, res, ana);
+error:
+    PyBuffer_Release(&buf);
+    Py_XDECREF(off);
+    Py_XDECREF(scale);
+    Py_XDECREF(xyz);
+    Py_XDECREF(res);
+    Py_XDECREF(ana);
     return NULL;
 }
 
@@ -1257,6 +1320,9 @@ static PyMethodDef core_methods[] = {
     {"kin_cardan", py_kin_cardan, METH_VARARGS, "kin_cardan(prox, dist, sequence) -> (n, 3) radians."},
     {"kin_angles", py_kin_angles, METH_VARARGS, "kin_angles(prox, dist, joint, side) -> (n, 3) degrees."},
     {"kin_lean", py_kin_lean, METH_VARARGS, "kin_lean(top, bottom, prog) -> (n,) degrees."},
+    {"c3d_decode", py_c3d_decode, METH_VARARGS,
+     "c3d_decode(data, start, (processor, is_float, unsigned, n_frames, n_points, n_analog, per_frame, "
+     "point_scale), analog_offset, analog_scale) -> (xyz (P, n, 3), residual (P, n), analog (A, n*per_frame))."},
     {NULL, NULL, 0, NULL}
 };
 
@@ -1273,10 +1339,13 @@ PyMODINIT_FUNC PyInit__core(void)
     PyObject *errors = PyImport_ImportModule("gaitcore._errors");
     if (!errors)
         return NULL;
-    InputError = PyObject_GetAttrString(errors, "InputError");
-    ComputationError = PyObject_GetAttrString(errors, "ComputationError");
+    glue_InputError = PyObject_GetAttrString(errors, "InputError");
+    glue_ComputationError = PyObject_GetAttrString(errors, "ComputationError");
     Py_DECREF(errors);
-    if (!InputError || !ComputationError)
+    if (!glue_InputError || !glue_ComputationError)
         return NULL;
-    return PyModule_Create(&core_module);
+    PyObject *m = PyModule_Create(&core_module);
+    if (m && glue_glm_register(m) < 0)
+        Py_CLEAR(m);
+    return m;
 }

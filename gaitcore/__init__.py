@@ -11,7 +11,7 @@ from . import datasets
 from ._errors import (ComputationError, FormatError, GaitcoreError, InputError, InputTypeError,
                       MissingMarkersError, NotEnoughDataError, OutputLockedError, TrialTimeoutError)
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
-from .events import detect_contacts, detect_events, spatiotemporal
+from .events import compare_events, detect_contacts, detect_events, gait_mode, spatiotemporal
 from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
@@ -20,6 +20,8 @@ from .markers import MARKER_ALIASES, canonical_marker_name
 from .stats import (Cluster, Comparison, CurveStats, SPMResult, SPMTest, compare, curve_stats,
                     normalize_cycles, rft_t_threshold, spm_ttest, spm_ttest2, spm_ttest_paired,
                     subject_means, symmetry_angle, symmetry_index)
+from .glm import (GLMCluster, GLMResult, GLMTest, spm_ancova, spm_anova1, spm_anova1rm, spm_anova2,
+                  spm_glm, spm_regress)
 from .trial import ForcePlate, Trial
 from .writers import write_mot, write_trc
 from .analysis import TrialReport, analyze_trial  # noqa: E402 - needs the modules above
@@ -46,7 +48,7 @@ __all__ = [
     # signal processing
     "butter", "fill_gaps", "lowpass",
     # events and cadence
-    "Cadence", "cadence", "cadence_track", "detect_contacts", "detect_events", "spatiotemporal",
+    "Cadence", "cadence", "cadence_track", "compare_events", "detect_contacts", "detect_events", "gait_mode", "spatiotemporal",
     "trial_cadence",
     # kinematics and factors
     "ANGLE_COMPONENTS", "factor_summary", "joint_angles", "stance_factors",
@@ -54,6 +56,8 @@ __all__ = [
     "Cluster", "Comparison", "CurveStats", "SPMResult", "SPMTest", "compare", "curve_stats",
     "normalize_cycles", "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired",
     "subject_means", "symmetry_angle", "symmetry_index",
+    "GLMCluster", "GLMResult", "GLMTest", "spm_ancova", "spm_anova1", "spm_anova1rm", "spm_anova2",
+    "spm_glm", "spm_regress",
     # trials to cohorts
     "TrialReport", "analyze_cohort", "analyze_trial", "compare_curves", "compare_groups",
 ]
