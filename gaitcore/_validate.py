@@ -9,7 +9,8 @@ import numpy as np
 from ._errors import InputError, InputTypeError
 
 
-def real_array(x, name: str = "x", *, min_ndim: int = 1, max_ndim: int | None = None) -> np.ndarray:
+def real_array(x, name: str = "x", *, min_ndim: int = 1, max_ndim: int | None = None,
+               allow_empty: bool = False) -> np.ndarray:
     """Return ``x`` as a NumPy array of a real numeric dtype, or raise InputTypeError/InputError.
 
     Integer, unsigned, float16/32/64 and non-native byte orders are accepted (the C glue
@@ -25,7 +26,7 @@ def real_array(x, name: str = "x", *, min_ndim: int = 1, max_ndim: int | None = 
         raise InputError(f"{name} must have at least {min_ndim} dimension(s), got {arr.ndim}")
     if max_ndim is not None and arr.ndim > max_ndim:
         raise InputError(f"{name} must have at most {max_ndim} dimension(s), got shape {arr.shape}")
-    if arr.size == 0:
+    if arr.size == 0 and not allow_empty:
         raise InputError(f"{name} is empty (shape {arr.shape})")
     return arr
 

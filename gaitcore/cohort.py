@@ -46,7 +46,7 @@ def load_manifest(manifest) -> pd.DataFrame:
     """
     if isinstance(manifest, (list, tuple)):
         if not manifest:
-            raise ValueError("no trials given (an empty list of paths)")
+            raise InputError("no trials given (an empty list of paths)")
         table = pd.concat([load_manifest(m) for m in manifest], ignore_index=True)
         return table.drop_duplicates("trial_id", ignore_index=True)
     if isinstance(manifest, pd.DataFrame):
@@ -54,9 +54,9 @@ def load_manifest(manifest) -> pd.DataFrame:
     else:
         table, base = _read_source(Path(manifest))
     if "path" not in table.columns:
-        raise ValueError(f"manifest must have a 'path' column (columns: {list(table.columns)})")
+        raise InputError(f"manifest must have a 'path' column (columns: {list(table.columns)})")
     if not len(table):
-        raise ValueError("the manifest lists no trials")
+        raise InputError("the manifest lists no trials")
     table = table.reset_index(drop=True)
     ids = [_id_part(p) for p in table["path"]]
     grf_ids = [_id_part(g) if _given(g) else "" for g in table["grf"]] if "grf" in table else [""] * len(table)
@@ -82,18 +82,18 @@ def _read_source(src: Path) -> tuple[pd.DataFrame, Path]:
     if src.suffix.lower() in TRIAL_SUFFIXES:
         return pd.DataFrame([_trial_row(src.name, src.parent)]), src.parent
     if src.suffix.lower() != ".csv":
-        raise ValueError(f"{src}: not a trial (.c3d, .trc), a folder or a manifest (.csv)")
+        raise InputError(f"{src}: not a trial (.c3d, .trc), a folder or a manifest (.csv)")
     try:
         table = pd.read_csv(src, dtype={"subject": str, "group": str}, keep_default_na=False,
                             na_values=[""])
     except pd.errors.EmptyDataError:
-        raise ValueError(f"manifest {src} is empty (it needs a header with a 'path' column)") from None
+        raise InputError(f"manifest {src} is empty (it needs a header with a 'path' column)") from None
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ValueError(f"manifest {src} is not a readable CSV file ({type(exc).__name__})") from None
+        raise InputError(f"manifest {src} is not a readable CSV file ({type(exc).__name__})") from None
     if "path" not in table.columns:
-        raise ValueError(f"manifest {src} has no 'path' column (columns: {list(table.columns)})")
+        raise InputError(f"manifest {src} has no 'path' column (columns: {list(table.columns)})")
     if not len(table):
-        raise ValueError(f"manifest {src} lists no trials")
+        raise InputError(f"manifest {src} lists no trials")
     return table, src.parent
 
 
@@ -107,7 +107,7 @@ def _folder_manifest(folder: Path) -> pd.DataFrame:
     rows = [_trial_row(p.name, folder) for p in sorted(folder.iterdir())
             if p.suffix.lower() in TRIAL_SUFFIXES]  # not regular files too: reported, never dropped
     if not rows:
-        raise ValueError(f"no C3D or TRC files in {folder}")
+        raise InputError(f"no C3D or TRC files in {folder}")
     return pd.DataFrame(rows)
 
 
@@ -483,13 +483,13 @@ def read_factor_table(path) -> pd.DataFrame:
 
 def _groups(table: pd.DataFrame, by: str, reference) -> tuple[str, list[str]]:
     if by not in table.columns:
-        raise ValueError(f"no column {by!r} in the table (columns: {list(table.columns)})")
+        raise InputError(f"no column {by!r} in the table (columns: {list(table.columns)})")
     levels = [g for g in pd.unique(table[by].astype(str)) if g not in ("", "nan")]
     if len(levels) < 2:
-        raise ValueError(f"column {by!r} needs at least two groups, found {levels}")
+        raise InputError(f"column {by!r} needs at least two groups, found {levels}")
     reference = levels[0] if reference is None else str(reference)
     if reference not in levels:
-        raise ValueError(f"reference group {reference!r} not in {levels}")
+        raise InputError(f"reference group {reference!r} not in {levels}")
     return reference, [g for g in levels if g != reference]
 
 
@@ -596,10 +596,10 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
                    "n_reference": 0 if yb is None else len(yb), "note": ""}
             try:
                 if yb is None:
-                    raise ValueError(f"no {name} curves in the reference group")
+                    raise InputError(f"no {name} curves in the reference group")
                 keep_a, keep_b = np.isfinite(ya).all(axis=1), np.isfinite(yb).all(axis=1)
                 if min(keep_a.sum(), keep_b.sum()) < 3:
-                    raise ValueError(f"fewer than 3 subjects with a complete {name} curve "
+                    raise InputError(f"fewer than 3 subjects with a complete {name} curve "
                                      f"({int(keep_a.sum())} in {group}, {int(keep_b.sum())} in {reference})")
                 res = spm_ttest2(ya[keep_a], yb[keep_b]).inference(alpha=alpha, two_tailed=True)
                 results[(name, group)] = res

@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError
 from ._quiet import quiet
 from ._sampling import next_after, sample_at
 from .events import foot_centre, loaded_runs, plate_fz
@@ -104,7 +105,7 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     ['R', 'L', 'R']
     """
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     sides, ic, to = _stances(events)
     km = kinematic_model
     if km is None:
@@ -126,15 +127,15 @@ def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
 def _stances(events):
     """Side, IC and TO (s) of every complete stance, in IC order."""
     if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        raise InputTypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
     missing = [c for c in ("side", "event", "time_s") if c not in events.columns]
     if missing:
-        raise ValueError(f"events is missing columns {missing} (needs side, event, time_s)")
+        raise InputError(f"events is missing columns {missing} (needs side, event, time_s)")
     side = events["side"].to_numpy(object)
     kind = events["event"].to_numpy(object)
     time_s = events["time_s"].to_numpy(float)
     if not np.isfinite(time_s[np.isin(side, ["L", "R"]) & np.isin(kind, ["IC", "TO"])]).all():
-        raise ValueError("events: time_s must be finite")
+        raise InputError("events: time_s must be finite")
     stances = []
     for s in ("L", "R"):
         ics = np.sort(time_s[(side == s) & (kind == "IC")])
@@ -150,14 +151,14 @@ def _stances(events):
 def _body_mass(trial, body_mass_kg):
     if isinstance(body_mass_kg, str):
         if body_mass_kg != "from_grf":
-            raise ValueError(f"body_mass_kg must be a number, None or 'from_grf', got {body_mass_kg!r}")
+            raise InputError(f"body_mass_kg must be a number, None or 'from_grf', got {body_mass_kg!r}")
         if not trial.plates:
             return float("nan"), "no force data for body mass"
         total = sum(np.nan_to_num(p.fz) for p in trial.plates if p.fz.shape == trial.plates[0].fz.shape)
         return float(np.mean(total)) / G, ""
     if body_mass_kg is not None:
         if isinstance(body_mass_kg, bool) or not isinstance(body_mass_kg, numbers.Real) or not body_mass_kg > 0:
-            raise ValueError(f"body_mass_kg must be > 0, got {body_mass_kg!r}")
+            raise InputError(f"body_mass_kg must be > 0, got {body_mass_kg!r}")
         return float(body_mass_kg), ""
     mass = trial.metadata.get("body_mass_kg")
     if mass and mass > 0:
@@ -269,7 +270,7 @@ def _pitch_deg(v):
 def _static_reference(static, kinematics):
     """Standing values: foot pitch (TOE - HEE), hip flexion and trunk lean, per side."""
     if not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial, got {type(static).__name__}")
+        raise InputTypeError(f"static must be a gaitcore.Trial, got {type(static).__name__}")
     m = static.markers
     ref = {}
     for side in ("L", "R"):

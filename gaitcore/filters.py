@@ -6,6 +6,7 @@ import numpy as np
 from . import _core
 from ._errors import InputError
 from ._validate import axis_index, integer, non_negative, positive, real_array
+from ._validate import rate as sampling_rate
 
 MAX_ORDER = 8
 _SPLINE_SUPPORT = 10  # valid samples used on each side of a gap (>= 2 required)
@@ -35,11 +36,11 @@ def butter(order: int, cutoff: float, rate: float, output: str = "ba"):
     (2, 6)
     """
     order, wn = _check_design(order, cutoff, rate)
+    if not isinstance(output, str) or output not in ("ba", "sos"):
+        raise InputError(f"output must be 'ba' or 'sos', got {output!r}")
     if output == "ba":
         return _core.butter(order, wn)
-    if output == "sos":
-        return _core.butter_sos(order, wn)
-    raise InputError(f"output must be 'ba' or 'sos', got {output!r}")
+    return _core.butter_sos(order, wn)
 
 
 def lowpass(x, rate: float, cutoff: float, order: int = 2, axis: int = 0) -> np.ndarray:
@@ -116,16 +117,16 @@ def fill_gaps(x, rate: float, max_gap_s: float = 0.1, axis: int = 0) -> tuple[np
     (5, True)
     """
     arr = real_array(x, "x")
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     max_gap_s = non_negative(max_gap_s, "max_gap_s")
     axis = axis_index(axis, arr.ndim)
-    max_gap = int(round(max_gap_s * rate))
+    max_gap = int(round(min(max_gap_s * rate, arr.shape[axis])))  # no gap is longer than x
     return _core.fill_gaps(arr, max_gap, _SPLINE_SUPPORT, axis)
 
 
 def _check_design(order, cutoff, rate) -> tuple[int, float]:
     order = integer(order, "order", 1, MAX_ORDER)
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     cutoff = positive(cutoff, "cutoff")
     if cutoff >= rate / 2:
         raise InputError(f"cutoff must be below the Nyquist frequency rate/2 = {rate / 2:g} Hz, got {cutoff:g} Hz")

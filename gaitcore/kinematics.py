@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core, _quiet
-from ._errors import MissingMarkersError
+from ._errors import InputError, InputTypeError, MissingMarkersError
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
 
@@ -185,7 +185,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     """The full model behind :func:`joint_angles` (frames, joint centres, angles)."""
     _check_args(trial, model, hjc, pelvis_sequence, static)
     if ankle_sequence not in _ANKLE:
-        raise ValueError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
+        raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
     m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     notes: list[str] = []
     if static is not None:
@@ -198,7 +198,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
                         pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled)
     radius = float(marker_radius_mm)
     if not (math.isfinite(radius) and radius >= 0):
-        raise ValueError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
+        raise InputError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
     calib = _check_calibration(calibration)
     params = _hjc_params(trial, m, origin, lpsi, rpsi, hjc, harrington_leg_length, notes, radius)
     _require_legs(m, trial)
@@ -224,17 +224,17 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
 
 def _check_args(trial, model, hjc, pelvis_sequence, static):
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if model != "cgm":
-        raise ValueError(f"model must be 'cgm', got {model!r}")
+        raise InputError(f"model must be 'cgm', got {model!r}")
     if hjc not in _HJC:
-        raise ValueError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
+        raise InputError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
     if pelvis_sequence not in _SEQ:
-        raise ValueError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
+        raise InputError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
     if static is not None and not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+        raise InputTypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
     if trial.n_frames == 0:
-        raise ValueError("trial has no marker frames")
+        raise InputError("trial has no marker frames")
 
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
@@ -250,7 +250,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     if not all_finite:
         bad = np.isinf(stacked).any(axis=(1, 2))
         if bad.any():
-            raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
+            raise InputError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
     filled = {}
     if fill and all_finite:
         filled = {k: np.zeros(stacked.shape[1], dtype=bool) for k in names}
@@ -265,7 +265,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
 
 def _finite_marker(name, xyz):
     if np.isinf(xyz).any():
-        raise ValueError(f"marker {name} holds infinite values")
+        raise InputError(f"marker {name} holds infinite values")
     return xyz
 
 
@@ -328,7 +328,7 @@ def _reconstruct_from_static(m, static: Trial, notes):
 def _progression(origin, pelvis, up, progression):
     if isinstance(progression, str):
         if progression not in ("auto", "lab_axis"):
-            raise ValueError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
+            raise InputError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
         direction, treadmill = _core.kin_travel_direction(origin, pelvis, up, 300.0)
         direction = np.array(direction)
         if progression == "lab_axis":
@@ -340,7 +340,7 @@ def _progression(origin, pelvis, up, progression):
         if vec.size == 2:
             vec = np.insert(vec, UP_AXIS, 0.0)
         if vec.size != 3 or not np.isfinite(vec).all():
-            raise ValueError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
+            raise InputError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
         direction, treadmill = vec, False
     return _core.kin_progression_frame(tuple(direction), up), bool(treadmill)
 
@@ -356,12 +356,12 @@ def _check_calibration(calibration):
     calibration = dict(calibration or {})
     unknown = sorted(set(calibration) - set(keys))
     if unknown:
-        raise ValueError(f"calibration: unknown keys {unknown}; accepted: {keys}")
+        raise InputError(f"calibration: unknown keys {unknown}; accepted: {keys}")
     out = {}
     for k in keys:
         v = calibration.get(k, 0.0)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
+            raise InputError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
         out[k] = math.radians(float(v))
     return out
 
@@ -393,7 +393,7 @@ def _hjc_params(trial, m, origin, lpsi, rpsi, method, use_ll, notes, radius):
         lls[side] = float(ll) if ll else float("nan")
     mean_ll = float(np.nanmean(list(lls.values()))) if any(np.isfinite(v) for v in lls.values()) else float("nan")
     if (method == "davis" or use_ll) and not np.isfinite(mean_ll):
-        raise ValueError("hjc='davis' (or harrington_leg_length) needs leg length: put leg_length_mm_L/R "
+        raise InputError("hjc='davis' (or harrington_leg_length) needs leg length: put leg_length_mm_L/R "
                          "in trial.metadata")
     out = {}
     for side, _ in _SIDES:

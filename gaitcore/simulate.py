@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError
 from .events import loaded_runs
 from .trial import ForcePlate, Trial
 
@@ -174,9 +175,9 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
     (0.95, 5.37)
     """
     if not cadence_scale > 0:
-        raise ValueError(f"cadence_scale must be > 0, got {cadence_scale}")
+        raise InputError(f"cadence_scale must be > 0, got {cadence_scale}")
     if noise_mm < 0:
-        raise ValueError(f"noise_mm must be >= 0, got {noise_mm}")
+        raise InputError(f"noise_mm must be >= 0, got {noise_mm}")
     base = _base_trial()
     m = {k: v.copy() for k, v in base.markers.items()}
     times = base.time_s

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._errors import InputError
 from . import _atomic
 from .trial import Trial
 
@@ -35,7 +36,7 @@ def write_trc(trial: Trial, path) -> Path:
     True
     """
     if not trial.markers:
-        raise ValueError("trial has no markers to write")
+        raise InputError("trial has no markers to write")
     names = list(trial.markers)
     n = trial.n_frames
     rate = trial.marker_rate
@@ -64,10 +65,10 @@ def write_mot(trial: Trial, path) -> Path:
     files do.
     """
     if not trial.plates:
-        raise ValueError("trial has no force plates to write")
+        raise InputError("trial has no force plates to write")
     rate, m = trial.plates[0].rate, trial.plates[0].force.shape[0]
     if any(p.rate != rate or p.force.shape[0] != m for p in trial.plates):
-        raise ValueError("all plates must share one rate and length to be written to one .mot")
+        raise InputError("all plates must share one rate and length to be written to one .mot")
     t0 = float(trial.metadata.get("first_time_s", 0.0))
     columns, data = ["time"], [t0 + np.arange(m) / rate]
     for k, plate in enumerate(trial.plates):

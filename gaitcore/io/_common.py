@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import FormatError
+from .._errors import FormatError, InputError
 
 #: mm per length unit as files write it.
 LENGTH_TO_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "millimeter": 1.0, "millimetre": 1.0,
@@ -80,7 +80,7 @@ def parse_axis(text: str) -> np.ndarray:
     sign = -1.0 if t.startswith("-") else 1.0
     t = t.lstrip("+-")
     if t not in ("x", "y", "z"):
-        raise ValueError(f"up_axis must be one of 'x', 'y', 'z' (optionally signed), got {text!r}")
+        raise InputError(f"up_axis must be one of 'x', 'y', 'z' (optionally signed), got {text!r}")
     return sign * np.eye(3)["xyz".index(t)]
 
 

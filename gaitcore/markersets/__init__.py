@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import InputError, InputTypeError
 from ..markers import canonical_marker_name, normalize_marker_key
 
 if sys.version_info >= (3, 11):
@@ -129,11 +130,11 @@ def load_marker_set(name_or_path) -> MarkerSet:
     else:
         path = Path(text_name)
         if not path.is_file():
-            raise ValueError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+            raise InputError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
+            raise InputError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
         source = str(path)
     return _parse(data, source)
 
@@ -145,10 +146,10 @@ def _parse(data: Mapping, source: str) -> MarkerSet:
         if entry is None:
             continue
         if not isinstance(entry, Mapping):
-            raise ValueError(f"marker_set {source}: [{seg}] must be a table")
+            raise InputError(f"marker_set {source}: [{seg}] must be a table")
         unknown = set(entry) - set(roles) - {"technical", _RULES.get(seg, "technical")}
         if unknown:
-            raise ValueError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
+            raise InputError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
                              f"roles: {list(roles)}, plus 'technical'" + (f" and '{_RULES[seg]}'" if seg in _RULES
                                                                            else ""))
         lists = {k: _names(v, source, seg, k) for k, v in entry.items()}
@@ -156,7 +157,7 @@ def _parse(data: Mapping, source: str) -> MarkerSet:
                                 technical=lists.get("technical", ()), rules=lists.get(_RULES.get(seg, ""), ()))
     unknown = set(data) - set(ROLES) - {"name", "title"}
     if unknown:
-        raise ValueError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
+        raise InputError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
     name = str(data.get("name", Path(source).stem))
     return MarkerSet(name=name, title=str(data.get("title", name)), segments=segments, path=source)
 
@@ -165,7 +166,7 @@ def _names(value, source, seg, key):
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
+        raise InputError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
     return tuple(value)
 
 
@@ -271,7 +272,7 @@ def rigid_fit(reference: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np
     ref = np.ascontiguousarray(reference, dtype=float)
     pts = np.ascontiguousarray(points, dtype=float)
     if ref.ndim != 2 or ref.shape[1] != 3 or pts.ndim != 3 or pts.shape[1:] != ref.shape:
-        raise ValueError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
+        raise InputError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
     return _core.kin_rigid_fit(ref, pts)
 
 
@@ -430,11 +431,11 @@ def _marker_dict(markers, rate, what):
         out = {str(k): np.asarray(v, dtype=float) for k, v in markers.items()}
         bad = [k for k, v in out.items() if v.ndim != 2 or v.shape[1] != 3]
         if bad:
-            raise ValueError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
+            raise InputError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
         if len({v.shape[0] for v in out.values()}) > 1:
-            raise ValueError(f"{what}: markers have different numbers of frames")
+            raise InputError(f"{what}: markers have different numbers of frames")
         return out, rate
-    raise TypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
+    raise InputTypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
 
 
 class _Carrier:
