@@ -241,6 +241,13 @@ def _unreadable_entries(table: pd.DataFrame) -> dict[int, dict]:
 DEFAULT_TIMEOUT_S = 900.0  #: per-trial time limit of the local pool (a 10-min trial takes ~10 s)
 
 
+def _default_executor(workers: int | None):
+    """The executor used when none is given: None, i.e. gaitcore's own pool (gaitcore._pool),
+    which alone can stop one trial at its time limit and never leaves orphan workers.
+    (Tests replace it by a thread pool to watch the calls in-process.)"""
+    return None
+
+
 def _dask_client(dask):
     from distributed import Client
 
@@ -262,6 +269,8 @@ def _submit_all(jobs, executor, dask, workers, timeout_s):
             if owned:
                 client.close()
         return
+    if executor is None:
+        executor = _default_executor(workers)
     if executor is None:
         yield from _pool.run_jobs(jobs, run_one, workers=workers or os.cpu_count() or 1,
                                   timeout_s=timeout_s, failed=_failed)

@@ -11,7 +11,8 @@ spec, ``run_spec(spec)`` runs it and returns its outcome:
 and, seen from the parent process (``run.py``), ``crash`` (the worker process died) and
 ``hang`` (past the per-case time limit).  Only ``ok`` and ``refused`` pass.
 
-File mutations are lists of operations on the original bytes (bit flips, byte and 16/32-bit
+A fifth of the files that still read are analysed further (force events, or the cadence
+of the markers).  File mutations are lists of operations on the original bytes (bit flips, byte and 16/32-bit
 word overwrites with boundary values, truncation, chunk duplication or deletion, random
 insertion) so that a failing case can be minimised by dropping operations (``minimise``).
 The readers are reached through the public ``read_*`` functions only, so the harness keeps
@@ -116,6 +117,10 @@ def run_file_case(spec: dict):
             f.write(data)
         trial = getattr(gaitcore, spec["reader"])(path)
         trial.summary()
+        if spec.get("analyse") and trial.plates:
+            gaitcore.detect_events(trial, method="force")
+        elif spec.get("analyse") and trial.markers:
+            gaitcore.trial_cadence(trial)
         return trial
     finally:
         os.unlink(path)
@@ -133,7 +138,7 @@ FILLS = ["normal", "zeros", "const", "nan_some", "all_nan", "inf_some", "huge", 
 
 def _scalar_spec(rng):
     if rng.random() < 0.3:
-        return {"t": "val", "v": rng.choice((-1, 1)) * 10 ** rng.uniform(-320, 310)}
+        return {"t": "val", "v": rng.choice((-1, 1)) * 10 ** rng.uniform(-320, 308)}
     return {"t": "val", "v": rng.choice(SCALARS)}
 
 
@@ -233,7 +238,8 @@ def describe(seed: int, index: int) -> dict:
     if rng.random() < 0.5:
         name = rng.choice(sorted(FILES))
         return {"kind": "file", "file": name, "reader": rng.choice(FILES[name]),
-                "ops": _file_ops(rng, len(_raw(name)), name.endswith((".trc", ".mot")))}
+                "ops": _file_ops(rng, len(_raw(name)), name.endswith((".trc", ".mot"))),
+                "analyse": rng.random() < 0.2}  # then events or cadence of what was read
     return _arg_case(rng)
 
 
