@@ -85,16 +85,24 @@ static PyArrayObject *as_double_ndim(PyObject *obj, int ndim, const char *what)
 
 /* ---- filter ------------------------------------------------------------- */
 
+/* (order, wn) of butter and butter_sos; -1 with an exception set when order is out of range. */
+static int parse_design(PyObject *args, Py_ssize_t *order, double *wn)
+{
+    if (!PyArg_ParseTuple(args, "nd", order, wn))
+        return -1;
+    if (*order < 1 || *order > GC_FILTER_MAX_ORDER) {
+        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *py_butter(PyObject *Py_UNUSED(self), PyObject *args)
 {
     Py_ssize_t order;
     double wn;
-    if (!PyArg_ParseTuple(args, "nd", &order, &wn))
+    if (parse_design(args, &order, &wn) < 0)
         return NULL;
-    if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
-        return NULL;
-    }
     npy_intp len = order + 1;
     PyArrayObject *b = NULL, *a = NULL;
     b = (PyArrayObject *)PyArray_SimpleNew(1, &len, NPY_DOUBLE);
@@ -117,12 +125,8 @@ static PyObject *py_butter_sos(PyObject *Py_UNUSED(self), PyObject *args)
 {
     Py_ssize_t order;
     double wn;
-    if (!PyArg_ParseTuple(args, "nd", &order, &wn))
+    if (parse_design(args, &order, &wn) < 0)
         return NULL;
-    if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
-        return NULL;
-    }
     npy_intp dims[2] = {(npy_intp)gc_filter_n_sections((size_t)order), 6};
     PyArrayObject *sos = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
     if (!sos)
