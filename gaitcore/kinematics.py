@@ -56,6 +56,7 @@ import numpy as np
 
 from . import _core, _quiet
 from ._errors import InputError, InputTypeError, MissingMarkersError
+from ._validate import non_negative
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
 
@@ -196,9 +197,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     prog, treadmill = _progression(origin, pelvis, up, progression)
     km = KinematicModel(markers=m, rate=float(trial.marker_rate), progression=prog, treadmill=treadmill,
                         pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled)
-    radius = float(marker_radius_mm)
-    if not (math.isfinite(radius) and radius >= 0):
-        raise InputError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
+    radius = non_negative(marker_radius_mm, "marker_radius_mm")
     calib = _check_calibration(calibration)
     params = _hjc_params(trial, m, origin, lpsi, rpsi, hjc, harrington_leg_length, notes, radius)
     _require_legs(m, trial)
@@ -242,7 +241,8 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     markers and, per marker, the frames that were filled.  The markers go through the C
     core together as one (markers, n, 3) array, each marker a contiguous slice of it."""
     names = list(trial.markers)
-    fill = bool(max_gap_s and max_gap_s > 0)
+    max_gap_s = 0.0 if max_gap_s is None else non_negative(max_gap_s, "max_gap_s")
+    fill = max_gap_s > 0
     if not names or (not fill and cutoff_hz is None):
         return {k: _finite_marker(k, np.ascontiguousarray(trial.markers[k], dtype=float)) for k in names}, {}
     stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=0)

@@ -1,13 +1,14 @@
 """Helpers shared by the readers: paths, units, frames, the empty events table."""
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._errors import FormatError, InputError
+from .._errors import FormatError, InputError, InputTypeError
 
 #: mm per length unit as files write it.
 LENGTH_TO_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "millimeter": 1.0, "millimetre": 1.0,
@@ -25,6 +26,8 @@ def empty_events() -> pd.DataFrame:
 
 
 def existing_file(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")

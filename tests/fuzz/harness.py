@@ -146,8 +146,26 @@ def _array_spec(rng):
     return {"t": "arr", "shape": rng.choice(SHAPES), "dtype": rng.choice(DTYPES), "fill": rng.choice(FILLS)}
 
 
+_TRIALS: dict = {}
+
+
+def _trial(name: str):
+    """A real trial, read once per worker: "run" (Running_0002, 0.4 s with two plates) or
+    "walk" (walk.c3d cut to its first 300 frames, Plug-in Gait markers)."""
+    if name not in _TRIALS:
+        if name == "run":
+            _TRIALS[name] = gaitcore.read_trial(DATA / "Running_0002.c3d")
+        else:
+            full = gaitcore.read_trial(DATA / "walk.c3d")
+            _TRIALS[name] = gaitcore.Trial(markers={k: v[:300] for k, v in full.markers.items()},
+                                           marker_rate=full.marker_rate, metadata=dict(full.metadata))
+    return _TRIALS[name]
+
+
 def build(spec, rng_seed: int = 0):
     """The Python value of an argument spec."""
+    if spec["t"] == "trial":
+        return _trial(spec["v"])
     if spec["t"] == "val":
         v = spec["v"]
         special = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan, "complex": 1 + 2j, "list": [1.0, 2.0],
@@ -210,6 +228,15 @@ CALLS = {
     "symmetry_angle": ([_good([10]), _good([10])], {}),
     "canonical_marker_name": ([{"t": "lit", "v": "L.ASIS"}], {}),
     "Trial": ([], {"markers": {"t": "lit", "v": {}}, "marker_rate": _v(100.0)}),
+    "detect_events": ([{"t": "trial", "v": "run"}],
+                      {"threshold": _v(20.0), "force_cutoff_hz": _v(50.0), "marker_cutoff_hz": _v(12.0),
+                       "min_contact_s": _v(0.1), "min_flight_s": _v(0.02)}),
+    "joint_angles": ([{"t": "trial", "v": "walk"}],
+                     {"cutoff_hz": _v(10.0), "filter_order": _v(2), "max_gap_s": _v(0.1),
+                      "marker_radius_mm": _v(7.0)}),
+    "trial_cadence": ([{"t": "trial", "v": "run"}], {"window_s": _v(8.0)}),
+    "analyze_trial": ([{"t": "trial", "v": "run"}], {"cutoff_hz": _v(10.0), "points": _v(101),
+                                                     "body_mass_kg": _v(70.0)}),
     "ForcePlate": ([_good([100, 3]), _good([100, 3]), _good([100])], {"rate": _v(1000.0)}),
 }
 
