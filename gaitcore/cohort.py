@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _atomic, _pool, _validate
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from .writers import unescape_formula, write_csv
 
 TRIAL_SUFFIXES = (".c3d", ".trc")
@@ -51,6 +51,8 @@ def load_manifest(manifest) -> pd.DataFrame:
         return table.drop_duplicates("trial_id", ignore_index=True)
     if isinstance(manifest, pd.DataFrame):
         table, base = manifest.copy(), Path.cwd()
+    elif not isinstance(manifest, (str, os.PathLike)):
+        raise InputTypeError(f"manifest must be a DataFrame, a path or a list of them, got {type(manifest).__name__}")
     else:
         table, base = _read_source(Path(manifest))
     if "path" not in table.columns:
@@ -590,6 +592,9 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     from .stats import spm_ttest2
 
     if isinstance(reports_or_dir, pd.DataFrame):
+        missing = {"subject", by, "report"} - set(reports_or_dir.columns)
+        if missing:
+            raise InputError(f"reports_or_dir needs the columns subject, {by!r} and report; missing {sorted(missing)}")
         table = reports_or_dir.assign(trial_id=[f"t{i}" for i in range(len(reports_or_dir))])
         curves = {tid: rep.curves for tid, rep in zip(table["trial_id"], table["report"])}
     else:

@@ -118,6 +118,8 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean of every numeric metric per side (the per-limb values of docs/methods.md C)."""
+    if not isinstance(table, pd.DataFrame) or "side" not in table.columns:
+        raise InputError("table must be a DataFrame of stance_factors (with a 'side' column)")
     numeric = table.select_dtypes("number").drop(columns=["ic_s", "to_s"], errors="ignore")
     return numeric.groupby(table["side"]).mean()
 

@@ -97,6 +97,8 @@ def normalize_marker_key(name: str) -> str:
 
 def _lookup_table(aliases: Mapping[str, Iterable[str]] | None) -> dict[str, str]:
     """Normalised spelling -> canonical name; user entries override the default ones."""
+    if aliases is not None and not isinstance(aliases, Mapping):
+        raise InputTypeError(f"aliases must be a mapping canonical name -> spellings, got {type(aliases).__name__}")
     table: dict[str, str] = {}
     for source in (MARKER_ALIASES, aliases or {}):
         for canonical, spellings in source.items():

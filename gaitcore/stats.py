@@ -180,6 +180,8 @@ def subject_means(cycles_by_subject) -> np.ndarray:
     >>> gaitcore.subject_means([np.ones((3, 4)), np.zeros((5, 4))]).shape
     (2, 4)
     """
+    if isinstance(cycles_by_subject, (str, bytes)) or not hasattr(cycles_by_subject, "__iter__"):
+        raise InputTypeError(f"cycles_by_subject must be a sequence or dict of arrays, got {type(cycles_by_subject).__name__}")
     items = list(cycles_by_subject.values()) if isinstance(cycles_by_subject, dict) else list(cycles_by_subject)
     if not items:
         raise InputError("cycles_by_subject is empty")

@@ -11,13 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from . import _atomic
 from .trial import Trial
 
 
 def _zup_to_yup(xyz: np.ndarray) -> np.ndarray:
     return np.stack([xyz[..., 0], xyz[..., 2], -xyz[..., 1]], axis=-1)
+
+
+def _check_trial(trial) -> None:
+    if not isinstance(trial, Trial):
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+    trial.validate()
 
 
 def _fmt(values: np.ndarray) -> list[str]:
@@ -35,6 +41,7 @@ def write_trc(trial: Trial, path) -> Path:
     >>> bool(abs(gaitcore.read_trc(p).markers["LASI"] - t.markers["LASI"]).max() < 1e-5)
     True
     """
+    _check_trial(trial)
     if not trial.markers:
         raise InputError("trial has no markers to write")
     names = list(trial.markers)
@@ -64,6 +71,7 @@ def write_mot(trial: Trial, path) -> Path:
     ``R_ground_``) or else ``plate.name``.  Unloaded COP (NaN) is written as 0, as OpenSim
     files do.
     """
+    _check_trial(trial)
     if not trial.plates:
         raise InputError("trial has no force plates to write")
     rate, m = trial.plates[0].rate, trial.plates[0].force.shape[0]

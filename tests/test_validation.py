@@ -1,6 +1,7 @@
 """Each defect of input validation that the issue listed, reproduced: a Trial validates itself,
 public functions validate their scalars, refuse complex input, and raise only the hierarchy."""
 import numpy as np
+import pandas as pd
 import pytest
 
 import gaitcore
@@ -73,15 +74,28 @@ def test_complex_input_refused(func, args):
 
 
 @pytest.mark.parametrize("call", [
-    lambda: gaitcore.fill_gaps(np.ones(100), 100.0, max_gap_s=1e308),      # OverflowError
-    lambda: gaitcore.cadence(np.ones(1000), 100.0, window_s=1e308),        # OverflowError
     lambda: gaitcore.butter(2, 10.0, 100.0, output=np.ones(3)),             # ValueError (ambiguous truth)
     lambda: gaitcore.symmetry_index(np.ones(3), np.ones(4)),               # ValueError (broadcast)
+    lambda: gaitcore.symmetry_angle(np.array(["1", "2"]), np.ones(2)),     # ValueError (str to float)
     lambda: gaitcore.rft_t_threshold(0.05, 9, 2),                         # TypeError
     lambda: gaitcore.lowpass([[1.0, 2.0], [3.0]], 100.0, 10.0),            # ragged list
-])
+    lambda: gaitcore.factor_summary(None),                                 # AttributeError
+    lambda: gaitcore.factor_summary(pd.DataFrame({"x": [1.0]})),           # KeyError 'side'
+    lambda: gaitcore.subject_means(None),                                  # TypeError
+    lambda: gaitcore.canonical_marker_name("LASI", aliases=3),             # AttributeError
+    lambda: gaitcore.write_trc(3, "x.trc"),                                # AttributeError
+    lambda: gaitcore.analyze_cohort(3),                                    # TypeError from Path(3)
+    lambda: gaitcore.compare_curves(pd.DataFrame()),                       # KeyError 'report'
+    lambda: gaitcore.analyze_trial(np.ones(2)),                            # TypeError from Path(array)
+], ids=lambda f: "")
 def test_only_the_hierarchy_escapes(call):
-    try:
+    with pytest.raises(gaitcore.GaitcoreError):
         call()
-    except gaitcore.GaitcoreError:
-        pass
+
+
+def test_huge_windows_are_capped_not_overflowed():
+    # OverflowError: cannot convert float infinity to integer
+    filled, mask = gaitcore.fill_gaps(np.r_[np.ones(50), np.nan, np.ones(49)], 100.0, max_gap_s=1e308)
+    assert mask.sum() == 1
+    x = np.sin(2 * np.pi * 2.9 * np.arange(1000) / 100.0)
+    assert np.isfinite(gaitcore.cadence(x, 100.0, window_s=1e308).steps_per_min)
