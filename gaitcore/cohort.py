@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import _atomic, _pool, _validate
 from ._errors import InputError, InputTypeError
+from .io.static import is_static_name, pair_in_folder
 from .writers import unescape_formula, write_csv
 
 TRIAL_SUFFIXES = (".c3d", ".trc")
@@ -37,7 +38,9 @@ def load_manifest(manifest) -> pd.DataFrame:
     ``manifest`` is a DataFrame; a CSV file (columns ``path`` and optionally ``subject``,
     ``group``, ``grf``, ``static`` and any covariates; relative paths are relative to the
     CSV); a folder, whose C3D and TRC files are taken in name order (a TRC's forces are
-    taken from ``<stem>.mot`` beside it when present); a single C3D or TRC file; or a list
+    taken from ``<stem>.mot``, ``<stem>_grf.mot`` or ``<stem>_forces.mot`` beside it, and files
+    named ``*static*`` or ``*cal*`` are the static trial of the others, see
+    :mod:`gaitcore.io.static`); a single C3D or TRC file; or a list
     of any of these (their rows in order, a trial listed twice kept once).
 
     The ``trial_id`` column identifies each trial by its file stem and a hash of the paths
@@ -106,10 +109,13 @@ def _trial_row(name: str, folder: Path) -> dict:
 
 
 def _folder_manifest(folder: Path) -> pd.DataFrame:
-    rows = [_trial_row(p.name, folder) for p in sorted(folder.iterdir())
-            if p.suffix.lower() in TRIAL_SUFFIXES]  # not regular files too: reported, never dropped
+    # entries that are not regular files (directories named x.c3d, FIFOs, broken links) are
+    # kept: analyze_cohort reports each with its reason instead of dropping it silently
+    entries = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in TRIAL_SUFFIXES]
+    statics = [p for p in entries if p.is_file() and is_static_name(p)]  # *static*, *cal*: the static of the trials beside them
+    rows = [{"path": p.name, **pair_in_folder(p, statics)} for p in entries if p not in statics]
     if not rows:
-        raise InputError(f"no C3D or TRC files in {folder}")
+        raise InputError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if statics else ""))
     return pd.DataFrame(rows)
 
 
