@@ -1263,7 +1263,8 @@ def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
     duration), a step being two consecutive ICs of opposite feet.  With every IC present this
     is 60 (N_IC - 1) / (t_last - t_first) (docs/methods.md A); where an IC is missing or was
     left out (out of order), the same-foot interval around it is neither counted nor timed,
-    so count and span always come from the same ICs.  NaN without a step.
+    nor is an interval over 1.5 x the median step (contacts of both feet missed), so count
+    and span always come from the same ICs.  NaN without a step.
 
     Example
     -------
@@ -1278,6 +1279,8 @@ def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
     sides, times_s = np.asarray(sides, dtype=object)[order], np.asarray(times_s, float)[order]
     step = np.diff(times_s)
     is_step = (sides[1:] != sides[:-1]) & np.isfinite(step) & (step > 0)
+    if is_step.any():  # an interval over 1.5 x the median step hides missed contacts of both feet
+        is_step &= step <= _LONG_STRIDE * np.median(step[is_step])
     total = float(step[is_step].sum())
     return 60.0 * int(is_step.sum()) / total if total > 0 else float("nan")
 
