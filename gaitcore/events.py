@@ -976,7 +976,7 @@ def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[f
     vertical acceleration peak within 10% of the stride before.  Frames (sub-sample)."""
     lo, mid, hi, near = _windows(foot, run)
     height = _local_heights(foot, run)
-    landing = [(_landing(z, lo, mid), r) for r, z in height.items()]
+    landing = [(_landing(z, lo, mid, run[1]), r) for r, z in height.items()]
     leaving = [(_crossing(z, _LEAVING_MM, mid, hi, rising=True, last=False), r) for r, z in height.items()]
     ic, to = np.nan, np.nan
     landing = [c for c in landing if np.isfinite(c[0])]
@@ -1026,15 +1026,16 @@ def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
     return foot.stance_speeds
 
 
-def _landing(z: np.ndarray, lo: int, mid: int) -> float:
-    """The frame where z comes down through _LANDING_MM before mid, from at least
-    _LEAVING_MM higher up within the window (a marker seen coming from the air, not one
-    already down at the start of the record); NaN when none."""
-    t = _crossing(z, _LANDING_MM, lo, mid + 1, rising=False, last=True)
-    if not np.isfinite(t):
-        return t
-    before = z[max(lo, 0):int(t) + 1]
-    return t if np.isfinite(before).any() and np.nanmax(before) >= _LEAVING_MM else float("nan")
+def _landing(z: np.ndarray, lo: int, mid: int, end: int) -> float:
+    """The frame where z first comes down through _LANDING_MM after it was last at least
+    _LEAVING_MM high before mid (a marker seen coming from the air, not one already down at
+    the start of the record), before the stance ends at ``end``; NaN when none.  (A marker
+    on top of the foot may reach its lowest point only late in stance.)"""
+    lo = max(lo, 0)
+    high = np.flatnonzero(z[lo:mid + 1] >= _LEAVING_MM)
+    if not len(high):
+        return float("nan")
+    return _crossing(z, _LANDING_MM, lo + int(high[-1]) + 1, end, rising=False, last=False)
 
 
 def _local_heights(foot: _Foot, run: tuple[int, int]) -> dict[str, np.ndarray]:
