@@ -1250,6 +1250,51 @@ error:
     return NULL;
 }
 
+/* ---- numeric tables of text files ---------------------------------------------------- */
+
+/* text_table(data, start, n_cols, whitespace) -> (table (rows, n_cols), bad_row, bad_col).
+ * bad_row/bad_col are 1-based and 0 when every row parsed.  The caller bounds rows * n_cols. */
+static PyObject *py_text_table(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer buf = {0};
+    Py_ssize_t start, n_cols;
+    int whitespace;
+    PyArrayObject *out = NULL;
+    if (!PyArg_ParseTuple(args, "y*nnp", &buf, &start, &n_cols, &whitespace))
+        return NULL;
+    size_t rows = 0, bad_row = 0, bad_col = 0;
+    if (start < 0 || start > buf.len || n_cols < 0) {
+        PyErr_SetString(PyExc_ValueError, "text_table: start or n_cols out of range");
+        goto error;
+    }
+    const char *text = (const char *)buf.buf + start;
+    const size_t len = (size_t)(buf.len - start);
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_text_count_rows(text, len, &rows);
+    Py_END_ALLOW_THREADS
+    /* Each cell of a real row takes at least one byte: a header declaring far more columns
+     * than the rows hold must not allocate rows x n_cols doubles. */
+    if (st != GC_OK || (n_cols && rows > (2 * len + 1000000) / (size_t)n_cols)) {
+        PyErr_SetString(PyExc_ValueError, "the header declares far more columns than the rows hold");
+        goto error;
+    }
+    npy_intp dims[2] = {(npy_intp)rows, (npy_intp)n_cols};
+    if (!(out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE)))
+        goto error;
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_text_parse(text, len, whitespace, (size_t)n_cols, rows, (double *)PyArray_DATA(out), &bad_row, &bad_col);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    if (st != GC_OK && !bad_row)
+        bad_row = rows;  /* cannot happen: the rows were counted on the same bytes */
+    return Py_BuildValue("Nnn", out, (Py_ssize_t)bad_row, (Py_ssize_t)bad_col);
+error:
+    PyBuffer_Release(&buf);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef core_methods[] = {
     {"butter", py_butter, METH_VARARGS,
      "butter(order, wn) -> (b, a): digital Butterworth low-pass, wn in (0, 1)."},
@@ -1297,6 +1342,8 @@ static PyMethodDef core_methods[] = {
     {"kin_cardan", py_kin_cardan, METH_VARARGS, "kin_cardan(prox, dist, sequence) -> (n, 3) radians."},
     {"kin_angles", py_kin_angles, METH_VARARGS, "kin_angles(prox, dist, joint, side) -> (n, 3) degrees."},
     {"kin_lean", py_kin_lean, METH_VARARGS, "kin_lean(top, bottom, prog) -> (n,) degrees."},
+    {"text_table", py_text_table, METH_VARARGS,
+     "text_table(data, start, n_cols, whitespace) -> (table (rows, n_cols), bad_row, bad_col)."},
     {"c3d_decode", py_c3d_decode, METH_VARARGS,
      "c3d_decode(data, start, (processor, is_float, unsigned, n_frames, n_points, n_analog, per_frame, "
      "point_scale), analog_offset, analog_scale) -> (xyz (P, n, 3), residual (P, n), analog (A, n*per_frame))."},

@@ -61,6 +61,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _info(args) -> int:
     from .io import read_trial
+    from .io.info import describe_reading
 
     failed = 0
     for path in args.files:
@@ -73,6 +74,7 @@ def _info(args) -> int:
             failed += 1
             continue
         print(trial.summary())
+        print("\n".join(describe_reading(path, trial)))  # what the reader found and assumed (io helper)
         if trial.markers:
             print("  marker names: " + " ".join(sorted(trial.markers)))
         if trial.events is not None and len(trial.events):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import _atomic
+from .io.static import is_static_name, pair_in_folder
 
 TRIAL_SUFFIXES = (".c3d", ".trc")
 MANIFEST_COLUMNS = ("path", "subject", "group", "grf", "static")
@@ -34,7 +35,9 @@ def load_manifest(manifest) -> pd.DataFrame:
     ``manifest`` is a DataFrame; a CSV file (columns ``path`` and optionally ``subject``,
     ``group``, ``grf``, ``static`` and any covariates; relative paths are relative to the
     CSV); a folder, whose C3D and TRC files are taken in name order (a TRC's forces are
-    taken from ``<stem>.mot`` beside it when present); a single C3D or TRC file; or a list
+    taken from ``<stem>.mot``, ``<stem>_grf.mot`` or ``<stem>_forces.mot`` beside it, and files
+    named ``*static*`` or ``*cal*`` are the static trial of the others, see
+    :mod:`gaitcore.io.static`); a single C3D or TRC file; or a list
     of any of these (their rows in order, a trial listed twice kept once).
 
     The ``trial_id`` column identifies each trial by its file stem and a hash of the paths
@@ -101,10 +104,11 @@ def _trial_row(name: str, folder: Path) -> dict:
 
 
 def _folder_manifest(folder: Path) -> pd.DataFrame:
-    rows = [_trial_row(p.name, folder) for p in sorted(folder.iterdir())
-            if p.suffix.lower() in TRIAL_SUFFIXES and p.is_file()]
+    files = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in TRIAL_SUFFIXES and p.is_file()]
+    statics = [p for p in files if is_static_name(p)]  # *static*, *cal*: the static of the trials beside them
+    rows = [{"path": p.name, **pair_in_folder(p, statics)} for p in files if p not in statics]
     if not rows:
-        raise ValueError(f"no C3D or TRC files in {folder}")
+        raise ValueError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if statics else ""))
     return pd.DataFrame(rows)
 
 

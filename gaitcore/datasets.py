@@ -71,4 +71,4 @@ def path(name: str) -> Path:
     return data_dir() / name
 
 
-from .simulate import simulate_cohort, simulate_runner  # noqa: E402,F401 - re-exported generators
+from .simulate import simulate_cohort, simulate_marker_set, simulate_runner  # noqa: E402,F401 - re-exported generators

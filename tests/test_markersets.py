@@ -126,7 +126,9 @@ def test_ric_landmarks_come_from_the_static_through_clusters():
             assert lm.source(role, side).startswith("static "), (role, side)
             assert np.isfinite(lm.get(role, side)).all()
     assert lm.source("trochanter", "L") == "static L_hip via cluster pelvis_1/pelvis_2/pelvis_3/pelvis_4"
-    assert lm.get("heel", "L") is None and lm.source("foot_centre", "L").startswith("centroid of L_foot_1")
+    assert lm.source("foot_centre", "L").startswith("centroid of L_foot_1")
+    # no heel or toe marker: virtual points defined in the static, carried by the foot cluster
+    assert lm.source("heel", "L").startswith("virtual heel") and lm.source("toe", "R").startswith("virtual toe")
     # rigid carriage keeps the static's inter-landmark distances within the cluster's deformation
     width = np.linalg.norm(lm.get("knee_lat", "L") - lm.get("knee_med", "L"), axis=1)
     static_width = np.linalg.norm(static.markers["LKNE"][0] - static.markers["LKNM"][0])

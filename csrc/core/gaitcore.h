@@ -525,6 +525,19 @@ int gc_c3d_decode(const unsigned char *data, size_t n_bytes, const struct gc_c3d
                   const double *analog_offset, const double *analog_scale,
                   double *xyz, double *residual, double *analog);
 
+/* ---- numeric tables of text files (gc_text.c) -------------------------------- */
+
+/* Lines of buf holding anything but blanks and tabs (the data rows). */
+int gc_text_count_rows(const char *buf, size_t len, size_t *n_rows);
+
+/* Parse n_rows data rows (blank lines skipped) into out (n_rows, n_cols), C order.  Cells are
+ * tab-separated (whitespace == 0: an empty cell is NaN) or separated by runs of blanks
+ * (whitespace == 1); missing cells at the end of a row are NaN; "nan" is NaN; numbers beyond
+ * double range come out as +-inf.  GC_EINVAL, with *bad_row and *bad_col (1-based) set, on a
+ * cell that is not a number or a row with more non-empty cells than n_cols. */
+int gc_text_parse(const char *buf, size_t len, int whitespace, size_t n_cols, size_t n_rows, double *out,
+                  size_t *bad_row, size_t *bad_col);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,6 @@
 """Helpers shared by the readers: paths, units, frames, the empty events table."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,13 +47,19 @@ _FOOT_WORDS = ("foot", "heel", "toe")
 MIN_UPPER_ABOVE_FOOT_MM = 300.0
 
 
+def nan_reduce(fn, x: np.ndarray, axis: int, *args) -> np.ndarray:
+    """``fn(x, *args, axis=axis)`` for NaN-aware reductions (np.nanmean, np.nanmedian,
+    np.nanpercentile), NaN where a slice is all NaN, without their RuntimeWarning (silencing
+    it with warnings.catch_warnings is not thread-safe and batches read in threads)."""
+    empty = np.isnan(x).all(axis=axis)
+    return np.where(empty, np.nan, fn(np.where(np.expand_dims(empty, axis), 0.0, x), *args, axis=axis))
+
+
 def _mean_position(markers: dict, names: tuple, words: tuple) -> np.ndarray | None:
     picked = [v for k, v in markers.items() if k in names or any(w in k.lower() for w in words)]
     if not picked:
         return None
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(np.nanmean(np.stack(picked), axis=0), axis=0)
+    return nan_reduce(np.nanmedian, nan_reduce(np.nanmean, np.stack(picked), 0), 0)
 
 
 def up_from_markers(markers: dict) -> np.ndarray | None:
