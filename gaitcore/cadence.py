@@ -34,6 +34,7 @@ from .filters import fill_gaps
 from ._validate import positive, real_array
 from ._validate import rate as sampling_rate
 from .events import is_belt
+from .markersets import resolve_landmarks
 from .trial import Trial
 
 __all__ = ["Cadence", "cadence", "cadence_track", "trial_cadence", "MAX_GAP_S"]
@@ -292,8 +293,12 @@ def _band(band_hz, rate: float) -> tuple[float, float]:
 
 
 def _check_missing(col: np.ndarray, name: str) -> None:
+    """Refuse a signal mostly missing between its first and last finite samples (leading
+    and trailing NaN are cropped: a marker seen only in the middle of a walkway is fine)."""
     finite = np.isfinite(col)
-    share = finite.mean()
+    if finite.any():
+        finite = finite[int(np.argmax(finite)):len(finite) - int(np.argmax(finite[::-1]))]
+    share = finite.mean() if finite.size else 0.0
     if share < MIN_FINITE_SHARE:
         raise InputError(f"{name} is mostly missing: {100 * (1 - share):.0f}% of its samples are NaN "
                          f"(at least {100 * MIN_FINITE_SHARE:.0f}% must be finite)")
@@ -344,11 +349,19 @@ def _trial_signal(trial: Trial) -> tuple[np.ndarray, float, str]:
         total = np.sum([p.fz[:m] for _, p in belts], axis=0)
         names = ", ".join(p.name or f"#{i}" for i, p in belts)
         return total, rate, f"vertical force summed over plates {names}"
-    if "SACR" in trial.markers:
-        return trial.markers["SACR"][:, 2], trial.marker_rate, "vertical position of marker SACR"
-    pelvis = [m for m in _PELVIS_MARKERS if m in trial.markers]
+    seen = {m: xyz for m, xyz in trial.markers.items() if np.isfinite(xyz).any()}  # NaN throughout: absent
+    if "SACR" in seen:
+        return seen["SACR"][:, 2], trial.marker_rate, "vertical position of marker SACR"
+    pelvis = [m for m in _PELVIS_MARKERS if m in seen]
     if pelvis:
-        z = np.mean([trial.markers[m][:, 2] for m in pelvis], axis=0)
+        z = np.mean([seen[m][:, 2] for m in pelvis], axis=0)
         return z, trial.marker_rate, f"vertical position of the pelvis centre (mean of {', '.join(pelvis)})"
-    raise InputError("trial has neither treadmill force plates (loaded for >= 30% of the record) nor a "
-                     "sacrum/pelvis marker (SACR, LASI, RASI, LPSI, RPSI) to estimate cadence from")
+    if seen:  # any other marker set: the pelvis centre by role (e.g. a pelvis cluster's centroid)
+        lm = resolve_landmarks(seen)
+        for role in ("pelvis_centre", "sacrum"):
+            xyz = lm.get(role)
+            if xyz is not None and np.isfinite(xyz).any():
+                return xyz[:, 2], trial.marker_rate, f"vertical position of the {role} ({lm.source(role)})"
+    raise InputError("trial has neither treadmill force plates (loaded for >= 30% of the record) nor "
+                     "pelvis markers (SACR, LASI, RASI, LPSI, RPSI, or a pelvis cluster of a known marker "
+                     "set) with data to estimate cadence from")

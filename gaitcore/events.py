@@ -3,7 +3,9 @@ spatiotemporal parameters (docs/methods.md part A).  Contact detection runs in t
 from __future__ import annotations
 
 
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ from ._sampling import next_after, sample_at
 from ._validate import non_negative, positive, real_array
 from ._validate import rate as sampling_rate
 from .filters import lowpass
+from .markersets import resolve_landmarks
 from .trial import UP_AXIS, ForcePlate, Trial
 
 # flag bits of gc_contact (csrc/core/gaitcore.h)
@@ -721,31 +724,49 @@ def _lower_foot(trial: Trial, feet: dict, on_s: float, off_s: float) -> str | No
 
 # ---- foot markers: every lookup of a foot landmark goes through _foot_points
 
-#: Marker names (lower case, separators removed, after the side prefix) of each foot role.
-_FOOT_ROLES = {
-    "heel": ("hee", "heel", "cal", "calc", "calcaneus", "hel"),
-    "toe": ("toe", "hlx", "hallux", "toetip", "ttip"),
-    "forefoot": ("mt1", "mt2", "mt5", "p1mt", "p2mt", "p5mt", "mth1", "mth2", "mth5", "met1", "met2", "met5",
-                 "fmh", "smh", "vmh", "mt", "mtp1", "mtp5"),
-}
-_SIDE_PREFIXES = {"L": ("left", "l"), "R": ("right", "r")}
-_FOOT_CLUSTER_BODY = "foot"  # rigid foot clusters: L_foot_1 ... (digits after "foot")
+_FOOT_ROLES = ("heel", "toe", "mt1", "mt5")
+_ROLE_CACHE: OrderedDict = OrderedDict()
+_ROLE_CACHE_SIZE = 8
+_ROLE_CACHE_LOCK = threading.Lock()
 
 
 def foot_points(markers: dict, side: str) -> dict[str, np.ndarray]:
-    """Foot landmarks of one side present in the trial with at least one finite sample:
-    role ("heel", "toe", "forefoot:<name>", "cluster:<name>") -> (n, 3) positions.
+    """Foot landmarks of one side with at least one finite sample: role ("heel", "toe",
+    "forefoot:<marker>" for the metatarsal heads, or, for a foot with none of those,
+    "cluster:<marker>" for each marker of its rigid cluster) -> (n, 3) positions.
 
-    This is the one place that maps marker names to foot landmarks (heel, toe,
-    metatarsal heads, the markers of a rigid foot cluster): switching it to the marker-set
-    roles API changes nothing else.  A marker NaN in every frame is ignored."""
-    found: dict[str, np.ndarray] = {}
-    for name, xyz in markers.items():
-        role = _foot_role(name, side)
-        if role is None or role in found or not np.isfinite(xyz).any():
-            continue
-        found[role] = xyz
-    return found
+    The one place where events meet marker names: the landmarks come from the marker-set
+    roles API (:func:`gaitcore.markersets.resolve_landmarks`, any preset marker set).  A
+    marker NaN in every frame is ignored."""
+    names = _foot_marker_names(markers).get(side, {})
+    return {role: markers[name] for role, name in names.items() if np.isfinite(markers[name]).any()}
+
+
+def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
+    """side -> role -> marker name, resolved once per set of marker arrays (a resolve costs
+    10-30 ms; plate assignment asks for every contact).  The cache keeps the arrays it was
+    built from alive, so their ids cannot be reused by other arrays."""
+    key = tuple((name, id(xyz)) for name, xyz in markers.items())
+    with _ROLE_CACHE_LOCK:
+        hit = _ROLE_CACHE.get(key)
+        if hit is not None:
+            _ROLE_CACHE.move_to_end(key)
+            return hit[1]
+    names: dict[str, dict[str, str]] = {s: {} for s in _SIDES}
+    if markers:
+        lm = resolve_landmarks(dict(markers))
+        for side in _SIDES:
+            for role in _FOOT_ROLES:
+                used = lm.marker_names(role, side)
+                if len(used) == 1 and used[0] in markers:
+                    names[side]["forefoot:" + used[0] if role.startswith("mt") else role] = used[0]
+            if not names[side]:
+                names[side] = {f"cluster:{n}": n for n in lm.clusters.get(("foot", side), ()) if n in markers}
+    with _ROLE_CACHE_LOCK:
+        _ROLE_CACHE[key] = (dict(markers), names)
+        while len(_ROLE_CACHE) > _ROLE_CACHE_SIZE:
+            _ROLE_CACHE.popitem(last=False)
+    return names
 
 
 def foot_centre(markers: dict, side: str) -> np.ndarray | None:
@@ -759,19 +780,6 @@ def foot_centre(markers: dict, side: str) -> np.ndarray | None:
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames where every marker is NaN
         return np.nanmean(np.stack(chosen), axis=0)
-
-
-def _foot_role(name: str, side: str) -> str | None:
-    key = "".join(ch for ch in name.lower() if ch.isalnum())
-    for prefix in _SIDE_PREFIXES[side]:
-        if key.startswith(prefix):
-            body = key[len(prefix):]
-            for role, bodies in _FOOT_ROLES.items():
-                if body in bodies:
-                    return role if role != "forefoot" else f"forefoot:{name}"
-            if body.startswith(_FOOT_CLUSTER_BODY) and body[len(_FOOT_CLUSTER_BODY):].isdigit():
-                return f"cluster:{name}"
-    return None
 
 
 # ---- markers
@@ -970,7 +978,7 @@ def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[f
     vertical acceleration peak within 10% of the stride before.  Frames (sub-sample)."""
     lo, mid, hi, near = _windows(foot, run)
     height = _local_heights(foot, run)
-    landing = [(_landing(z, lo, mid), r) for r, z in height.items()]
+    landing = [(_landing(z, lo, mid, run[1]), r) for r, z in height.items()]
     leaving = [(_crossing(z, _LEAVING_MM, mid, hi, rising=True, last=False), r) for r, z in height.items()]
     ic, to = np.nan, np.nan
     landing = [c for c in landing if np.isfinite(c[0])]
@@ -1020,15 +1028,16 @@ def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
     return foot.stance_speeds
 
 
-def _landing(z: np.ndarray, lo: int, mid: int) -> float:
-    """The frame where z comes down through _LANDING_MM before mid, from at least
-    _LEAVING_MM higher up within the window (a marker seen coming from the air, not one
-    already down at the start of the record); NaN when none."""
-    t = _crossing(z, _LANDING_MM, lo, mid + 1, rising=False, last=True)
-    if not np.isfinite(t):
-        return t
-    before = z[max(lo, 0):int(t) + 1]
-    return t if np.isfinite(before).any() and np.nanmax(before) >= _LEAVING_MM else float("nan")
+def _landing(z: np.ndarray, lo: int, mid: int, end: int) -> float:
+    """The frame where z first comes down through _LANDING_MM after it was last at least
+    _LEAVING_MM high before mid (a marker seen coming from the air, not one already down at
+    the start of the record), before the stance ends at ``end``; NaN when none.  (A marker
+    on top of the foot may reach its lowest point only late in stance.)"""
+    lo = max(lo, 0)
+    high = np.flatnonzero(z[lo:mid + 1] >= _LEAVING_MM)
+    if not len(high):
+        return float("nan")
+    return _crossing(z, _LANDING_MM, lo + int(high[-1]) + 1, end, rising=False, last=False)
 
 
 def _local_heights(foot: _Foot, run: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -1257,7 +1266,8 @@ def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
     duration), a step being two consecutive ICs of opposite feet.  With every IC present this
     is 60 (N_IC - 1) / (t_last - t_first) (docs/methods.md A); where an IC is missing or was
     left out (out of order), the same-foot interval around it is neither counted nor timed,
-    so count and span always come from the same ICs.  NaN without a step.
+    nor is an interval over 1.5 x the median step (contacts of both feet missed), so count
+    and span always come from the same ICs.  NaN without a step.
 
     Example
     -------
@@ -1272,6 +1282,8 @@ def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
     sides, times_s = np.asarray(sides, dtype=object)[order], np.asarray(times_s, float)[order]
     step = np.diff(times_s)
     is_step = (sides[1:] != sides[:-1]) & np.isfinite(step) & (step > 0)
+    if is_step.any():  # an interval over 1.5 x the median step hides missed contacts of both feet
+        is_step &= step <= _LONG_STRIDE * np.median(step[is_step])
     total = float(step[is_step].sum())
     return 60.0 * int(is_step.sum()) / total if total > 0 else float("nan")
 

@@ -68,6 +68,7 @@ DEFAULT_MAX_GAP_S = 0.1      # docs/methods.md E: spline-fill gaps of <= 10 fram
 DEFAULT_KNEE_WIDTH_MM = 100.0
 DEFAULT_ANKLE_WIDTH_MM = 70.0
 MARKER_RADIUS_MM = 7.0
+VIRTUAL_WAND_MM = 100.0  # offset of the virtual wand of a segment without wand or medial marker
 
 _SEG = ("anterior_tilt", "obliquity_right_up", "rotation_right_forward")
 _JOINT = ("flexion", "adduction", "internal_rotation")
@@ -436,9 +437,14 @@ def _joint_centre(km, trial, side, prox, joint, hint, radius, stored):
     if stored and lm.has(stored_role, side):
         return np.ascontiguousarray(lm.get(stored_role, side))
     L, M, W = lm.get(lat, side), lm.get(med, side), lm.get(wand, side)
-    if W is None:  # any marker rigid on the segment and off the long axis defines the chord plane
-        tech = [n for n in lm.clusters.get((segment, side), ()) if n not in lm.marker_names(lat, side)]
-        W = km.markers[tech[0]] if tech else None
+    if W is None and M is None and L is not None:
+        km.notes.append(f"{side} {joint}: no wand or medial marker; the chord plane is taken along the proximal "
+                        "segment's medio-lateral axis (the proximal joint's axial rotation is then 0 by "
+                        "construction)")
+    if W is None and L is not None:
+        # no wand: a virtual one lateral of the segment's middle, along the proximal segment's
+        # medio-lateral axis (-hint), so the chord plane is the segment's frontal plane
+        W = 0.5 * (prox + L) - VIRTUAL_WAND_MM * hint
     width = trial.metadata.get(f"{width_key}_{side}")
     for rule in lm.marker_set.rules(segment) or ("chord", "midpoint"):
         if L is None:
@@ -447,9 +453,9 @@ def _joint_centre(km, trial, side, prox, joint, hint, radius, stored):
             return _core.kin_chord(prox, np.ascontiguousarray(W), L, hint, 0.5 * float(width) + radius)
         if rule == "midpoint" and M is not None:
             return np.ascontiguousarray(0.5 * (L + M))
-    if L is None or W is None:
-        km.notes.append(f"{side} {segment}: no lateral {joint} marker (or wand/cluster for the chord method) in "
-                        f"the {lm.marker_set.name} set; the angles that need it are NaN")
+    if L is None:
+        km.notes.append(f"{side} {segment}: no lateral {joint} marker in the {lm.marker_set.name} set; the angles "
+                        "that need it are NaN")
         return None
     km.notes.append(f"{side} {joint}: no {width_key}_{side} in metadata and no medial marker; chord method "
                     f"with a default width of {default_width:g} mm")
