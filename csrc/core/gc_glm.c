@@ -27,6 +27,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "gaitcore.h"
+#include "gc_size.h"
 
 #define FLAT_EPS (64 * DBL_EPSILON) /* rounding noise allowed in a 'flat' node (as gc_spm.c) */
 
@@ -243,7 +244,7 @@ static int design_residuals(const double *X, size_t n, size_t p, const double *y
     f.n = n;
     f.p = p;
     int status = qr_of(X, n, p, &f.qr, &f.tau);
-    double *q1 = malloc(n * p * sizeof *q1), *e = malloc(p * Q * sizeof *e);
+    double *q1 = gc_malloc_array(n * p, sizeof *q1), *e = gc_malloc_array(p * Q, sizeof *e);
     if (status == GC_OK)
         status = (q1 && e) ? thin_q(&f, q1) : GC_ENOMEM;
     if (status == GC_OK)
@@ -279,9 +280,9 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
     int status = factor_design(d, &f);
     if (status != GC_OK)
         return status;
-    double *q1 = malloc(n * p * sizeof *q1), *e = malloc(p * Q * sizeof *e);
-    double *scale = malloc(Q * sizeof *scale), *sse = calloc(Q, sizeof *sse);
-    double *resid = malloc(n * Q * sizeof *resid);
+    double *q1 = gc_malloc_array(n * p, sizeof *q1), *e = gc_malloc_array(p * Q, sizeof *e);
+    double *scale = gc_malloc_array(Q, sizeof *scale), *sse = calloc(Q, sizeof *sse);
+    double *resid = gc_malloc_array(n * Q, sizeof *resid);
     status = (q1 && e && scale && sse && resid) ? thin_q(&f, q1) : GC_ENOMEM;
     if (status != GC_OK)
         goto done;
@@ -485,14 +486,14 @@ static void *perm_worker(void *arg)
     perm_job *job = arg;
     const glm_factor *f = job->f;
     const size_t p = f->p, Q = job->Q, ke = f->Ge ? f->ke : 0;
-    double *e = malloc((p * Q + 4 * Q + f->k * p + ke * p + job->n_cls * Q) * sizeof *e);
+    double *e = gc_malloc_array(p * Q + 4 * Q + f->k * p + ke * p + job->n_cls * Q, sizeof *e);
     if (!e) {
         job->status = GC_ENOMEM;
         return NULL;
     }
     double *buf = e + p * Q, *G = buf + 4 * Q, *Ge = ke ? G + f->k * p : NULL;
     double *S = G + f->k * p + ke * p;
-    size_t *src = job->random ? malloc(f->n * sizeof *src) : NULL;
+    size_t *src = job->random ? gc_malloc_array(f->n, sizeof *src) : NULL;
     signed char *sign = job->random ? malloc(f->n) : NULL;
     if (job->random && (!src || !sign)) {
         free(e);
@@ -633,10 +634,10 @@ static int permute(const gc_glm_design *d, const double *y, size_t Q, const size
     if (status != GC_OK)
         return status;
     const size_t p = d->p;
-    double *q1 = malloc(n * p * sizeof *q1), *q1c = malloc(n * p * sizeof *q1c);
+    double *q1 = gc_malloc_array(n * p, sizeof *q1), *q1c = gc_malloc_array(n * p, sizeof *q1c);
     double *sst = calloc(Q, sizeof *sst), *total = calloc(Q, sizeof *total);
-    double *scale = malloc(Q * sizeof *scale);
-    size_t *cls = malloc(n * sizeof *cls), *rep = malloc(n * sizeof *rep);
+    double *scale = gc_malloc_array(Q, sizeof *scale);
+    size_t *cls = gc_malloc_array(n, sizeof *cls), *rep = gc_malloc_array(n, sizeof *rep);
     size_t *count = calloc(n, sizeof *count);
     status = (q1 && q1c && sst && total && scale && cls && rep && count) ? thin_q(&f, q1) : GC_ENOMEM;
     if (status == GC_OK) {
