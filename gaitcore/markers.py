@@ -33,8 +33,8 @@ __all__ = ["MARKER_ALIASES", "canonical_marker_name", "rename_markers", "normali
 
 # Side-free spellings of bilateral landmarks: canonical suffix -> spellings (without the side letter).
 _BILATERAL: dict[str, tuple[str, ...]] = {
-    "ASI": ("ASI", "ASIS", "Asis", "AntSupIliacSpine"),
-    "PSI": ("PSI", "PSIS", "Psis", "BackAsis", "BackASIS", "PostSupIliacSpine"),
+    "ASI": ("ASI", "ASIS", "Asis", "AntSupIliacSpine", "IAS"),
+    "PSI": ("PSI", "PSIS", "Psis", "BackAsis", "BackASIS", "PostSupIliacSpine", "IPS"),
     "THI": ("THI", "Thigh", "THIGH", "Thi"),
     "KNE": ("KNE", "KneeLat", "Knee.Lat", "KNEL", "KNEE", "Knee", "LFC", "FLE", "LatKnee", "LatEpicondyle", "LEPI"),
     "KNM": ("KNM", "KneeMed", "Knee.Med", "KNEM", "MFC", "FME", "MedKnee", "MedEpicondyle", "MEPI"),
@@ -50,10 +50,10 @@ _BILATERAL: dict[str, tuple[str, ...]] = {
 # Midline landmarks: canonical -> spellings.
 _MIDLINE: dict[str, tuple[str, ...]] = {
     "SACR": ("SACR", "Sacrum", "SACRUM", "S1", "Sacral"),
-    "C7": ("C7", "VC7", "Cervical7"),
-    "T10": ("T10", "VT10", "Thoracic10"),
-    "CLAV": ("CLAV", "Clav", "Clavicle", "IJ", "Jugular"),
-    "STRN": ("STRN", "Sternum", "STER", "PX", "Xiphoid"),
+    "C7": ("C7", "VC7", "Cervical7", "CV7"),
+    "T10": ("T10", "VT10", "Thoracic10", "TV10"),
+    "CLAV": ("CLAV", "Clav", "Clavicle", "IJ", "Jugular", "SJN", "SNJ"),
+    "STRN": ("STRN", "Sternum", "STER", "PX", "Xiphoid", "SXS"),
 }
 
 _SIDES = (("L", "Left", "l"), ("R", "Right", "r"))

@@ -59,12 +59,12 @@ def write_c3d(path: Path, points: np.ndarray, rate: float, analog: np.ndarray | 
               analog_per_frame: int = 1, processor: int = INTEL, integer: bool = False,
               point_scale: float = 0.1, analog_scale=None, analog_offset=None, unsigned: bool = False,
               params=(), labels=None, units: str = "mm", pad: bytes = b" ", header_frames: int | None = None,
-              header_events=()) -> Path:
+              header_events=(), first_frame: int = 1) -> Path:
     """Write ``points`` (n, P, 3; NaN = invalid) and ``analog`` (n * analog_per_frame, A, physical
     units) as a C3D file.  ``params``: (group, name, value) written after the standard ones, in
     order (duplicates allowed; a standard parameter named there is replaced).  Integer storage rounds to multiples of ``point_scale`` and
     analog to ``analog_scale`` counts above ``analog_offset``.  ``header_frames`` overrides the
-    header's frame count (long files: 65535)."""
+    header's frame count (long files: 65535); ``first_frame`` is the header's first frame number."""
     n, n_points = points.shape[:2]
     analog = np.zeros((0, 0)) if analog is None else np.asarray(analog, float)
     n_analog = analog.shape[1] if analog.size else 0
@@ -103,16 +103,17 @@ def write_c3d(path: Path, points: np.ndarray, rate: float, analog: np.ndarray | 
     params_bytes = section(2 + len(section(99)) // 512)
     data_block = 2 + len(params_bytes) // 512
     header = _header(processor, n_points, n_analog, k, min(n, 65535) if header_frames is None else header_frames,
-                     point_scale if integer else -abs(point_scale), data_block, rate, header_events)
+                     point_scale if integer else -abs(point_scale), data_block, rate, header_events, first_frame)
     data = _data(points, analog, k, processor, integer, point_scale, scale, offset, unsigned)
     Path(path).write_bytes(header + params_bytes + data + b"\x00" * (-len(data) % 512))
     return Path(path)
 
 
-def _header(processor, n_points, n_analog, k, n_frames, scale, data_block, rate, events) -> bytes:
+def _header(processor, n_points, n_analog, k, n_frames, scale, data_block, rate, events, first_frame=1) -> bytes:
     h = bytearray(512)
     h[0], h[1] = 2, 0x50
-    h[2:12] = encode_words([n_points, n_analog * k, 1, n_frames, 0], processor, unsigned=True)
+    last = min(first_frame - 1 + n_frames, 65535)
+    h[2:12] = encode_words([n_points, n_analog * k, first_frame, last, 0], processor, unsigned=True)
     h[12:16] = encode_floats([scale], processor)
     h[16:20] = encode_words([data_block, k], processor, unsigned=True)
     h[20:24] = encode_floats([rate], processor)

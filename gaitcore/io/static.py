@@ -70,13 +70,31 @@ def is_static_name(path) -> bool:
     return bool(_STATIC_NAME.search(Path(path).stem))
 
 
+#: Words that name what a file holds rather than which trial it is (``run_grf.mot`` and
+#: ``run_markers.trc``, OpenSim's ``X_grf_run.mot`` beside ``X_motion_capture_run.trc``).
+_CONTENT_WORDS = {"grf", "grfs", "force", "forces", "forceplate", "fp", "mocap", "motion", "capture", "markers",
+                  "marker", "kinematics", "trc", "mot", "external", "loads"}
+
+
+def _trial_words(stem: str) -> list[str]:
+    return sorted(w for w in re.split(r"[\s._\-]+", stem.lower()) if w and w not in _CONTENT_WORDS)
+
+
 def grf_beside(path: Path) -> Path | None:
-    """The GRF ``.mot`` of a TRC trial: ``<stem>.mot``, ``<stem>_grf.mot`` or ``<stem>_forces.mot``."""
+    """The GRF ``.mot`` of a TRC trial: ``<stem>.mot``, ``<stem>_grf.mot`` or ``<stem>_forces.mot``;
+    else the ``.mot`` whose name is the trial's but for content words (``grf``, ``forces``,
+    ``motion_capture`` ...: OpenSim ships ``X_grf_run.mot`` beside ``X_motion_capture_run.trc``).
+    Other ``.mot`` files (inverse-kinematics results, ``X_ik_run.mot``) are never taken."""
     for name in (f"{path.stem}.mot", f"{path.stem}_grf.mot", f"{path.stem}_forces.mot"):
         candidate = path.with_name(name)
         if candidate.is_file():
             return candidate
-    return None
+    try:
+        mots = [p for p in path.parent.iterdir() if p.suffix.lower() == ".mot" and p.is_file()]
+    except OSError:
+        return None
+    same = [m for m in mots if _trial_words(m.stem) == _trial_words(path.stem)]
+    return same[0] if len(same) == 1 else None
 
 
 def _common_prefix(a: str, b: str) -> int:
