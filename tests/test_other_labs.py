@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -141,20 +142,18 @@ def _tolerance(name: str, value: float, frame_s: float, exact: bool) -> float:
     return 0.02 * abs(value) + 1e-6  # rates, impulses, cadence, duty factor, shares
 
 
-def assert_same_analysis(original, other, exact: bool = True):
-    """Same events (side, kind, time) and the same factor values, NaN where the original is NaN."""
-    frame_s = 1.0 / 100.0 if exact else 1.0 / min(100.0, 1.0)
+def assert_same_analysis(original, other, exact: bool = True, frame_s: float = 0.01):
+    """Same events (side, kind, time) and the same factor values, NaN where the original is NaN.
+    ``exact``: float re-encodings (1e-6); else integer storage (events within ``frame_s``)."""
     ev_a, ev_b = original.events, other.events
     assert list(ev_a["side"]) == list(ev_b["side"]) and list(ev_a["event"]) == list(ev_b["event"]), \
         f"events differ:\n{ev_a[['side', 'event', 'time_s']]}\n{ev_b[['side', 'event', 'time_s']]}"
-    rate = 1.0 / np.median(np.diff(original.angles_time_s)) if hasattr(original, "angles_time_s") else None
-    del rate
+    time_tol = 1e-6 if exact else frame_s
+    np.testing.assert_allclose(ev_b["time_s"], ev_a["time_s"], atol=time_tol, rtol=0)
     a, b = _numbers(original), _numbers(other)
     assert list(a.index) == list(b.index)
     assert list(np.isfinite(a)) == list(np.isfinite(b)), \
         f"factor coverage differs: {sorted(set(a[np.isfinite(a)].index) ^ set(b[np.isfinite(b)].index))}"
-    time_tol = 1e-6 if exact else original.provenance.get("_frame_s", frame_s)
-    np.testing.assert_allclose(ev_b["time_s"], ev_a["time_s"], atol=time_tol, rtol=0)
     bad = {k: (a[k], b[k]) for k in a.index if np.isfinite(a[k])
            and abs(a[k] - b[k]) > _tolerance(k, a[k], time_tol, exact)}
     assert not bad, f"factors differ (original, rewritten): {bad}"
@@ -204,9 +203,7 @@ def test_integer_storage_gives_the_same_analysis(name, processor, unsigned, tmp_
     how = dict(processor=processor, integer=True, unsigned=unsigned)
     path = rewrite_c3d(datasets.path(name), tmp_path / name, **how)
     report = _analyze(path, **_rewritten_kw(name, tmp_path, **how))
-    original = originals(name)
-    original.provenance["_frame_s"] = FRAME_S[name]
-    assert_same_analysis(original, report, exact=False)
+    assert_same_analysis(originals(name), report, exact=False, frame_s=FRAME_S[name])
 
 
 @pytest.mark.parametrize("name", list(C3D_TRIALS))
@@ -256,8 +253,7 @@ def test_trc_in_other_units_and_up_axis_gives_the_same_analysis(units, up, tmp_p
     run_path = write_trc_as(run, tmp_path / "run.trc", units, up)
     static_path = write_trc_as(static, tmp_path / "static.trc", units, up)
     report = _analyze(run_path, grf=datasets.path(RAJAGOPAL[1]), static=static_path)
-    rajagopal.provenance["_frame_s"] = 0.01
-    assert_same_analysis(rajagopal, report, exact=units != "cm")
+    assert_same_analysis(rajagopal, report, exact=units != "cm", frame_s=0.01)
 
 
 def test_trc_with_prefixed_and_dotted_names_gives_the_same_analysis(tmp_path, rajagopal):
@@ -274,13 +270,8 @@ def test_trc_with_prefixed_and_dotted_names_gives_the_same_analysis(tmp_path, ra
 def _cohort(folder):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(1) as pool:
             return gc.analyze_cohort(folder, executor=pool, progress=False)
-
-
-def _factor_columns(report) -> list[str]:
-    return [k for k in _numbers(report).index]
 
 
 def test_folder_with_static_beside_the_run(tmp_path, originals):
@@ -292,7 +283,7 @@ def test_folder_with_static_beside_the_run(tmp_path, originals):
     assert Path(table["static"].iloc[0]).name == "20141003T073938_static.c3d"
     expected = _numbers(originals("20141003T073938_run.c3d"))
     row = table.iloc[0]
-    for col in _factor_columns(originals("20141003T073938_run.c3d")):
+    for col in expected.index:
         want, got = expected[col], float(row[col])
         assert (np.isnan(want) and np.isnan(got)) or abs(want - got) <= 1e-6 + 1e-6 * abs(want), col
 
