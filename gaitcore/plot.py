@@ -33,6 +33,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from ._units import unit_of
 from .kinematics import ANGLE_COMPONENTS
 
 __all__ = ["REFERENCE_BANDS", "FIGSIZE", "angle_curves", "cadence_spectrum", "force_contacts",
@@ -55,8 +56,6 @@ REFERENCE_BANDS = {
     "valr_bw_per_s": (62.2, 21.5, "Drozda 2024, healthy runners"),
 }
 
-_UNITS = {"_steps_per_min": "steps/min", "_deg": "deg", "_ms": "ms", "_mm": "mm", "_bw_per_s": "BW/s",
-          "_ns_per_kg": "N s/kg", "_pct_leg_length": "% leg length"}
 
 
 def _plt():
@@ -81,15 +80,6 @@ def _finish(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool
     if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=FONTSIZE - 1, frameon=False)
     return ax
-
-
-def unit_of(metric: str) -> str:
-    """The unit encoded in a unit-suffixed factor name ("" for ratios such as duty_factor)."""
-    base = metric[:-2] if metric.endswith(("_L", "_R")) else metric
-    for suffix, unit in _UNITS.items():
-        if base.endswith(suffix):
-            return unit
-    return ""
 
 
 # ---- angle curves -------------------------------------------------------------------
