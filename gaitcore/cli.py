@@ -294,6 +294,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:  # an optional dependency: the message names the extra
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - a researcher gets one line, not a traceback
         if os.environ.get("GAITCORE_DEBUG"):
             raise
