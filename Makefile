@@ -11,7 +11,7 @@ GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null || gsl-config --cflags)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || gsl-config --libs)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1
 
-.PHONY: all demo test pytest ctest sanitize bench notebooks gsl clean
+.PHONY: all demo test pytest ctest sanitize bench notebooks gsl clean sdist-check
 all: $(VENV)/.installed
 
 # GSL's development files: apt-get when neither pkg-config nor gsl-config finds them.
@@ -90,6 +90,20 @@ notebooks: build/.ext
 	[nbformat.write(nbclient.NotebookClient(nbformat.read(p, as_version=4), timeout=600, kernel_name="python3", \
 	  resources={"metadata": {"path": "notebooks"}}).execute(), "notebooks/executed/" + p.split("/")[-1]) \
 	 or print("executed", p) for p in sys.argv[1:]]' $(sort $(wildcard notebooks/*.ipynb))
+
+# The source distribution builds, installs into a fresh venv (dependencies from PyPI) and imports,
+# from outside the source tree, with its data; run by CI (.ci/run).
+SDIST_DIR := build/sdist
+sdist-check: $(VENV)/.installed
+	rm -rf $(SDIST_DIR) && mkdir -p $(SDIST_DIR)
+	$(PY) -m build --sdist --no-isolation --outdir $(SDIST_DIR) . > $(SDIST_DIR)/build.log
+	$(PYTHON) -m venv $(SDIST_DIR)/venv
+	$(SDIST_DIR)/venv/bin/python -m pip install -q $(SDIST_DIR)/gaitcore-*.tar.gz
+	cd $(SDIST_DIR) && venv/bin/python -c 'import gaitcore, gaitcore._core, gaitcore.markersets; \
+	  from gaitcore import datasets; assert "site-packages" in gaitcore.__file__, gaitcore.__file__; \
+	  r = gaitcore.analyze_trial(datasets.path("Rajagopal_motion_capture_run.trc"), grf=datasets.path("Rajagopal_grf_run.mot")); \
+	  print("sdist installed:", gaitcore.__file__, "cadence", round(r.factors["cadence_steps_per_min"], 1))'
+	$(SDIST_DIR)/venv/bin/gaitcore --version
 
 bench: build/.ext
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
