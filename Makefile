@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CC     ?= cc
-CSTD   := -std=c11 -Wall -Wextra -Werror
+CSTD   := -std=c11 -Wall -Wextra -Werror -pthread
 CORE_SRC  := $(sort $(wildcard csrc/core/*.c))
 CORE_HDR  := csrc/core/gaitcore.h
 CTEST_SRC := $(sort $(wildcard csrc/tests/test_*.c))
@@ -39,7 +39,7 @@ $(VENV)/.installed: pyproject.toml setup.py | gsl
 	touch $@
 
 # Rebuild the extension in place whenever the C sources change.
-build/.ext: $(VENV)/.installed $(CORE_SRC) $(CORE_HDR) csrc/_coremodule.c
+build/.ext: $(VENV)/.installed $(CORE_SRC) $(CORE_HDR) csrc/_coremodule.c csrc/_glm_glue.c csrc/_glue.h
 	$(PY) setup.py -q build_ext --inplace
 	@$(PY) -c 'import gaitcore._core'
 	@mkdir -p build && touch $@

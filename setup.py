@@ -37,8 +37,8 @@ def gsl_flags():
 
 
 cflags, libs = gsl_flags()
-compile_args = ["-std=c11", "-O3", "-Wall", "-Wextra"] + cflags
-link_args = list(libs)
+compile_args = ["-std=c11", "-O3", "-Wall", "-Wextra", "-pthread"] + cflags  # pthread: gc_glm permutations
+link_args = list(libs) + ["-pthread"]
 if os.environ.get("GAITCORE_SANITIZE") == "1":
     san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
     compile_args += san
@@ -46,7 +46,7 @@ if os.environ.get("GAITCORE_SANITIZE") == "1":
 
 core = Extension(
     "gaitcore._core",
-    sources=sorted(glob.glob("csrc/core/*.c")) + ["csrc/_coremodule.c"],
+    sources=sorted(glob.glob("csrc/core/*.c")) + ["csrc/_coremodule.c", "csrc/_glm_glue.c"],
     include_dirs=["csrc", numpy.get_include()],
     extra_compile_args=compile_args,
     extra_link_args=link_args,

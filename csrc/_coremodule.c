@@ -1,5 +1,6 @@
 /*
- * _coremodule.c -- the only file that touches Python and NumPy.
+ * _coremodule.c -- the Python and NumPy glue (with _glm_glue.c, the GLM's glue: split off
+ * when this file neared 1,500 lines and several helpers were adding glue at once).
  *
  * Each wrapper converts its arguments (PyArray_FROM_OTF to aligned, C-contiguous
  * float64), allocates outputs while holding the GIL, runs the C core with the GIL
@@ -7,10 +8,8 @@
  * user-facing messages live in the Python layer (the gaitcore package); the checks here
  * only guarantee that no input can crash the interpreter.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#define NPY_NO_DEPRECATED_API NPY_2_0_API_VERSION
-#include <numpy/arrayobject.h>
+#define GAITCORE_GLUE_MAIN
+#include "_glue.h"
 
 #include <gsl/gsl_errno.h>
 
@@ -23,7 +22,7 @@ static PyObject *InputError = NULL;
 static PyObject *ComputationError = NULL;
 
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
-static PyObject *raise_status(int status, const char *what)
+PyObject *raise_status(int status, const char *what)
 {
     PyObject *type = ComputationError;
     switch (status) {
@@ -1187,6 +1186,70 @@ fail:
     return NULL;
 }
 
+/* ---- C3D data section -------------------------------------------------------------- */
+
+/* c3d_decode(data, start, layout tuple, analog_offset, analog_scale) -> (xyz, residual, analog).
+ * layout = (processor, is_float, analog_unsigned, n_frames, n_points, n_analog, per_frame,
+ * point_scale).  The byte count is checked against len(data) - start before any allocation. */
+static PyObject *py_c3d_decode(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer buf = {0};
+    Py_ssize_t start;
+    int processor, is_float, is_unsigned;
+    unsigned long long n_frames, n_points, n_analog, per_frame;
+    double point_scale;
+    PyObject *off_obj, *scale_obj;
+    PyArrayObject *off = NULL, *scale = NULL, *xyz = NULL, *res = NULL, *ana = NULL;
+    if (!PyArg_ParseTuple(args, "y*n(iiiKKKKd)OO", &buf, &start, &processor, &is_float, &is_unsigned,
+                          &n_frames, &n_points, &n_analog, &per_frame, &point_scale, &off_obj, &scale_obj))
+        return NULL;
+    struct gc_c3d_layout lay = {processor, is_float, is_unsigned, (size_t)n_frames, (size_t)n_points,
+                                (size_t)n_analog, (size_t)per_frame, point_scale};
+    size_t need = 0, m = 0;
+    if (start < 0 || start > buf.len || gc_c3d_data_size(&lay, &need) != GC_OK
+        || need > (size_t)(buf.len - start) || n_frames > (unsigned long long)NPY_MAX_INTP / 4
+        || (per_frame && n_frames * per_frame / per_frame != n_frames)) {
+        PyErr_SetString(PyExc_ValueError, "c3d_decode: the data section is shorter than its layout says");
+        goto error;
+    }
+    m = (size_t)(n_frames * per_frame);
+    if (!(off = as_double_ndim(off_obj, 1, "analog_offset")) || !(scale = as_double_ndim(scale_obj, 1, "analog_scale")))
+        goto error;
+    if ((size_t)PyArray_DIM(off, 0) != lay.n_analog || (size_t)PyArray_DIM(scale, 0) != lay.n_analog) {
+        PyErr_SetString(PyExc_ValueError, "c3d_decode: analog_offset and analog_scale need one value per channel");
+        goto error;
+    }
+    npy_intp xyz_dims[3] = {(npy_intp)n_points, (npy_intp)n_frames, 3};
+    npy_intp ana_dims[2] = {(npy_intp)n_analog, (npy_intp)m};
+    if (!(xyz = (PyArrayObject *)PyArray_SimpleNew(3, xyz_dims, NPY_DOUBLE))
+        || !(res = (PyArrayObject *)PyArray_SimpleNew(2, xyz_dims, NPY_DOUBLE))
+        || !(ana = (PyArrayObject *)PyArray_SimpleNew(2, ana_dims, NPY_DOUBLE)))
+        goto error;
+    int st;
+    const unsigned char *bytes = (const unsigned char *)buf.buf + start;
+    const size_t avail = (size_t)(buf.len - start);
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_c3d_decode(bytes, avail, &lay, (const double *)PyArray_DATA(off), (const double *)PyArray_DATA(scale),
+                       (double *)PyArray_DATA(xyz), (double *)PyArray_DATA(res), (double *)PyArray_DATA(ana));
+    Py_END_ALLOW_THREADS
+    if (st != GC_OK) {
+        raise_status(st, "c3d_decode");
+        goto error;
+    }
+    PyBuffer_Release(&buf);
+    Py_DECREF(off);
+    Py_DECREF(scale);
+    return Py_BuildValue("NNN", xyz, res, ana);
+error:
+    PyBuffer_Release(&buf);
+    Py_XDECREF(off);
+    Py_XDECREF(scale);
+    Py_XDECREF(xyz);
+    Py_XDECREF(res);
+    Py_XDECREF(ana);
+    return NULL;
+}
+
 static PyMethodDef core_methods[] = {
     {"butter", py_butter, METH_VARARGS,
      "butter(order, wn) -> (b, a): digital Butterworth low-pass, wn in (0, 1)."},
@@ -1234,6 +1297,9 @@ static PyMethodDef core_methods[] = {
     {"kin_cardan", py_kin_cardan, METH_VARARGS, "kin_cardan(prox, dist, sequence) -> (n, 3) radians."},
     {"kin_angles", py_kin_angles, METH_VARARGS, "kin_angles(prox, dist, joint, side) -> (n, 3) degrees."},
     {"kin_lean", py_kin_lean, METH_VARARGS, "kin_lean(top, bottom, prog) -> (n,) degrees."},
+    {"c3d_decode", py_c3d_decode, METH_VARARGS,
+     "c3d_decode(data, start, (processor, is_float, unsigned, n_frames, n_points, n_analog, per_frame, "
+     "point_scale), analog_offset, analog_scale) -> (xyz (P, n, 3), residual (P, n), analog (A, n*per_frame))."},
     {NULL, NULL, 0, NULL}
 };
 
@@ -1255,5 +1321,8 @@ PyMODINIT_FUNC PyInit__core(void)
     Py_DECREF(errors);
     if (!InputError || !ComputationError)
         return NULL;
-    return PyModule_Create(&core_module);
+    PyObject *m = PyModule_Create(&core_module);
+    if (m && glue_glm_register(m) < 0)
+        Py_CLEAR(m);
+    return m;
 }

@@ -29,10 +29,10 @@ def walk():
 def walk_calibration() -> dict:
     """The lab's static-calibration offsets stored in walk.c3d's PROCESSING group (radians there)."""
     path = Path(gaitcore.datasets.path("walk.c3d"))
-    reader = io._open_c3d(path, path.read_bytes())
+    _, params = io.read_c3d_parameters(path)
     names = {"tibial_torsion_deg": "TibialTorsion", "static_plantar_flexion_deg": "StaticPlantFlex",
              "static_rotation_offset_deg": "StaticRotOff"}
-    return {f"{s}_{k}": math.degrees(float(io._param_numbers(reader, f"PROCESSING:{s}{v}")[0]))
+    return {f"{s}_{k}": math.degrees(params.number(f"PROCESSING:{s}{v}"))
             for s in "LR" for k, v in names.items()}
 
 

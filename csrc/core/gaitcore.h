@@ -242,6 +242,72 @@ int gc_spm_clusters(const double *z, size_t Q, double u, double df, double fwhm,
                     double r0, double r1, int two_tailed, gc_spm_cluster *out,
                     size_t *n_clusters, double *p_set);
 
+/* ---- spm fields: T and F statistics for the GLM (gc_glm.c) ------------------- */
+/* A statistical field: kind GC_FIELD_T (df2 = error df; df1 ignored) or GC_FIELD_F
+ * (df1 = numerator df >= 1, df2 = denominator df).  Same RFT as the t functions above with
+ * the F field's EC densities (Worsley et al. 1996, Table 2). */
+enum gc_field_kind { GC_FIELD_T = 0, GC_FIELD_F = 1 };
+typedef struct {
+    int kind;
+    double df1, df2;
+} gc_spm_field;
+
+/* gc_spm_field_rft what: expected EC at u; p of the field maximum (extra = nodes for the
+ * Bonferroni cap, 0 for none); one-tailed cluster p (extra = extent in resels, u = height);
+ * the EC densities rho0 and rho1 at u. */
+enum gc_rft_what { GC_RFT_EC = 0, GC_RFT_P_MAX = 1, GC_RFT_P_CLUSTER = 2, GC_RFT_RHO0 = 3,
+                   GC_RFT_RHO1 = 4 };
+int gc_spm_field_rft(const gc_spm_field *field, int what, double u, double r0, double r1,
+                     double extra, double *out);
+/* Critical threshold of a T or F field (see gc_spm_threshold). */
+int gc_spm_field_threshold(const gc_spm_field *field, double alpha, double r0, double r1,
+                           size_t nodes, double *u);
+/* Clusters of a T or F field (see gc_spm_clusters); an F field is always one-tailed. */
+int gc_spm_field_clusters(const gc_spm_field *field, const double *z, size_t Q, double u,
+                          double fwhm, double r0, double r1, int two_tailed, gc_spm_cluster *out,
+                          size_t *n_clusters, double *p_set);
+
+/* ---- glm: general linear model over curves ------------------------------------ */
+/* Y (n x Q) = X (n x p) B + E, OLS at every node from one Householder QR of X (GSL); X must
+ * have full column rank p < n.  Contrast C (k x p, full row rank k): k == 1 and stat
+ * GC_FIELD_T gives t = c'b / sqrt(c'(X'X)^-1 c s^2); otherwise F = (C b)' (C (X'X)^-1 C')^-1
+ * (C b) / k / s^2, s^2 = SSE / (n - p).  With an error contrast Ce (ke x p, else NULL) the
+ * denominator is that contrast's sum of squares over ke instead of s^2 (repeated-measures
+ * error terms), df = (k, ke).  The smoothness (gc_spm_fwhm) is that of the residuals of Xr
+ * (n x pr, NULL: X itself).  Outputs: z[Q], df[2] = (k, error df), fwhm.
+ * GC_EINVAL: rank-deficient X or C, bad sizes, zero error variance at a node (up to
+ * rounding), flat residual field; GC_ENOTFINITE: NaN or inf in y. */
+typedef struct {
+    const double *X;   /* n x p design */
+    size_t n, p;
+    const double *C;   /* k x p contrast */
+    size_t k;
+    int stat;          /* GC_FIELD_T (k == 1) or GC_FIELD_F */
+    const double *Ce;  /* ke x p error-term contrast or NULL (residual error) */
+    size_t ke;
+    const double *Xr;  /* n x pr design whose residuals give the smoothness, or NULL */
+    size_t pr;
+} gc_glm_design;
+
+int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, double df[2],
+               double *fwhm);
+
+/* Permutation distribution of the GLM statistic.  Permutation i maps observation j to row
+ * src[i n + j] of y, multiplied by sign[i n + j] (+1 or -1; sign NULL: all +1).  For every
+ * permutation the statistic field is written to fields[i Q ...] (n_perm x Q) and its
+ * maximum (of |z| when two_tailed) to zmax[i].  Work is split over n_threads threads
+ * (>= 1); every permutation's output depends on its indices only, so the result does not
+ * depend on the thread count. */
+int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size_t *src,
+                   const signed char *sign, size_t n_perm, int two_tailed, int n_threads,
+                   double *fields, double *zmax);
+
+/* Cluster mass: for each of n_fields fields (Q nodes) above u (|z| when two_tailed), the
+ * largest integral of (z - u) over a run of suprathreshold nodes (trapezoid over the run's
+ * nodes, a single node counts z - u); 0 without a run. */
+int gc_spm_max_cluster_mass(const double *fields, size_t n_fields, size_t Q, double u,
+                            int two_tailed, double *mass);
+
 /* ---- cycles: time normalisation of gait cycles ------------------------------ */
 enum gc_interp_kind { GC_INTERP_LINEAR = 0, GC_INTERP_CUBIC = 1, GC_INTERP_STEFFEN = 2 };
 
@@ -426,6 +492,38 @@ int gc_kin_angles(size_t n, const double *prox, size_t prox_stride, const double
  * atan2(e . x, e . y), positive forward. */
 int gc_kin_lean(size_t n, const double *top, const double *bottom, const double prog[9],
                 double *out_deg);
+
+/* ---- C3D data section (gc_c3d.c) ----------------------------------------- */
+
+enum gc_c3d_processor { GC_C3D_INTEL = 84, GC_C3D_DEC = 85, GC_C3D_MIPS = 86 };
+
+/* What the header and parameters say about the data section (validated by the caller). */
+struct gc_c3d_layout {
+    int processor;           /* GC_C3D_INTEL (little-endian IEEE), _DEC (VAX F floats), _MIPS (big-endian) */
+    int is_float;            /* 1: 32-bit float samples (POINT:SCALE < 0); 0: 16-bit integers          */
+    int analog_unsigned;     /* integer storage only: analog words are uint16 (ANALOG:FORMAT UNSIGNED)  */
+    size_t n_frames;         /* 3D frames                                                               */
+    size_t n_points;         /* POINT:USED                                                              */
+    size_t n_analog;         /* ANALOG:USED                                                             */
+    size_t analog_per_frame; /* analog samples per channel per 3D frame                                 */
+    double point_scale;      /* |POINT:SCALE|: integer coordinates and residuals are multiplied by it  */
+};
+
+/* Bytes of the data section the layout describes; GC_EINVAL on a bad processor or on
+ * a size that overflows size_t (a corrupt header must not wrap around). */
+int gc_c3d_data_size(const struct gc_c3d_layout *layout, size_t *n_bytes);
+
+/* Decode the data section `data` (n_bytes available) into
+ *   xyz      (n_points, n_frames, 3): coordinates in file units (integer storage scaled);
+ *   residual (n_points, n_frames):    residual in file units, -1 where the point is invalid
+ *                                     (fourth word negative);
+ *   analog   (n_analog, n_frames * analog_per_frame): (sample - offset[c]) * scale[c], where
+ *            `scale` already includes ANALOG:GEN_SCALE and `offset` is in raw sample units.
+ * Any output may be NULL to skip it.  GC_EINVAL when n_bytes is shorter than the layout
+ * needs: nothing is read past data + n_bytes. */
+int gc_c3d_decode(const unsigned char *data, size_t n_bytes, const struct gc_c3d_layout *layout,
+                  const double *analog_offset, const double *analog_scale,
+                  double *xyz, double *residual, double *analog);
 
 #ifdef __cplusplus
 }

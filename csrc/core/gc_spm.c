@@ -1,4 +1,4 @@
-/* gc_spm.c -- SPM{t}: t curves, smoothness, random field theory inference.
+/* gc_spm.c -- SPM{t} and SPM{F}: t curves, smoothness, random field theory inference.
  *
  * Implemented from the formulas in docs/methods.md D (Worsley et al. 1996, Hum Brain Mapp 4:58;
  * Friston et al. 2007, Statistical Parametric Mapping; Pataky 2016 for 1D fields).
@@ -11,6 +11,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "gaitcore.h"
 
@@ -18,6 +19,7 @@
 #define GAMMA_3_2 0.88622692545275801   /* Gamma(3/2) = sqrt(pi) / 2 */
 #define FOUR_LN2 2.772588722239781      /* 4 ln 2 */
 #define TWO_PI 6.283185307179586
+#define SQRT2 1.4142135623730951
 #define FLAT_EPS (64 * DBL_EPSILON)      /* rounding noise allowed in a 'flat' node */
 
 /* ---- t distribution ------------------------------------------------------ */
@@ -365,14 +367,42 @@ int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm)
 
 /* ---- random field theory ------------------------------------------------------- */
 
-static void ec_density(double u, double df, double rho[2])
+/* The EC densities of a T field (df2 = error df) or an F field (df1, df2) in 1D (Worsley et
+ * al. 1996, Table 2, D = 0 and 1):
+ *   T: rho0 = P(T > u), rho1 = sqrt(4 ln 2) / (2 pi) (1 + u^2/v)^(-(v-1)/2)
+ *   F: rho0 = P(F > u), rho1 = sqrt(4 ln 2 / (2 pi)) sqrt(2) Gamma((v+k-1)/2)
+ *            / (Gamma(v/2) Gamma(k/2)) (k u / v)^((k-1)/2) (1 + k u / v)^(-(v+k-2)/2)
+ * each clipped at eps (F below 0: rho0 = 1, rho1 = 0, the field is never below 0). */
+static void ec_density(const gc_spm_field *f, double u, double rho[2])
 {
-    rho[0] = gsl_cdf_tdist_Q(u, df);
-    rho[1] = sqrt(FOUR_LN2) / TWO_PI * pow(1.0 + u * u / df, -0.5 * (df - 1.0));
+    if (f->kind == GC_FIELD_F) {
+        const double k = f->df1, v = f->df2;
+        if (u < 0) {
+            rho[0] = 1.0;
+            rho[1] = 0.0;
+        } else {
+            rho[0] = gsl_cdf_fdist_Q(u, k, v);
+            double x = k * u / v;
+            double log_c = gsl_sf_lngamma(0.5 * (v + k - 1.0)) - gsl_sf_lngamma(0.5 * v) -
+                           gsl_sf_lngamma(0.5 * k);
+            rho[1] = sqrt(FOUR_LN2 / TWO_PI) * SQRT2 * exp(log_c) * pow(x, 0.5 * (k - 1.0)) *
+                     pow(1.0 + x, -0.5 * (v + k - 2.0));
+        }
+    } else {
+        const double df = f->df2;
+        rho[0] = gsl_cdf_tdist_Q(u, df);
+        rho[1] = sqrt(FOUR_LN2) / TWO_PI * pow(1.0 + u * u / df, -0.5 * (df - 1.0));
+    }
     if (rho[0] < EPS_RFT)
         rho[0] = EPS_RFT;
     if (rho[1] < EPS_RFT)
         rho[1] = EPS_RFT;
+}
+
+static gc_spm_field t_field(double df)
+{
+    gc_spm_field f = {GC_FIELD_T, 1.0, df};
+    return f;
 }
 
 static int rft_args_ok(double u, double df, double r0, double r1)
@@ -381,18 +411,28 @@ static int rft_args_ok(double u, double df, double r0, double r1)
            isfinite(r1);
 }
 
+static int field_ok(const gc_spm_field *f)
+{
+    if (!f || (f->kind != GC_FIELD_T && f->kind != GC_FIELD_F))
+        return 0;
+    if (!(f->df2 > 0) || !isfinite(f->df2))
+        return 0;
+    return f->kind == GC_FIELD_T || (f->df1 >= 1 && isfinite(f->df1));
+}
+
 int gc_spm_ec_density(double u, double df, double rho[2])
 {
     if (!rft_args_ok(u, df, 0, 0))
         return GC_EINVAL;
-    ec_density(u, df, rho);
+    gc_spm_field f = t_field(df);
+    ec_density(&f, u, rho);
     return GC_OK;
 }
 
-static double expected_ec(double u, double df, double r0, double r1)
+static double expected_ec(const gc_spm_field *f, double u, double r0, double r1)
 {
     double rho[2];
-    ec_density(u, df, rho);
+    ec_density(f, u, rho);
     return r0 * rho[0] + r1 * rho[1];
 }
 
@@ -400,14 +440,15 @@ int gc_spm_expected_ec(double u, double df, double r0, double r1, double *ec)
 {
     if (!rft_args_ok(u, df, r0, r1))
         return GC_EINVAL;
-    *ec = expected_ec(u, df, r0, r1);
+    gc_spm_field f = t_field(df);
+    *ec = expected_ec(&f, u, r0, r1);
     return GC_OK;
 }
 
-static double p_max(double u, double df, double r0, double r1, size_t nodes)
+static double p_max(const gc_spm_field *f, double u, double r0, double r1, size_t nodes)
 {
     double rho[2];
-    ec_density(u, df, rho);
+    ec_density(f, u, rho);
     double p = -expm1(-(r0 * rho[0] + r1 * rho[1] + EPS_RFT));
     if (nodes > 0 && (double)nodes * rho[0] < p)
         p = (double)nodes * rho[0];  /* Bonferroni bound: never worse than Q tests */
@@ -418,32 +459,42 @@ int gc_spm_p_max(double u, double df, double r0, double r1, size_t nodes, double
 {
     if (!rft_args_ok(u, df, r0, r1))
         return GC_EINVAL;
-    *p = p_max(u, df, r0, r1, nodes);
+    gc_spm_field f = t_field(df);
+    *p = p_max(&f, u, r0, r1, nodes);
     return GC_OK;
 }
 
 struct threshold_params {
-    double alpha, df, r0, r1;
+    const gc_spm_field *field;
+    double alpha, r0, r1;
     size_t nodes;
 };
 
 static double threshold_residual(double u, void *params)
 {
     const struct threshold_params *tp = params;
-    return p_max(u, tp->df, tp->r0, tp->r1, tp->nodes) - tp->alpha;
+    return p_max(tp->field, u, tp->r0, tp->r1, tp->nodes) - tp->alpha;
 }
 
-int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes, double *u)
+/* A starting point near the root: the node-wise (Bonferroni-like) quantile. */
+static double threshold_guess(const gc_spm_field *f, double alpha, double r0, double r1)
 {
-    /* df <= 1: rho1 does not decay with u (Cauchy-like field), P never falls to alpha */
-    if (!(alpha > 0 && alpha < 0.5) || !rft_args_ok(0, df, r0, r1) || !(r0 + r1 > 0) || !(df > 1))
+    double a = alpha / (r0 + r1);
+    double g = f->kind == GC_FIELD_F ? gsl_cdf_fdist_Qinv(a, f->df1, f->df2)
+                                     : gsl_cdf_tdist_Qinv(a, f->df2);
+    return isfinite(g) && g > 0 ? g : 1.0;
+}
+
+int gc_spm_field_threshold(const gc_spm_field *field, double alpha, double r0, double r1,
+                           size_t nodes, double *u)
+{
+    /* T with df <= 1: rho1 does not decay with u (Cauchy-like field), P never falls to alpha */
+    if (!field_ok(field) || !(alpha > 0 && alpha < 0.5) || !rft_args_ok(0, field->df2, r0, r1) ||
+        !(r0 + r1 > 0) || (field->kind == GC_FIELD_T && !(field->df2 > 1)))
         return GC_EINVAL;
-    struct threshold_params tp = {alpha, df, r0, r1, nodes};
+    struct threshold_params tp = {field, alpha, r0, r1, nodes};
     gsl_function f = {threshold_residual, &tp};
-    /* start near the Bonferroni-like guess; p_max decreases with u and p_max(0) >= 0.5 */
-    double guess = gsl_cdf_tdist_Qinv(alpha / (r0 + r1), df);
-    if (!isfinite(guess) || guess <= 0)
-        guess = 1.0;
+    double guess = threshold_guess(field, alpha, r0, r1);
     double lo = guess, hi = guess;
     while (lo > 0 && threshold_residual(lo, &tp) < 0)
         lo = lo < 1e-3 ? 0.0 : 0.5 * lo;
@@ -485,35 +536,74 @@ int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes
     return result;
 }
 
+int gc_spm_threshold(double alpha, double df, double r0, double r1, size_t nodes, double *u)
+{
+    if (!(df > 1))
+        return GC_EINVAL;
+    gc_spm_field f = t_field(df);
+    return gc_spm_field_threshold(&f, alpha, r0, r1, nodes, u);
+}
+
 /* Probability that a cluster above h has at least k_resels resels (one tailed). */
-static double p_extent(double k_resels, double h, double df)
+static double p_extent(const gc_spm_field *f, double k_resels, double h)
 {
     double rho[2];
-    ec_density(h, df, rho);
+    ec_density(f, h, rho);
     double expected_k = rho[0] / rho[1];          /* E[extent] in resels: E_N / E_m */
     double beta = GAMMA_3_2 / expected_k;         /* (Gamma(D/2+1) / E_k)^(2/D), D = 1 */
     return exp(-beta * beta * k_resels * k_resels);
 }
 
-static double p_cluster(double k_resels, double h, double df, double r0, double r1)
+static double p_cluster(const gc_spm_field *f, double k_resels, double h, double r0, double r1)
 {
-    double ec = expected_ec(h, df, r0, r1);
-    return -expm1(-(ec + EPS_RFT) * p_extent(k_resels, h, df));
+    double ec = expected_ec(f, h, r0, r1);
+    return -expm1(-(ec + EPS_RFT) * p_extent(f, k_resels, h));
 }
 
 int gc_spm_p_cluster(double k_resels, double h, double df, double r0, double r1, double *p)
 {
     if (!rft_args_ok(h, df, r0, r1) || !(k_resels >= 0))
         return GC_EINVAL;
-    *p = p_cluster(k_resels, h, df, r0, r1);
+    gc_spm_field f = t_field(df);
+    *p = p_cluster(&f, k_resels, h, r0, r1);
     return GC_OK;
 }
 
-static double p_set(size_t c, double k_min, double u, double df, double r0, double r1)
+int gc_spm_field_rft(const gc_spm_field *field, int what, double u, double r0, double r1,
+                     double extra, double *out)
+{
+    if (!field_ok(field) || !rft_args_ok(u, field->df2, r0, r1))
+        return GC_EINVAL;
+    double rho[2];
+    switch (what) {
+    case GC_RFT_EC:
+        *out = expected_ec(field, u, r0, r1);
+        return GC_OK;
+    case GC_RFT_P_MAX:
+        if (!(extra >= 0))
+            return GC_EINVAL;
+        *out = p_max(field, u, r0, r1, (size_t)extra);
+        return GC_OK;
+    case GC_RFT_P_CLUSTER:
+        if (!(extra >= 0))
+            return GC_EINVAL;
+        *out = p_cluster(field, extra, u, r0, r1);
+        return GC_OK;
+    case GC_RFT_RHO0:
+    case GC_RFT_RHO1:
+        ec_density(field, u, rho);
+        *out = rho[what - GC_RFT_RHO0];
+        return GC_OK;
+    default:
+        return GC_EINVAL;
+    }
+}
+
+static double p_set(const gc_spm_field *f, size_t c, double k_min, double u, double r0, double r1)
 {
     if (c == 0)
         return 1.0;
-    double lambda = expected_ec(u, df, r0, r1) * p_extent(k_min, u, df);
+    double lambda = expected_ec(f, u, r0, r1) * p_extent(f, k_min, u);
     if (!(lambda > 0))
         return 0.0;  /* p_k underflows for very wide clusters: GSL's Poisson needs mu > 0 */
     return gsl_cdf_poisson_Q((unsigned int)(c - 1), lambda);  /* P(N >= c) */
@@ -524,7 +614,8 @@ int gc_spm_p_set(size_t c, double k_min_resels, double u, double df, double r0, 
 {
     if (!rft_args_ok(u, df, r0, r1) || !(k_min_resels >= 0))
         return GC_EINVAL;
-    *p = p_set(c, k_min_resels, u, df, r0, r1);
+    gc_spm_field f = t_field(df);
+    *p = p_set(&f, c, k_min_resels, u, r0, r1);
     return GC_OK;
 }
 
@@ -568,12 +659,15 @@ static int by_start(const void *a, const void *b)
     return (xa > xb) - (xa < xb);
 }
 
-int gc_spm_clusters(const double *z, size_t Q, double u, double df, double fwhm,
-                    double r0, double r1, int two_tailed, gc_spm_cluster *out,
-                    size_t *n_clusters, double *p_set_out)
+int gc_spm_field_clusters(const gc_spm_field *field, const double *z, size_t Q, double u,
+                          double fwhm, double r0, double r1, int two_tailed, gc_spm_cluster *out,
+                          size_t *n_clusters, double *p_set_out)
 {
-    if (Q < 1 || !(u > 0) || !isfinite(u) || !(fwhm > 0) || !rft_args_ok(u, df, r0, r1))
+    if (!field_ok(field) || Q < 1 || !(u > 0) || !isfinite(u) || !(fwhm > 0) ||
+        !rft_args_ok(u, field->df2, r0, r1))
         return GC_EINVAL;
+    if (field->kind == GC_FIELD_F)
+        two_tailed = 0;  /* F >= 0: one tail */
     if (!all_finite(z, Q))
         return GC_ENOTFINITE;
     size_t n = 0;
@@ -596,13 +690,22 @@ int gc_spm_clusters(const double *z, size_t Q, double u, double df, double fwhm,
     double k_min = INFINITY;
     for (size_t c = 0; c < n; c++) {
         out[c].extent_resels = out[c].extent / fwhm;
-        double p = tails * p_cluster(out[c].extent_resels, out[c].height, df, r0, r1);
+        double p = tails * p_cluster(field, out[c].extent_resels, out[c].height, r0, r1);
         out[c].p = p < 1.0 ? p : 1.0;
         if (out[c].extent_resels < k_min)
             k_min = out[c].extent_resels;
     }
-    double ps = n ? tails * p_set(n, k_min, u, df, r0, r1) : 1.0;
+    double ps = n ? tails * p_set(field, n, k_min, u, r0, r1) : 1.0;
     *p_set_out = ps < 1.0 ? ps : 1.0;
     *n_clusters = n;
     return GC_OK;
+}
+
+int gc_spm_clusters(const double *z, size_t Q, double u, double df, double fwhm,
+                    double r0, double r1, int two_tailed, gc_spm_cluster *out,
+                    size_t *n_clusters, double *p_set_out)
+{
+    gc_spm_field f = t_field(df);
+    return gc_spm_field_clusters(&f, z, Q, u, fwhm, r0, r1, two_tailed, out, n_clusters,
+                                 p_set_out);
 }

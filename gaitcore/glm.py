@@ -1,0 +1,772 @@
+"""Curve statistics with the general linear model: SPM{t} and SPM{F} for any design (C core).
+
+``Y`` (n curves x Q nodes) = ``X`` (n x p) ``B`` + error, fitted by OLS at every node from one
+QR factorisation of X (csrc/core/gc_glm.c).  A t contrast (a vector c) or an F contrast (a
+matrix C) gives the statistic curve; its smoothness (FWHM) comes from the residuals and the
+random field theory (RFT) of Worsley et al. (1996, Hum Brain Mapp 4:58) gives the critical
+threshold and the cluster p values, as for the t tests (METHODS.md D, docs/methods.md).
+Permutation inference (sign flips or label permutations, maximum statistic and cluster mass;
+Nichols & Holmes 2002, Hum Brain Mapp 15:1) is the non-parametric alternative.
+
+Named designs build X and the contrasts: :func:`spm_anova1`, :func:`spm_anova1rm`,
+:func:`spm_anova2` (between, within or mixed), :func:`spm_regress`, :func:`spm_ancova`.
+Factors use sum-to-zero (effects) coding, so each effect's F is the "type III" test (adjusted
+for every other term); for balanced designs it equals the sequential ANOVA of spm1d.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._errors import InputError
+from ._validate import real_array
+
+_STAT_CODE = {"T": 0, "F": 1}
+ENUMERATE_MAX = 10_000   # n_perm=None enumerates every permutation up to this many
+DEFAULT_N_PERM = 10_000  # ... else this many seeded random permutations
+
+
+# ----------------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class GLMCluster:
+    """A suprathreshold cluster: nodes ``start``..``end`` (interpolated to the threshold)."""
+
+    start: float
+    end: float
+    extent: float          # nodes (end - start)
+    extent_resels: float   # extent / fwhm (RFT); nan for permutation inference
+    height: float          # minimum |z| in the cluster (z_star when an end is interpolated)
+    p: float               # cluster p (RFT: doubled and capped at 1 when two-tailed)
+    sign: int              # +1 above z_star, -1 below -z_star (two-tailed SPM{t})
+    mass: float = math.nan  # cluster mass (permutation inference)
+
+
+@dataclass(frozen=True)
+class GLMResult:
+    """Inference on an SPM{t} or SPM{F}: threshold ``z_star``, clusters and their p values.
+
+    ``t`` and ``t_star`` are aliases of ``z`` and ``z_star`` (so that the result plots like the
+    t tests' :class:`gaitcore.SPMResult`)."""
+
+    test: str
+    stat: str
+    effect: str
+    z: np.ndarray
+    df: tuple
+    fwhm: float
+    resels: tuple
+    alpha: float
+    two_tailed: bool
+    method: str
+    z_star: float
+    clusters: list
+    p_set: float
+    p_max: float = math.nan      # permutation: P(max statistic >= observed maximum)
+    n_perm: int = 0
+    seed: int | None = None
+    permutation_max: np.ndarray | None = field(default=None, repr=False)
+    permutation_mass: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.z
+
+    @property
+    def t_star(self) -> float:
+        return self.z_star
+
+    @property
+    def h0_reject(self) -> bool:
+        return bool(self.clusters)
+
+    def clusters_frame(self) -> pd.DataFrame:
+        """The clusters as a DataFrame (one row each)."""
+        cols = ["start", "end", "extent", "extent_resels", "height", "p", "sign", "mass"]
+        return pd.DataFrame([c.__dict__ for c in self.clusters], columns=cols)
+
+    def plot(self, ax=None):
+        """Plot the statistic, the threshold(s) and the clusters (shaded, labelled with p)."""
+        import matplotlib.pyplot as plt  # optional dependency: imported only when plotting
+
+        if ax is None:
+            _, ax = plt.subplots()
+        q = np.arange(self.z.size)
+        name = "t" if self.stat == "T" else "F"
+        ax.plot(q, self.z, color="k", lw=1.5, label=f"SPM{{{name}}}")
+        ax.axhline(self.z_star, color="r", ls="--", lw=1, label=f"{name}* = {self.z_star:.3f}")
+        if self.two_tailed:
+            ax.axhline(-self.z_star, color="r", ls="--", lw=1)
+        ax.axhline(0, color="0.6", lw=0.5)
+        for c in self.clusters:
+            xs = np.concatenate([[c.start], q[(q > c.start) & (q < c.end)], [c.end]])
+            ax.fill_between(xs, c.sign * self.z_star, np.interp(xs, q, self.z), color="0.7")
+            ax.text(0.5 * (c.start + c.end), c.sign * self.z_star * 1.05, f"p = {c.p:.3f}",
+                    ha="center", va="bottom" if c.sign > 0 else "top", fontsize=8)
+        ax.set_xlabel("node")
+        ax.set_ylabel(name)
+        dfs = f"df = ({self.df[0]:g}, {self.df[1]:g})" if self.stat == "F" else f"df = {self.df[1]:g}"
+        ax.set_title(f"{self.test} {self.effect}: {dfs}, FWHM = {self.fwhm:.2f}".replace("  ", " "))
+        return ax
+
+
+@dataclass(frozen=True)
+class _Permutations:
+    """How to permute a design: 'sign' (sign flips of the rows), 'labels' (permute the rows
+    within blocks: all rows = one block) or None (not exchangeable: no permutation test)."""
+
+    scheme: str | None
+    labels: np.ndarray | None = None   # 'labels': the row labels whose arrangements count
+    symmetric: bool = False            # the statistic of the complement arrangement is -z
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class GLMTest:
+    """An SPM{t} or SPM{F} before inference: call :meth:`inference`.
+
+    Attributes: ``z`` (the statistic per node), ``df`` = (effect df, error df), ``fwhm`` (nodes),
+    ``resels`` = (1, (Q - 1) / fwhm), ``dropped`` (the rows of Y left out because they contain
+    NaN, as indices into the Y given), ``n`` (curves used)."""
+
+    test: str
+    stat: str
+    effect: str
+    z: np.ndarray
+    df: tuple
+    fwhm: float
+    resels: tuple
+    n: int
+    dropped: tuple = ()
+    y: np.ndarray = field(default=None, repr=False)
+    X: np.ndarray = field(default=None, repr=False)
+    C: np.ndarray = field(default=None, repr=False)
+    Ce: np.ndarray | None = field(default=None, repr=False)
+    permutations: _Permutations = field(default=None, repr=False)
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.z
+
+    def inference(self, alpha: float = 0.05, two_tailed: bool | None = None, method: str = "rft",
+                  n_perm: int | None = None, seed: int | None = None,
+                  n_threads: int | None = None) -> GLMResult:
+        """Inference at level ``alpha`` (0 < alpha < 0.5).
+
+        ``method="rft"`` (default): the critical threshold solves P(max field > z_star) = alpha
+        (alpha / 2 per tail for a two-tailed SPM{t}) with the RFT field-maximum probability,
+        Bonferroni-capped over the Q nodes; clusters get the RFT cluster p, doubled (capped at 1)
+        when two-tailed, and the set-level p.  SPM{F} is always one-tailed.
+
+        ``method="permutation"``: the maximum of the statistic (of |t| when two-tailed) over the
+        nodes, under every sign flip (one-sample and paired tests) or every arrangement of the
+        labels (two-sample, ANOVA, regression).  ``n_perm=None`` enumerates them all when there
+        are at most 10,000, else draws 10,000 at random; an integer draws that many (the observed
+        arrangement is always the first).  ``seed`` fixes the draw (same seed, same p; the
+        threads do not change the result; ``seed=None`` draws one and records it in the result).
+        ``z_star`` is the (1 - alpha) quantile of the maximum (NumPy's linear interpolation, as
+        spm1d); a cluster's mass is the integral of (|z| - z_star) over its suprathreshold nodes
+        (trapezoid, unit node spacing) and its p the fraction of permutations whose largest
+        cluster mass is at least as large (at least 1 / n_perm).  ``p_max`` is the fraction whose
+        maximum reaches the observed maximum.  For a two-tailed SPM{t} with a symmetric scheme
+        (sign flips; two groups of equal size) each permutation and its mirror image give -z, so
+        only one of each pair is enumerated, as spm1d does.
+        """
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
+            raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
+        if two_tailed is None:
+            two_tailed = self.stat == "T"
+        if not isinstance(two_tailed, (bool, np.bool_)):
+            raise TypeError(f"two_tailed must be True, False or None, got {two_tailed!r}")
+        if self.stat == "F" and two_tailed:
+            raise InputError("an SPM{F} is one-tailed: use two_tailed=False (or None)")
+        if method == "rft":
+            if n_perm is not None or seed is not None:
+                raise InputError("n_perm and seed apply to method='permutation' only")
+            return self._rft(float(alpha), bool(two_tailed))
+        if method == "permutation":
+            return self._permutation(float(alpha), bool(two_tailed), n_perm, seed, n_threads)
+        raise InputError(f"method must be 'rft' or 'permutation', got {method!r}")
+
+    # -- RFT
+    def _rft(self, alpha: float, two_tailed: bool) -> GLMResult:
+        kind = _STAT_CODE[self.stat]
+        (r0, r1), (df1, df2) = self.resels, self.df
+        a = alpha / 2 if two_tailed else alpha
+        u = _core.spm_field_threshold(kind, df1, df2, a, r0, r1, self.z.size)
+        raw, p_set = _core.spm_field_clusters(kind, df1, df2, self.z, u, self.fwhm, r0, r1, two_tailed)
+        clusters = [GLMCluster(*c[:6], sign=int(c[6])) for c in raw]
+        return GLMResult(self.test, self.stat, self.effect, self.z, self.df, self.fwhm, self.resels,
+                         alpha, two_tailed, "rft", u, clusters, p_set)
+
+    # -- permutations
+    def _permutation(self, alpha, two_tailed, n_perm, seed, n_threads) -> GLMResult:
+        perm = self.permutations
+        if perm is None or perm.scheme is None:
+            why = perm.reason if perm is not None else ""
+            raise NotImplementedError(f"permutation inference is not available for {self.test}: {why}")
+        if n_perm is not None:
+            if isinstance(n_perm, bool) or not isinstance(n_perm, numbers.Integral) or n_perm < 2:
+                raise InputError(f"n_perm must be an integer >= 2 or None, got {n_perm!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+            raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
+        if n_threads is None:
+            n_threads = min(8, os.cpu_count() or 1)
+        if seed is None and n_perm is not None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        src, sign, seed_used = _arrangements(perm, self.n, two_tailed and self.stat == "T", n_perm, seed)
+        n_total = src.shape[0]
+        if n_total * alpha < 1:
+            raise InputError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
+                             f"only {n_total} are possible or requested")
+        fields, zmax = _core.glm_permute(self.y, self.X, self.C, _STAT_CODE[self.stat], self.Ce, src, sign,
+                                         two_tailed, int(n_threads))
+        u = float(np.percentile(zmax, 100 * (1 - alpha), method="linear"))
+        mass = _core.spm_max_cluster_mass(fields, u, two_tailed)
+        observed = fields[0]   # the identity arrangement comes first
+        z_obs_max = np.abs(observed).max() if two_tailed else observed.max()
+        p_max = max(float(np.mean(zmax >= z_obs_max)), 1.0 / n_total)
+        clusters = _permutation_clusters(observed, u, two_tailed, mass, n_total)
+        return GLMResult(self.test, self.stat, self.effect, self.z, self.df, self.fwhm, self.resels, alpha,
+                         two_tailed, "permutation", u, clusters, math.nan, p_max, n_total, seed_used, zmax, mass)
+
+
+def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
+    """Runs of z > u (|z| when two-tailed), endpoints interpolated to u, p from the null masses."""
+    h = np.abs(z) if two_tailed else z
+    out = []
+    q, Q = 0, z.size
+    while q < Q:
+        if not h[q] > u:
+            q += 1
+            continue
+        i0 = q
+        while q + 1 < Q and h[q + 1] > u and np.sign(z[q + 1]) == np.sign(z[i0]):
+            q += 1
+        i1 = q
+        a = h[i0:i1 + 1] - u
+        mass = float(a[0]) if a.size == 1 else float(a.sum() - 0.5 * (a[0] + a[-1]))
+        x0 = i0 - 1 + (u - h[i0 - 1]) / (h[i0] - h[i0 - 1]) if i0 > 0 else float(i0)
+        x1 = i1 + (h[i1] - u) / (h[i1] - h[i1 + 1]) if i1 < Q - 1 else float(i1)
+        height = min(float(a.min() + u), u if (i0 > 0 or i1 < Q - 1) else math.inf)
+        p = max(float(np.mean(null_mass >= mass)), 1.0 / n_total)
+        out.append(GLMCluster(float(x0), float(x1), max(float(x1 - x0), 1.0) if x1 > x0 else 1.0,
+                              math.nan, height, p, int(np.sign(z[i0])) or 1, mass))
+        q += 1
+    return out
+
+
+def _arrangements(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm, seed):
+    """(src (N, n) row indices, sign (N, n) int8 or None, seed): the identity first."""
+    if perm.scheme == "sign":
+        total = 2 ** n if n < 62 else math.inf
+        half = symmetric_two_tailed
+        count = total / 2 if half else total
+        if n_perm is None and count <= ENUMERATE_MAX:
+            # itertools.product((1, -1), repeat=n): with half, only those with a first sign of +1
+            signs = np.array(list(itertools.product((1, -1), repeat=n)), dtype=np.int8)
+            if half:
+                signs = signs[signs[:, 0] == 1]
+            return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), signs, None
+        k = DEFAULT_N_PERM if n_perm is None else n_perm
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        rng = np.random.default_rng(seed)
+        signs = np.where(rng.random((k, n)) < 0.5, -1, 1).astype(np.int8)
+        signs[0] = 1
+        return np.tile(np.arange(n, dtype=np.intp), (k, 1)), signs, seed
+    labels = perm.labels
+    levels, codes = np.unique(labels, return_inverse=True)
+    sizes = np.bincount(codes)
+    total = math.factorial(n)
+    for s in sizes:
+        total //= math.factorial(int(s))
+    half = symmetric_two_tailed and perm.symmetric and len(levels) == 2 and sizes[0] == sizes[1]
+    count = total // 2 if half else total
+    if n_perm is None and count <= ENUMERATE_MAX:
+        arrangements = _label_arrangements(codes, len(levels), half)
+    else:
+        k = DEFAULT_N_PERM if n_perm is None else n_perm
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        rng = np.random.default_rng(seed)
+        arrangements = rng.permuted(np.tile(codes, (k, 1)), axis=1)
+        arrangements[0] = codes
+    # rows of X keep their labels; the rows of y given label g in an arrangement fill them
+    src = np.empty(arrangements.shape, dtype=np.intp)
+    slots = [np.flatnonzero(codes == g) for g in range(len(levels))]
+    for i, arr in enumerate(arrangements):
+        for g, slot in enumerate(slots):
+            src[i, slot] = np.flatnonzero(arr == g)
+    return src, None, seed if not (n_perm is None and count <= ENUMERATE_MAX) else None
+
+
+def _label_arrangements(codes: np.ndarray, n_levels: int, half: bool) -> np.ndarray:
+    """Every distinct arrangement of the labels (multiset permutations), the given one first.
+    With ``half`` (two equal groups) only those with row 0 in its own group: one of each
+    mirror pair, as spm1d's first half of the lexicographic enumeration."""
+    n = codes.size
+    sizes = np.bincount(codes, minlength=n_levels)
+
+    def fill(remaining, level):
+        if level == n_levels - 1:
+            yield {level: tuple(remaining)}
+            return
+        for pos in itertools.combinations(remaining, int(sizes[level])):
+            rest = [r for r in remaining if r not in pos]
+            for tail in fill(rest, level + 1):
+                yield {level: pos, **tail}
+
+    out = []
+    for parts in fill(list(range(n)), 0):
+        arr = np.empty(n, dtype=codes.dtype)
+        for level, pos in parts.items():
+            arr[list(pos)] = level
+        if half and arr[0] != codes[0]:
+            continue
+        out.append(arr)
+    arrangements = np.array(out)
+    first = np.flatnonzero((arrangements == codes).all(axis=1))
+    order = np.concatenate([first, np.setdiff1d(np.arange(len(out)), first)])
+    return arrangements[order]
+
+
+# ----------------------------------------------------------------------------- the GLM
+
+def spm_glm(Y, X, contrast, *, error_contrast=None, smoothness_design=None, stat: str | None = None,
+            effect: str = "", test: str = "glm") -> GLMTest:
+    """SPM{t} or SPM{F} of the linear model ``Y = X B + error`` for the contrast ``contrast``.
+
+    Parameters
+    ----------
+    Y : array_like (n, Q), n curves of Q >= 3 nodes; rows with NaN are dropped (``dropped``)
+    X : array_like (n, p), the design matrix, full column rank, p < n - 1
+    contrast : array_like (p,) for a t contrast ``c'B`` or (k, p) for an F contrast ``C B = 0``
+    error_contrast : array_like (ke, p), optional: F's denominator is this contrast's mean
+        square instead of the residual one (the error terms of repeated-measures designs)
+    smoothness_design : array_like (n, pr), optional: the FWHM is estimated from the residuals
+        of this design instead of X
+    stat : "T" or "F" (default: T for a vector contrast, F for a matrix)
+
+    Returns
+    -------
+    GLMTest: call ``.inference(alpha)``
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(0)
+    >>> speed = rng.uniform(2.5, 4.0, 20)
+    >>> y = rng.standard_normal((20, 101)).cumsum(axis=1) + 5 * speed[:, None]
+    >>> X = np.column_stack([np.ones(20), speed])
+    >>> res = gaitcore.spm_glm(y, X, [0, 1]).inference(0.05)
+    >>> res.df, res.h0_reject
+    ((1.0, 18.0), True)
+    """
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    x = real_array(X, "X", min_ndim=1, max_ndim=2).astype(float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[0] != y.shape[0]:
+        raise InputError(f"X must have one row per curve of Y: {x.shape[0]} rows for {y.shape[0]} curves")
+    if not np.isfinite(x).all():
+        raise InputError("X contains NaN or inf")
+    c = real_array(contrast, "contrast", max_ndim=2).astype(float)
+    if stat is None:
+        stat = "T" if c.ndim == 1 else "F"
+    if stat not in _STAT_CODE:
+        raise InputError(f"stat must be 'T' or 'F', got {stat!r}")
+    c = np.atleast_2d(c)
+    if c.shape[1] != x.shape[1]:
+        raise InputError(f"contrast must have {x.shape[1]} columns (one per column of X), got {c.shape[1]}")
+    if stat == "T" and c.shape[0] != 1:
+        raise InputError("a t contrast is one row; use stat='F' for several")
+    ce = None
+    if error_contrast is not None:
+        ce = np.atleast_2d(real_array(error_contrast, "error_contrast", max_ndim=2).astype(float))
+        if ce.shape[1] != x.shape[1]:
+            raise InputError(f"error_contrast must have {x.shape[1]} columns, got {ce.shape[1]}")
+    xr = None
+    if smoothness_design is not None:
+        xr = real_array(smoothness_design, "smoothness_design", max_ndim=2).astype(float)
+        xr = xr[:, None] if xr.ndim == 1 else xr
+        if xr.shape[0] != y.shape[0]:
+            raise InputError("smoothness_design must have one row per curve of Y")
+    keep, dropped = _complete_rows(y)
+    y, x = np.ascontiguousarray(y[keep]), np.ascontiguousarray(x[keep])
+    xr = None if xr is None else np.ascontiguousarray(xr[keep])
+    _check_design(y, x)
+    return _fit(test, stat, effect, y, x, c, ce, xr, dropped, None)
+
+
+def _complete_rows(y):
+    if y.shape[1] < 3:
+        raise InputError(f"Y needs at least 3 nodes (columns), got {y.shape[1]}")
+    if np.isinf(y).any():
+        raise InputError("Y contains infinite values (NaN marks a missing curve; inf is an error)")
+    keep = np.isfinite(y).all(axis=1)
+    return keep, tuple(int(i) for i in np.flatnonzero(~keep))
+
+
+def _check_design(y, x):
+    n, p = x.shape
+    if n - p < 2:
+        raise InputError(f"{n} complete curves for {p} design columns: at least {p + 2} are needed "
+                         "(error df >= 2)")
+    if np.linalg.matrix_rank(x) < p:
+        raise InputError(f"the design X (n x p = {n} x {p}) is rank deficient: a level without "
+                         "curves, a constant covariate, or collinear columns")
+
+
+def _fit(test, stat, effect, y, x, c, ce, xr, dropped, permutations) -> GLMTest:
+    try:
+        z, df1, df2, fwhm = _core.glm_fit(y, x, c, _STAT_CODE[stat], ce, xr)
+    except ValueError as exc:
+        raise InputError(f"{test}: {exc} (a rank-deficient contrast, or curves with zero error "
+                         "variance at some node)") from None
+    return GLMTest(test, stat, effect, z, (df1, df2), fwhm, (1.0, (z.size - 1) / fwhm), y.shape[0],
+                   dropped, y, x, c, ce, permutations)
+
+
+# ----------------------------------------------------------------------------- designs
+
+def _factor(values, name: str, n: int) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.size != n:
+        raise InputError(f"{name} must be 1-D with one label per curve ({n}), got shape {arr.shape}")
+    return arr
+
+
+def _sum_coding(codes: np.ndarray, n_levels: int) -> np.ndarray:
+    """Effects coding: column j is +1 at level j, -1 at the last level (levels 0..m-2)."""
+    cols = np.zeros((codes.size, n_levels - 1))
+    for j in range(n_levels - 1):
+        cols[codes == j, j] = 1.0
+    cols[codes == n_levels - 1, :] = -1.0
+    return cols
+
+
+def _interaction(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.column_stack([a[:, i] * b[:, j] for i in range(a.shape[1]) for j in range(b.shape[1])]) \
+        if a.shape[1] and b.shape[1] else np.zeros((a.shape[0], 0))
+
+
+def _codes(labels):
+    levels, codes = np.unique(labels, return_inverse=True)
+    return levels, codes
+
+
+class _Design:
+    """Columns of X by term, so that contrasts select terms."""
+
+    def __init__(self, n):
+        self.blocks, self.names = [np.ones((n, 1))], ["intercept"]
+
+    def add(self, name, cols):
+        self.blocks.append(np.asarray(cols, float).reshape(len(cols), -1))
+        self.names.append(name)
+
+    @property
+    def X(self):
+        return np.column_stack(self.blocks)
+
+    def contrast(self, name):
+        widths = [b.shape[1] for b in self.blocks]
+        i = self.names.index(name)
+        start = sum(widths[:i])
+        C = np.zeros((widths[i], sum(widths)))
+        C[np.arange(widths[i]), start + np.arange(widths[i])] = 1.0
+        return C
+
+
+def _drop_nan(y, *arrays):
+    keep, dropped = _complete_rows(y)
+    return (y[keep],) + tuple(None if a is None else a[keep] for a in arrays) + (dropped, keep)
+
+
+def _average_units(y, keys: list, extra=None):
+    """Mean curve per distinct tuple of keys (e.g. subject and condition), in first-seen order."""
+    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
+    groups = frame.groupby(list(frame.columns), sort=False, dropna=False).indices
+    idx = list(groups.values())
+    ym = np.array([y[i].mean(axis=0) for i in idx])
+    ks = [np.array([k[i[0]] for i in idx]) for k in keys]
+    em = None if extra is None else np.array([extra[i].mean(axis=0) for i in idx])
+    return ym, ks, em
+
+
+def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
+    """One-way ANOVA over curves: SPM{F} of the group effect (equal variances).
+
+    Equals ``spm1d.stats.anova1(Y, groups, equal_var=True)`` for any group sizes.  With
+    ``subjects`` (one label per curve) and ``unit="subject"`` (default) the strides of a subject
+    are first averaged, so subjects are the units; ``unit="stride"`` keeps every curve.
+    Rows with NaN are dropped (``.dropped``).
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(2)
+    >>> y = rng.standard_normal((15, 101)).cumsum(axis=1)
+    >>> f = gaitcore.spm_anova1(y, [0] * 5 + [1] * 5 + [2] * 5)
+    >>> f.stat, f.df
+    ('F', (2.0, 12.0))
+    """
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    g = _factor(groups, "groups", y.shape[0])
+    y, g, s, dropped, _ = _drop_nan(y, g, None if subjects is None else _factor(subjects, "subjects", y.shape[0]))
+    if s is not None and _unit(unit) == "subject":
+        y, (g, s), _ = _average_units(y, [g, s])
+    levels, codes = _codes(g)
+    if len(levels) < 2:
+        raise InputError(f"groups needs at least 2 levels, got {len(levels)}")
+    d = _Design(y.shape[0])
+    d.add("A", _sum_coding(codes, len(levels)))
+    X = d.X
+    _check_design(y, X)
+    perm = _Permutations("labels", codes, symmetric=len(levels) == 2)
+    return _fit("anova1", "F", "group", np.ascontiguousarray(y), X, d.contrast("A"), None, None, dropped, perm)
+
+
+def spm_regress(Y, x) -> GLMTest:
+    """Linear regression of the curves on a scalar ``x`` (e.g. speed in m/s): SPM{t} of the slope.
+
+    X = [x, 1] and c = [1, 0]; df = n - 2.  Equals ``spm1d.stats.regress(Y, x)``.
+    ``.r`` is not computed; t relates to the correlation r by t = r sqrt((n-2)/(1-r^2)).
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(3)
+    >>> x = rng.uniform(2.5, 4.5, 12)
+    >>> y = rng.standard_normal((12, 101)).cumsum(axis=1) + 3 * x[:, None]
+    >>> gaitcore.spm_regress(y, x).inference(0.05).df
+    (1.0, 10.0)
+    """
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    xv = real_array(x, "x", max_ndim=1).astype(float)
+    if xv.size != y.shape[0] or not np.isfinite(xv).all():
+        raise InputError(f"x must hold one finite value per curve ({y.shape[0]}), got {xv.size}")
+    y, xv, dropped, _ = _drop_nan(y, xv)
+    X = np.column_stack([xv, np.ones(xv.size)])
+    _check_design(y, X)
+    perm = _Permutations("labels", np.arange(xv.size), symmetric=False)
+    return _fit("regress", "T", "slope", np.ascontiguousarray(y), X, np.array([[1.0, 0.0]]), None, None,
+                dropped, perm)
+
+
+def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", effect: str = "group"):
+    """ANCOVA over curves: the group effect adjusted for scalar covariates (e.g. speed_m_per_s).
+
+    X = [1, groups (effects coded), covariates (centred)]; ``effect="group"`` gives the SPM{F} of
+    the group effect (SPM{t} of group A - group B when there are two groups), ``effect`` = the
+    name or index of a covariate gives the SPM{t} of its slope.  Group sizes may differ.
+
+    Parameters
+    ----------
+    Y : (n, Q) curves; rows with NaN (in Y or a covariate) are dropped (``.dropped``)
+    groups : n labels
+    covariates : (n,) or (n, m) array, or a DataFrame / dict of named columns
+    subjects, unit : as :func:`spm_anova1` (strides averaged per subject; covariates too)
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(4)
+    >>> speed = rng.uniform(2.5, 4.0, 24)
+    >>> g = np.repeat([0, 1], 12)
+    >>> y = rng.standard_normal((24, 101)).cumsum(axis=1) + 4 * speed[:, None]
+    >>> res = gaitcore.spm_ancova(y, g, speed)
+    >>> res.stat, res.df
+    ('T', (1.0, 21.0))
+    """
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    n = y.shape[0]
+    g = _factor(groups, "groups", n)
+    names, cov = _covariate_matrix(covariates, n)
+    bad = ~np.isfinite(cov).all(axis=1)
+    y = y.copy()
+    y[bad] = np.nan  # a curve without its covariate cannot be used
+    y, g, cov, s, dropped, _ = _drop_nan(y, g, cov, None if subjects is None else _factor(subjects, "subjects", n))
+    if s is not None and _unit(unit) == "subject":
+        y, (g, s), cov = _average_units(y, [g, s], cov)
+    levels, codes = _codes(g)
+    if len(levels) < 2:
+        raise InputError(f"groups needs at least 2 levels, got {len(levels)}")
+    d = _Design(y.shape[0])
+    d.add("group", _sum_coding(codes, len(levels)))
+    for i, name in enumerate(names):
+        d.add(name, cov[:, i] - cov[:, i].mean())
+    X = d.X
+    _check_design(y, X)
+    no_perm = _Permutations(None, reason="label permutations are not exact with covariates "
+                            "(use method='rft')")
+    if effect == "group":
+        C = d.contrast("group")
+        if len(levels) == 2:  # t of A - B: effects coding gives b = (mA - mB) / 2
+            return _fit("ancova", "T", f"{levels[0]} - {levels[1]}", np.ascontiguousarray(y), X, 2 * C,
+                        None, None, dropped, no_perm)
+        return _fit("ancova", "F", "group", np.ascontiguousarray(y), X, C, None, None, dropped, no_perm)
+    key = names[effect] if isinstance(effect, numbers.Integral) else effect
+    if key not in names:
+        raise InputError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
+    return _fit("ancova", "T", str(key), np.ascontiguousarray(y), X, d.contrast(key), None, None, dropped, no_perm)
+
+
+def _covariate_matrix(covariates, n):
+    if isinstance(covariates, pd.Series):
+        covariates = covariates.to_frame()
+    if isinstance(covariates, (pd.DataFrame, dict)):
+        frame = pd.DataFrame(covariates)
+        names = [str(c) for c in frame.columns]
+        values = frame.to_numpy(dtype=float)
+    else:
+        values = real_array(covariates, "covariates", max_ndim=2).astype(float)
+        values = values[:, None] if values.ndim == 1 else values
+        names = [f"covariate{i}" for i in range(values.shape[1])]
+    if values.shape[0] != n:
+        raise InputError(f"covariates must have one row per curve ({n}), got {values.shape[0]}")
+    if np.isinf(values).any():
+        raise InputError("covariates contain infinite values")
+    return names, values
+
+
+def _unit(unit):
+    if unit not in ("subject", "stride"):
+        raise InputError(f"unit must be 'subject' or 'stride', got {unit!r}")
+    return unit
+
+
+def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
+    """One-way repeated-measures ANOVA over curves: SPM{F} of the condition effect.
+
+    With one curve per subject and condition (the default ``unit="subject"`` averages a
+    subject's strides per condition first), X = [1, conditions, subjects] (effects coded) and
+    the error is the subject-by-condition residual, df = (k - 1, (k - 1)(s - 1)) when complete.
+    A subject missing a condition (or a dropped NaN curve) is allowed: the additive model is then
+    fitted to the curves present.  The smoothness is estimated as spm1d does for one observation
+    per cell (the residuals of X' = [1, 1(condition != first), 1(subject != first)]), so that the
+    result equals ``spm1d.stats.anova1rm`` on balanced data.  With ``unit="stride"`` and several
+    curves per cell the model adds the subject-by-condition interaction, which is then the
+    error term of the condition effect (residual smoothness from the full model).
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(5)
+    >>> y = rng.standard_normal((12, 101)).cumsum(axis=1)
+    >>> f = gaitcore.spm_anova1rm(y, np.tile([0, 1, 2], 4), np.repeat([0, 1, 2, 3], 3))
+    >>> f.df
+    (2.0, 6.0)
+    """
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    n = y.shape[0]
+    a, s = _factor(conditions, "conditions", n), _factor(subjects, "subjects", n)
+    y, a, s, dropped, _ = _drop_nan(y, a, s)
+    if _unit(unit) == "subject":
+        y, (a, s), _ = _average_units(y, [a, s])
+    la, ca = _codes(a)
+    ls, cs = _codes(s)
+    if len(la) < 2 or len(ls) < 2:
+        raise InputError(f"anova1rm needs >= 2 conditions and >= 2 subjects, got {len(la)} and {len(ls)}")
+    d = _Design(y.shape[0])
+    XA, XS = _sum_coding(ca, len(la)), _sum_coding(cs, len(ls))
+    d.add("A", XA)
+    d.add("S", XS)
+    cells = pd.Series(list(zip(ca, cs))).value_counts()
+    y = np.ascontiguousarray(y)
+    if cells.max() > 1:
+        d.add("SA", _interaction(XA, XS))
+        X = d.X
+        _check_design(y, X)
+        return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), d.contrast("SA"), None, dropped, None)
+    X = d.X
+    _check_design(y, X)
+    xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cs != 0]).astype(float)
+    return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), None, xr, dropped, None)
+
+
+def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject") -> list:
+    """Two-way ANOVA over curves: SPM{F} of A, B and A x B (a list of three GLMTest).
+
+    ``within`` names the repeated-measures factors: ``""`` (both between, no ``subjects``),
+    ``"b"`` (mixed: A between, B within, subjects nested in A) or ``"ab"`` (both within).
+    Effects coding; error terms as in the classical split-plot / repeated-measures ANOVA:
+    between: residual; mixed: A over subjects within A, B and AB over the residual (B x subject);
+    within: A over A x subject, B over B x subject, AB over the residual.  With one curve per
+    subject and cell (strides averaged first, ``unit="subject"``) the smoothness is estimated
+    as spm1d does (residuals of [1, 1(a != first), 1(b != first), 1(subject != first in its
+    group), 1(a != first and b != first)]), so balanced data give ``spm1d.stats.anova2``,
+    ``anova2onerm`` and ``anova2rm``.
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(6)
+    >>> y = rng.standard_normal((24, 101)).cumsum(axis=1)
+    >>> fa, fb, fab = gaitcore.spm_anova2(y, np.repeat([0, 1], 12), np.tile([0, 1, 2], 8))
+    >>> fa.df, fab.df
+    ((1.0, 18.0), (2.0, 18.0))
+    """
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    n = y.shape[0]
+    if within not in ("", "b", "ab"):
+        raise InputError(f"within must be '', 'b' or 'ab', got {within!r}")
+    fa, fb = _factor(a, "a", n), _factor(b, "b", n)
+    fs = None if subjects is None else _factor(subjects, "subjects", n)
+    if within and fs is None:
+        raise InputError("repeated-measures designs (within='b' or 'ab') need subjects")
+    y, fa, fb, fs, dropped, _ = _drop_nan(y, fa, fb, fs)
+    if fs is not None and _unit(unit) == "subject":
+        y, (fa, fb, fs), _ = _average_units(y, [fa, fb, fs])
+    la, ca = _codes(fa)
+    lb, cb = _codes(fb)
+    if len(la) < 2 or len(lb) < 2:
+        raise InputError("a and b need at least 2 levels each")
+    XA, XB = _sum_coding(ca, len(la)), _sum_coding(cb, len(lb))
+    d = _Design(y.shape[0])
+    d.add("A", XA)
+    d.add("B", XB)
+    y = np.ascontiguousarray(y)
+    labels = ("A", "B", "AB")
+    if not within:
+        d.add("AB", _interaction(XA, XB))
+        X = d.X
+        _check_design(y, X)
+        perm = None
+        return [_fit("anova2", "F", e, y, X, d.contrast(e), None, None, dropped, perm) for e in labels]
+    if within == "b":
+        XS = np.zeros((y.shape[0], 0))  # subjects nested in A: coded within each group
+        first_in_group = np.zeros(y.shape[0], bool)
+        for g in range(len(la)):
+            rows = ca == g
+            ls_g, cs_g = _codes(fs[rows])
+            block = np.zeros((y.shape[0], len(ls_g) - 1))
+            block[rows] = _sum_coding(cs_g, len(ls_g))
+            XS = np.column_stack([XS, block])
+            first_in_group[rows] = cs_g == 0
+        d.add("S", XS)
+        d.add("AB", _interaction(XA, XB))
+        error = {"A": d.contrast("S"), "B": None, "AB": None}
+        s_first = first_in_group
+    else:
+        ls, cs = _codes(fs)
+        XS = _sum_coding(cs, len(ls))
+        d.add("S", XS)
+        d.add("AB", _interaction(XA, XB))
+        d.add("SA", _interaction(XA, XS))
+        d.add("SB", _interaction(XB, XS))
+        error = {"A": d.contrast("SA"), "B": d.contrast("SB"), "AB": None}
+        s_first = cs == 0
+    X = d.X
+    _check_design(y, X)
+    xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
+    test = "anova2onerm" if within == "b" else "anova2rm"
+    return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, None) for e in labels]
