@@ -3,6 +3,7 @@
     gaitcore info FILE [FILE ...]                  markers, plates, rates and stored events
     gaitcore analyze PATH [PATH ...] --out DIR     trials, folders and manifests -> factor tables
     gaitcore compare DIR [--by group]              group comparison of an analysed cohort
+    gaitcore report DIR [--by group]               self-contained HTML report of an analysed cohort
     gaitcore demo [--out DIR]                      the main job on the bundled datasets
 
 Exit codes: 0 success, 1 when some trials or files failed (data), 2 on bad usage.  Every
@@ -35,6 +36,7 @@ EXAMPLES_TOP = """examples:
   gaitcore info walk.c3d
   gaitcore analyze run.c3d --out results
   gaitcore compare results --by group
+  gaitcore report results                  results/report.html, opens in any browser
   gaitcore demo
 
 Methods and references: docs/methods.md in the source distribution.
@@ -155,7 +157,7 @@ def _analyze(args) -> int:
         raise UsageError(_one_line(exc)) from None
     _stop_on_sigterm()
     table = analyze_cohort(list(args.paths), out=args.out, workers=args.workers, dask=args.dask,
-                           force=args.force, progress=not args.no_progress, **options)
+                           force=args.force, progress=not args.no_progress, report=args.report, **options)
     return _summary(table, args.out)
 
 
@@ -167,7 +169,8 @@ def _summary(table, out) -> int:
         print(f"  failed: {row.path}: {_one_line(row.error)}", file=sys.stderr)
     print(f"{len(table)} trials: {done - reused} analysed, {reused} skipped (up to date), "
           f"{len(failed)} failed")
-    print(f"results in {out}/: factors.csv, factors.parquet, curves/, trials/, run.log")
+    report = ", report.html" if (Path(out) / "report.html").exists() else ""
+    print(f"results in {out}/: factors.csv, factors.parquet, curves/, trials/, run.log{report}")
     return 1 if len(failed) else 0
 
 
@@ -198,6 +201,19 @@ def _compare(args) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(result[shown].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"written to {out}")
+    return 0
+
+
+def _report(args) -> int:
+    from .report import write_report
+
+    if not (Path(args.dir) / "factors.csv").exists():
+        raise UsageError(f"{Path(args.dir) / 'factors.csv'} not found (run `gaitcore analyze ... --out {args.dir}` first)")
+    try:
+        path = write_report(args.dir, by=args.by, reference=args.reference, path=args.out)
+    except ValueError as exc:
+        raise UsageError(_one_line(exc)) from None
+    print(f"report written to {path} (open it in a browser; it needs no server)")
     return 0
 
 
@@ -260,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="run on an existing Dask scheduler")
     p.add_argument("--force", action="store_true", help="recompute every trial, even those up to date in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--report", action="store_true", help="also write the HTML cohort report (report.html)")
     _add_analysis_options(p)
     p.set_defaults(run=_analyze)
 
@@ -267,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="the --out folder of `gaitcore analyze`")
     p.add_argument("--by", default="group", help="manifest column holding the groups (default: group)")
     p.set_defaults(run=_compare)
+
+    p = sub.add_parser("report", help="write the self-contained HTML report of an analysed cohort folder")
+    p.add_argument("dir", help="the --out folder of `gaitcore analyze`")
+    p.add_argument("--by", default="group", help="manifest column holding the groups (default: group)")
+    p.add_argument("--reference", default=None, help="reference group (default: the first in the table)")
+    p.add_argument("--out", default=None, help="output file (default: DIR/report.html)")
+    p.set_defaults(run=_report)
 
     p = sub.add_parser("demo", help="analyse the bundled datasets; tables and figures to out/demo")
     p.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")

@@ -180,11 +180,26 @@ def run_one(path: str, grf: str, static: str, options: dict) -> dict:
     t0 = time.perf_counter()
     try:
         report = analyze_trial(path, grf=grf or None, static=static or None, **options)
-        return {"factors": report.factors.to_dict(), "curves": report.curves,
+        return {"factors": report.factors.to_dict(), "curves": report.curves, "qc": event_qc(report),
                 "error": "", "elapsed_s": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
         return {"factors": {}, "curves": {}, "error": f"{type(exc).__name__}: {exc}",
                 "elapsed_s": time.perf_counter() - t0}
+
+
+def event_qc(report) -> dict:
+    """Plain-data event quality of one trial (for the cohort report): events per foot, where
+    they came from, events out of order and strides rejected by the quality checks."""
+    events = report.events
+    counts = {f"{e} {side}": int(((events["event"] == e) & (events["side"] == side)).sum())
+              for e in ("IC", "TO") for side in ("L", "R")} if len(events) else {}
+    methods = sorted(set(events["method"].astype(str))) if "method" in events and len(events) else []
+    quality = report.quality or {}
+    rejected = quality.get("strides_rejected") or {}
+    n_rejected = sum(len(v) if isinstance(v, (list, tuple, dict)) else int(v) for v in rejected.values()) \
+        if isinstance(rejected, dict) else int(rejected or 0)
+    return {"events": counts, "event_methods": ", ".join(methods),
+            "events_out_of_order": int(quality.get("events_out_of_order", 0) or 0), "strides_rejected": n_rejected}
 
 
 # ---- executors --------------------------------------------------------------------
@@ -282,7 +297,7 @@ def _json_default(value):
 # ---- the batch --------------------------------------------------------------------
 
 def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=None, force=False,
-                   workers=None, **options) -> pd.DataFrame:
+                   workers=None, report: bool = False, **options) -> pd.DataFrame:
     """Analyse every trial of a manifest; one row of factors per trial.
 
     Parameters
@@ -298,8 +313,13 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         Show a tqdm progress bar.
     out : path, optional
         Folder for ``factors.csv``, ``factors.parquet``, ``curves/<trial_id>.npz``,
-        ``trials/<trial_id>.json`` and ``run.log``, each written atomically.  A rerun
-        skips trials already done there unless ``force=True``.
+        ``trials/<trial_id>.json``, ``provenance.json`` (versions, options) and ``run.log``,
+        each written atomically.  A rerun recomputes only the trials whose inputs changed
+        (:func:`resume_key`: manifest row, files' size and time, options, gaitcore's
+        version), or every trial with ``force=True``.
+    report : bool
+        Also write ``report.html`` in ``out``: the self-contained cohort report of
+        :func:`gaitcore.report.write_report` (groups from the ``group`` column).
     **options
         Passed to :func:`gaitcore.analyze_trial`.
 
@@ -318,6 +338,8 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
     """
     if executor is not None and dask is not None:
         raise ValueError("give either executor= or dask=, not both")
+    if report and out is None:
+        raise ValueError("report=True needs out= (the report is written in the results folder)")
     table = _with_default_files(load_manifest(manifest), options)
     outdir = _OutDir(out) if out is not None else None
     keys = [resume_key(row, options) for row in table.to_dict("records")]
@@ -345,8 +367,26 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
             for i in range(len(table))]
     if outdir is not None:
         outdir.save_table(factors, log)
+        _write_provenance(outdir.root, options)
+        if report:
+            from .report import write_report
+
+            write_report(outdir.root)
     factors.attrs["reused"] = reused  # trials whose saved result was up to date (not recomputed)
     return factors
+
+
+def _write_provenance(root: Path, options: dict) -> None:
+    """``provenance.json``: what produced the results (read by the cohort report)."""
+    import datetime
+    import platform
+
+    from . import __version__
+
+    record = {"gaitcore": __version__, "created": datetime.datetime.now().isoformat(timespec="seconds"),
+              "options": {k: _plain(v) for k, v in sorted(options.items())}, "python": platform.python_version(),
+              "numpy": np.__version__, "pandas": pd.__version__}
+    _atomic.write_text(root / "provenance.json", json.dumps(record, indent=1))
 
 
 def _with_default_files(table: pd.DataFrame, options: dict) -> pd.DataFrame:
