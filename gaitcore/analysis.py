@@ -114,7 +114,7 @@ class _Flags:
 
 
 def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
-                  kinematic: str = "hreljac", hjc: str = "harrington", pelvis_sequence: str = "baker",
+                  kinematic: str = "auto", hjc: str = "harrington", pelvis_sequence: str = "baker",
                   cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None) -> TrialReport:
     """Analyse one running trial: events, cadence, joint angles, factors, curves.
 
@@ -125,10 +125,11 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     static : Trial or path of a static standing trial: knee and ankle landmarks missing from
         the running trial are rebuilt through the thigh and shank clusters, and static-referenced
         angles are reported
-    event_method : "auto" (plates where loaded, markers elsewhere), "force", or a kinematic
-        method of :func:`gaitcore.detect_events`
-    kinematic : the marker method "auto" uses where no plate is loaded ("hreljac" for
-        running, "zeni" for walking)
+    event_method : "auto" (plates where loaded, markers elsewhere), "force", "file" (the
+        events stored in the file), or a kinematic method of :func:`gaitcore.detect_events`
+    kinematic : the marker method "auto" uses where no plate is loaded ("auto": by the
+        trial's gait mode: "clearance" for running, "velocity" for walking), or one of
+        :data:`gaitcore.events.KINEMATIC_METHODS`
     hjc, pelvis_sequence, cutoff_hz : passed to :func:`gaitcore.joint_angles`
     points : nodes per normalised stride (101 = every 1 %)
     body_mass_kg : overrides the file's body mass (for BW and N s/kg units); "from_grf"

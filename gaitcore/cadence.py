@@ -31,6 +31,7 @@ import pandas as pd
 from . import _core
 from .filters import fill_gaps
 from ._validate import positive, real_array
+from .events import is_belt
 from .trial import Trial
 
 __all__ = ["Cadence", "cadence", "cadence_track", "trial_cadence", "MAX_GAP_S"]
@@ -42,10 +43,6 @@ MAX_GAP_S = 0.25
 MIN_FINITE_SHARE = 0.5
 #: The record must hold at least this many steps.
 MIN_STEPS = 3.0
-#: Plate force (N) above which a plate is loaded; a plate's force is used when the plate
-#: carries the subject for at least _MIN_LOADED_SHARE of the record (a treadmill belt).
-LOADED_N = 20.0
-_MIN_LOADED_SHARE = 0.3
 _PELVIS_MARKERS = ("LASI", "RASI", "LPSI", "RPSI")
 
 
@@ -310,20 +307,8 @@ def _check_estimates(step_hz: np.ndarray, duration_s: float, lo: float, hi: floa
                              f"at the estimated {f:.3g} Hz{where}")
 
 
-def _is_treadmill_plate(fz: np.ndarray) -> bool:
-    """A plate that carries the subject through the record: loaded (> 20 N) for >= 30% of it
-    and either touched >= 2 times (a belt under one foot, or both feet when running) or
-    loaded >= 90% of the time (one belt under a walker).  An overground plate sees one
-    contact and is skipped: its force says nothing of the steps taken off it."""
-    loaded = np.nan_to_num(fz) > LOADED_N
-    if loaded.size == 0 or loaded.mean() < _MIN_LOADED_SHARE:
-        return False
-    contacts = int(np.count_nonzero(loaded[1:] & ~loaded[:-1])) + int(loaded[0])
-    return contacts >= 2 or loaded.mean() >= 0.9
-
-
 def _trial_signal(trial: Trial) -> tuple[np.ndarray, float, str]:
-    belts = [(i, p) for i, p in enumerate(trial.plates) if p.force.shape[0] > 0 and _is_treadmill_plate(p.fz)]
+    belts = [(i, p) for i, p in enumerate(trial.plates) if p.force.shape[0] > 0 and is_belt(p.fz, p.rate)]
     if belts:
         rate = belts[0][1].rate
         belts = [(i, p) for i, p in belts if p.rate == rate]

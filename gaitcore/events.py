@@ -3,6 +3,9 @@ spatiotemporal parameters (docs/methods.md part A).  Contact detection runs in t
 from __future__ import annotations
 
 
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -16,9 +19,14 @@ from .trial import UP_AXIS, ForcePlate, Trial
 _PARTIAL_START, _PARTIAL_END, _TOUCHES_NAN, _MERGED = 1, 2, 4, 8
 _CONTACT_COLUMNS = ["on_s", "off_s", "contact_s", "partial", "touches_nan", "merged"]
 _DRIFT_ITERATIONS = 3
+#: The one loaded-force threshold of the package (N): a plate is loaded at or above it
+#: (docs/methods.md A.3: overground 20/20 N).  Events, factors, cadence and the simulator use it.
+LOADED_N = 20.0
+#: Low-pass of a plate's vertical force before contacts are found (Hz, docs/methods.md A.1).
+FORCE_CUTOFF_HZ = 50.0
 
 
-def detect_contacts(fz, rate: float, threshold: float = 20.0, off_threshold: float | None = None,
+def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold: float | None = None,
                     min_contact_s: float = 0.1, min_flight_s: float = 0.02,
                     drift_correction: bool = False, max_contact_s: float | None = None) -> pd.DataFrame:
     """Foot contacts in a vertical ground reaction force, with hysteresis (C core).
@@ -125,82 +133,91 @@ def _contact_frame(on_s, off_s, flags) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- detect_events
 
-KINEMATIC_METHODS = ("hreljac", "zeni")
-DEFAULT_KINEMATIC = "hreljac"
-METHODS = ("auto", "force") + KINEMATIC_METHODS
+KINEMATIC_METHODS = ("clearance", "hreljac", "velocity", "zeni")
+DEFAULT_KINEMATIC = "auto"
+METHODS = ("auto", "force", "file") + KINEMATIC_METHODS
 EVENT_COLUMNS = ["side", "event", "time_s", "frame", "method", "source", "order_ok"]
 _SIDES = ("L", "R")
 _OTHER = {"L": "R", "R": "L"}
-_STANCE_WINDOW_S = 0.25   # half-width of the window in which a stance anchor is a minimum
-_IC_JERK_WINDOW_S = 0.08  # heel jerk peak searched in this window before the heel's lowest point
-_TO_ACC_WINDOW_S = 0.30   # toe acceleration peak searched in this window after midstance
+_STANCE_WINDOW_S = 0.25   # Zeni's extremum half-window when the stride is unknown
 _SAME_EVENT_S = 0.15      # a marker event this close to a plate event of the same kind is a duplicate
+_MATCH_S = 0.1            # events of two methods further apart than this do not match
 
 
-def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
-                  off_threshold: float | None = None, force_cutoff_hz: float | None = 50.0,
+def detect_events(trial: Trial, method: str = "auto", threshold: float | None = None,
+                  off_threshold: float | None = None, force_cutoff_hz: float | None = FORCE_CUTOFF_HZ,
                   marker_cutoff_hz: float = 12.0, min_contact_s: float = 0.1,
-                  min_flight_s: float = 0.02, drift_correction: bool = False,
+                  min_flight_s: float = 0.02, drift_correction: bool | str = "auto",
                   kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
                   kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
     """Initial contacts (IC) and toe-offs (TO) of both feet (docs/methods.md part A).
 
+    The gait mode is decided first (:func:`gait_mode`: static, walking or running, from
+    flight phases and speed) and reported in ``events.attrs``.  A static trial (no foot
+    rises more than 30 mm) gives no event, with the reason in ``attrs["no_events_reason"]``.
+
     Methods
     -------
     ``"force"``
-        Each plate's vertical force is low-passed at ``force_cutoff_hz`` (zero lag) and
-        its contacts found by :func:`detect_contacts`.  A plate whose force the file
-        already assigns to one foot (OpenSim GRF, a treadmill force split per foot:
-        ``ForcePlate.side``) gives that foot's events, including the known end of a
-        partial contact.  A physical plate (overground, or one belt of a treadmill)
-        gives events only for complete contacts free of NaN and not merged, each
-        assigned to the foot whose heel or toe marker lies on the plate (inside its
-        corners) at IC; when both or neither do, to the foot nearest the centre of
-        pressure over the first 20% of the contact.  Unassignable contacts are skipped.
-    ``"hreljac"`` (the default kinematic method)
-        Running, after Hreljac & Marshall 2000 (heel and toe vertical acceleration and
-        jerk).  IC = peak heel vertical jerk in the 80 ms before the heel's lowest point
-        (the heel's sudden deceleration at touchdown); TO = peak toe vertical
-        acceleration in the 0.3 s after midstance (the lowest point of the mean of
-        heel and toe).  Markers are low-passed at ``marker_cutoff_hz`` first.
-        Chosen as default because on the Rajagopal running trial (100 Hz markers,
-        14 IC and 14 TO) its mean |error| vs the force plates is 2.0 ms for IC (max
-        4.0) and 4.6 ms for TO (max 11.8), while Zeni's is 23.1 ms (IC, all early) and
-        90.7 ms (TO, all late: the toe keeps moving back after toe-off in running; Zeni
-        was validated on walking only).  Caveat: the search windows were chosen on that
-        same trial, the only running trial with plates and toe markers in datasets/;
-        it assumes the heel touches down first (rearfoot strike): check it, or set
-        ``kinematic_offset_s``, on plate trials of forefoot strikers.
+        Each plate's vertical force is low-passed at ``force_cutoff_hz`` (zero lag) and its
+        contacts found by :func:`detect_contacts` (threshold ``LOADED_N`` = 20 N; a belt
+        carrying the subject through the record is drift-corrected when
+        ``drift_correction="auto"``).  A plate whose force the file already assigns to one
+        foot (``ForcePlate.side``: OpenSim GRF, a treadmill split per foot) gives that
+        foot's events.  A physical plate (overground, or one belt under both feet) gives the
+        known ends of each contact free of NaN, assigned to the one foot with a marker
+        (heel, toe, metatarsal or foot-cluster marker) over the plate at IC, else to the
+        foot nearest the centre of pressure in early stance, else (no CoP) to the foot that
+        is lower.  With ``cop_on_plate`` a contact whose CoP leaves the plate (more than
+        ``COP_MARGIN_MM`` = 25 mm outside its corners) while loaded over ``COP_LOAD_SHARE``
+        = 20% of body weight is rejected: the foot is partly off the plate (the CoP of a
+        lightly loaded plate is not defined well enough to test).
+    ``"clearance"`` (running)
+        Windows from each foot's own stride, no fixed durations: stances are the runs
+        where the mean height of the foot's markers (each above its own floor level) is
+        low; IC = when the first marker to land comes within 5 mm of its lowest point in
+        that stance; TO = when the last marker to leave rises 20 mm above it.  Any foot
+        markers work (heel, toe, metatarsals, a rigid foot cluster), so rearfoot and
+        forefoot strikes alike, treadmill or overground.
+    ``"hreljac"`` (running)
+        As ``"clearance"``, then, after Hreljac & Marshall 2000, IC moves to the landing
+        marker's vertical jerk peak and TO to the leaving marker's vertical acceleration
+        peak within the 10% of the stride before.
+    ``"velocity"`` (walking)
+        IC = the first foot marker to stop: its horizontal speed relative to its stance
+        velocity (zero overground, the belt's on a treadmill) falls below 15% of its swing
+        peak; TO = the last marker to rise 10 mm above its floor.
     ``"zeni"``
-        Zeni 2008 (walking): IC = maximum of (heel - sacrum), TO = minimum of
-        (toe - sacrum) along the direction of travel (the mean heel-to-toe direction).
-        The sacrum is ``SACR`` or the mean of ``LPSI`` and ``RPSI``.
+        Zeni 2008 (walking): IC = maximum of (heel - sacrum), TO = minimum of (toe - sacrum)
+        along the direction of travel.  The sacrum is ``SACR`` or the mean of ``LPSI`` and
+        ``RPSI`` (markers NaN in every frame are ignored).
+    ``"file"``
+        The IC and TO events stored in the file (``trial.events``).
     ``"auto"``
-        Plate events where plates are loaded; the ``kinematic`` method elsewhere: a
+        Plate events where plates are loaded; the ``kinematic`` marker method elsewhere: a
         marker event is kept unless a plate event of the same foot and kind lies within
-        0.15 s of it.  Without markers, plates only; without plates, markers only.  When
-        per-foot force (``ForcePlate.side``) is finite over the whole marker recording
-        for both feet and gives events on each (an instrumented treadmill split by
-        foot), every contact is already seen by the plates and markers are not searched.
+        0.15 s of it.  ``kinematic="auto"`` picks ``"clearance"`` for running and
+        ``"velocity"`` for walking.  How plate, marker and stored events agree is reported
+        in ``attrs["agreement"]`` (see :func:`compare_events`).  When per-foot force covers
+        the whole marker recording for both feet, markers are not searched.
 
     Event order: on each foot events must alternate IC, TO, IC ...; and consecutive ICs
     must alternate feet.  An event breaking either order gets ``order_ok = False``; it
-    is kept, flagged, so that the caller decides.
+    is kept, flagged, so that the caller decides (see :func:`event_quality`).
 
     Parameters
     ----------
     trial : Trial
-    method : "auto", "force", "hreljac" or "zeni"
-    threshold, off_threshold : float, N, contact thresholds (see :func:`detect_contacts`)
+    method : "auto", "force", "file", "clearance", "hreljac", "velocity" or "zeni"
+    threshold, off_threshold : float, N, contact thresholds (default ``LOADED_N``; see
+        :func:`detect_contacts`)
     force_cutoff_hz : float or None, Hz, low-pass of Fz before detection (docs/methods.md A.1:
         30-50 Hz); None detects on the raw force (as lab software placing events does)
     marker_cutoff_hz : float, Hz, low-pass of the markers for kinematic methods
-    min_contact_s, min_flight_s, drift_correction : see :func:`detect_contacts`
-    kinematic : "hreljac" or "zeni", the marker method used by ``"auto"``
-    cop_on_plate : bool
-        Reject a physical plate's contact when its centre of pressure (where Fz >=
-        threshold) leaves the plate's corners (docs/methods.md A.4: the foot is partly off the
-        plate, or another foot touches it).  False keeps such contacts.
+    min_contact_s, min_flight_s : see :func:`detect_contacts`
+    drift_correction : True, False or "auto" (belts and per-foot treadmill force only)
+    kinematic : "auto" or a marker method, the one ``"auto"`` uses
+    cop_on_plate : bool, reject contacts whose loaded CoP leaves a physical plate
     kinematic_offset_s : (float, float), s
         Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
         mean (force - marker) time difference (docs/methods.md A: "allow a per-lab offset").
@@ -209,8 +226,10 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     -------
     pandas.DataFrame sorted by time, columns ``side`` ("L"/"R"), ``event`` ("IC"/"TO"),
     ``time_s`` (s, sub-sample, from the first marker frame), ``frame`` (nearest marker
-    frame; the plate sample when the trial has no markers), ``method`` ("force",
-    "hreljac", "zeni"), ``source`` (plate name, or the markers used), ``order_ok`` (bool).
+    frame; the plate sample when the trial has no markers), ``method`` ("force", "file",
+    or the marker method), ``source`` (plate name, or the markers used),
+    ``order_ok`` (bool).  ``attrs``: ``gait_mode``, ``gait_mode_reason``,
+    ``no_events_reason`` (when empty), ``agreement`` (method "auto").
 
     Example
     -------
@@ -219,36 +238,143 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float = 20.0,
     >>> trial = gaitcore.read_trial(datasets.path("Rajagopal_motion_capture_run.trc"),
     ...                             grf=datasets.path("Rajagopal_grf_run.mot"))
     >>> ev = gaitcore.detect_events(trial, method="force")
-    >>> int(((ev.side == "R") & (ev.event == "IC")).sum())
-    7
+    >>> int(((ev.side == "R") & (ev.event == "IC")).sum()), ev.attrs["gait_mode"]
+    (7, 'running')
     """
     if not isinstance(trial, Trial):
         raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if kinematic not in KINEMATIC_METHODS:
-        raise ValueError(f"kinematic must be one of {KINEMATIC_METHODS}, got {kinematic!r}")
+    if kinematic not in ("auto",) + KINEMATIC_METHODS:
+        raise ValueError(f"kinematic must be one of {('auto',) + KINEMATIC_METHODS}, got {kinematic!r}")
     if force_cutoff_hz is not None:
         force_cutoff_hz = positive(force_cutoff_hz, "force_cutoff_hz")
     marker_cutoff_hz = positive(marker_cutoff_hz, "marker_cutoff_hz")
-    contact_args = dict(threshold=threshold, off_threshold=off_threshold, min_contact_s=min_contact_s,
-                        min_flight_s=min_flight_s, drift_correction=drift_correction)
+    if drift_correction not in (True, False, "auto"):
+        raise ValueError(f"drift_correction must be True, False or 'auto', got {drift_correction!r}")
+    contact_args = dict(threshold=LOADED_N if threshold is None else threshold, off_threshold=off_threshold,
+                        min_contact_s=min_contact_s, min_flight_s=min_flight_s, drift_correction=drift_correction)
     offsets = _offsets(kinematic_offset_s)
+    if method in KINEMATIC_METHODS and method != "zeni" and not _has_foot_markers(trial):
+        raise ValueError(f"method={method!r} needs foot markers (heel, toe, metatarsal or foot-cluster "
+                         "markers) on both feet; the trial has none on " +
+                         " and ".join(s for s in _SIDES if not foot_points(trial.markers, s)))
+    mode, why = gait_mode(trial, marker_cutoff_hz)
+    attrs = {"gait_mode": mode, "gait_mode_reason": why}
+    if mode == "static" and method != "file":
+        return _finish(trial, [], {**attrs, "no_events_reason": f"static trial: {why}"})
+    if method == "file":
+        return _finish(trial, _file_events(trial), attrs)
     rows: list[tuple] = []
     if method in ("force", "auto"):
         if method == "force" and not trial.plates:
             raise ValueError("method='force' needs force plates; the trial has none")
-        for plate in trial.plates:
-            rows += _plate_events(trial, plate, force_cutoff_hz, contact_args, bool(cop_on_plate))
+        rows = _force_events(trial, force_cutoff_hz, contact_args, bool(cop_on_plate))
     kin = kinematic if method == "auto" else method
+    if kin == "auto":
+        kin = "velocity" if mode == "walking" else "clearance"
     if method in KINEMATIC_METHODS or (method == "auto" and _has_foot_markers(trial)
                                        and not _force_covers_both_feet(trial, rows)):
         kin_rows = [(side, kind, t + offsets[kind], m, src)
-                    for side, kind, t, m, src in _kinematic_events(trial, kin, marker_cutoff_hz)]
+                    for side, kind, t, m, src in _marker_events(trial, kin, mode, marker_cutoff_hz)]
         if method == "auto":
+            attrs["agreement"] = _agreement(trial, rows, kin_rows)
             kin_rows = _drop_near_force_events(kin_rows, rows)
         rows += kin_rows
-    return _finish(trial, rows)
+    elif method == "auto":
+        attrs["agreement"] = _agreement(trial, rows, [])
+    ev = _finish(trial, rows, attrs)
+    if not len(ev):
+        ev.attrs["no_events_reason"] = _no_events_reason(trial, method)
+    return ev
+
+
+def _force_events(trial: Trial, cutoff_hz, contact_args: dict, cop_check: bool) -> list[tuple]:
+    mass = trial.metadata.get("body_mass_kg")
+    body_weight_n = G * float(mass) if isinstance(mass, (int, float)) and mass > 0 else None
+    skipped: list[str] = []
+    rows = []
+    for plate in trial.plates:
+        rows += _plate_events(trial, plate, cutoff_hz, contact_args, cop_check, body_weight_n, skipped)
+    if skipped:
+        _quiet.warn(f"no events from {len(skipped)} plate contact(s): " + "; ".join(skipped), stacklevel=3)
+    return rows
+
+
+def _file_events(trial: Trial) -> list[tuple]:
+    """The IC/TO events stored in the file, as event rows."""
+    stored = trial.events
+    if stored is None or not len(stored):
+        return []
+    keep = stored[stored["side"].isin(_SIDES) & stored["event"].isin(("IC", "TO"))]
+    return [(r.side, r.event, float(r.time_s), "file", "file") for r in keep.itertuples()]
+
+
+def _no_events_reason(trial: Trial, method: str) -> str:
+    if method == "force" or (method == "auto" and not _has_foot_markers(trial)):
+        return "no plate contact could be attributed to a foot" if trial.plates else \
+            "no force plates and no foot markers"
+    return "no stance found in the foot markers"
+
+
+def compare_events(found: pd.DataFrame, reference: pd.DataFrame, tolerance_s: float = _MATCH_S) -> pd.DataFrame:
+    """How events agree with reference events (plates, or those stored in the file).
+
+    Each reference event is matched to the nearest found event of the same side and kind
+    within ``tolerance_s`` (each found event used once).  One row per kind ("IC", "TO"):
+    ``n_reference``, ``matched``, ``missed`` (reference events without a match),
+    ``extra`` (found events inside the reference's time span without a match),
+    ``mean_error_ms`` (found - reference, signed), ``mean_abs_error_ms``,
+    ``max_abs_error_ms`` (NaN when nothing matched).
+
+    Example
+    -------
+    >>> import pandas as pd, gaitcore
+    >>> a = pd.DataFrame({"side": ["L", "L"], "event": ["IC", "TO"], "time_s": [1.000, 1.250]})
+    >>> b = pd.DataFrame({"side": ["L", "L"], "event": ["IC", "TO"], "time_s": [1.004, 1.240]})
+    >>> gaitcore.compare_events(b, a)[["event", "matched", "mean_error_ms"]].round(1).values.tolist()
+    [['IC', 1, 4.0], ['TO', 1, -10.0]]
+    """
+    rows = []
+    for kind in ("IC", "TO"):
+        errors, n_ref, extra = [], 0, 0
+        for side in _SIDES:
+            ref = np.sort(_times(reference, side, kind))
+            got = np.sort(_times(found, side, kind))
+            n_ref += len(ref)
+            used = np.zeros(len(got), dtype=bool)
+            for t in ref:
+                d = np.where(used, np.inf, np.abs(got - t))
+                if len(d) and d.min() <= tolerance_s:
+                    j = int(np.argmin(d))
+                    used[j] = True
+                    errors.append(got[j] - t)
+            if len(ref):
+                span = (got >= ref[0] - tolerance_s) & (got <= ref[-1] + tolerance_s)
+                extra += int((span & ~used).sum())
+        e = 1000 * np.array(errors)
+        rows.append({"event": kind, "n_reference": n_ref, "matched": len(e), "missed": n_ref - len(e),
+                     "extra": extra, "mean_error_ms": e.mean() if len(e) else np.nan,
+                     "mean_abs_error_ms": np.abs(e).mean() if len(e) else np.nan,
+                     "max_abs_error_ms": np.abs(e).max() if len(e) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def _times(ev: pd.DataFrame, side: str, kind: str) -> np.ndarray:
+    return ev.loc[(ev["side"] == side) & (ev["event"] == kind), "time_s"].to_numpy(float)
+
+
+def _agreement(trial: Trial, force_rows: list[tuple], marker_rows: list[tuple]) -> dict[str, pd.DataFrame]:
+    """compare_events tables between plate, marker and stored events (those that exist)."""
+    cols = ["side", "event", "time_s", "method", "source"]
+    sets = {"force": pd.DataFrame(force_rows, columns=cols), "markers": pd.DataFrame(marker_rows, columns=cols)}
+    if trial.events is not None and len(trial.events):
+        sets["file"] = trial.events
+    out = {}
+    for found, ref in (("force", "file"), ("markers", "file"), ("markers", "force")):
+        if ref in sets and len(sets[ref]) and len(sets[found]):
+            out[f"{found} vs {ref}"] = compare_events(sets[found], sets[ref])
+    return out
 
 
 def _offsets(value) -> dict[str, float]:
@@ -261,13 +387,15 @@ def _offsets(value) -> dict[str, float]:
     return {"IC": ic, "TO": to}
 
 
-def _finish(trial: Trial, rows: list[tuple]) -> pd.DataFrame:
+def _finish(trial: Trial, rows: list[tuple], attrs: dict) -> pd.DataFrame:
     ev = pd.DataFrame(rows, columns=["side", "event", "time_s", "method", "source"])
     ev = ev.sort_values("time_s", kind="stable").reset_index(drop=True)
     rate = trial.marker_rate if trial.markers else (trial.plates[0].rate if trial.plates else 1.0)
     ev["frame"] = np.round(ev["time_s"].to_numpy(float) * rate).astype(np.int64)
     ev["order_ok"] = _order_ok(ev)
-    return ev[EVENT_COLUMNS]
+    ev = ev[EVENT_COLUMNS]
+    ev.attrs.update(attrs)
+    return ev
 
 
 def _order_ok(ev: pd.DataFrame) -> np.ndarray:
@@ -306,104 +434,574 @@ def _drop_near_force_events(kin_rows: list[tuple], force_rows: list[tuple]) -> l
 
 # ---- force plates
 
-def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, contact_args: dict,
-                  cop_check: bool) -> list[tuple]:
+#: The centre of pressure is only defined under a fair load: it is checked against the
+#: plate's edges where Fz >= this share of body weight (of the contact's peak force when
+#: the body mass is unknown) ...
+COP_LOAD_SHARE = 0.2
+#: ... allowing this margin outside the plate's corners (mm): the CoP of a real plate is
+#: noisy near its edges and under light load.
+COP_MARGIN_MM = 25.0
+#: A plate carrying the subject through the record (a treadmill belt) is loaded for at
+#: least this share of it, with at least two contacts.
+_BELT_LOADED_SHARE = 0.3
+_EARLY_STANCE = 0.2  # share of a contact over which the CoP locates the foot
+G = 9.80665
+
+
+def plate_fz(plate: ForcePlate, cutoff_hz: float | None = FORCE_CUTOFF_HZ) -> np.ndarray:
+    """The plate's vertical force low-passed at ``cutoff_hz`` (zero lag, at most 0.45 x the
+    plate's rate; NaN gaps stay NaN, each finite run filtered on its own); raw when None.
+    Every module that needs a plate's loaded intervals starts from this signal."""
     fz = plate.fz
+    if cutoff_hz is None or fz.size == 0 or not np.isfinite(fz).any():
+        return fz
+    return lowpass(fz, plate.rate, min(cutoff_hz, 0.45 * plate.rate))
+
+
+def plate_contacts(plate: ForcePlate, cutoff_hz: float | None = FORCE_CUTOFF_HZ, **contact_args) -> pd.DataFrame:
+    """Contacts of one plate: :func:`detect_contacts` on :func:`plate_fz` with the package's
+    threshold (``LOADED_N``) unless given; with ``drift_correction="auto"`` (default), the
+    treadmill drift correction runs on a belt (:func:`is_belt`) that has a flight."""
+    fz = plate_fz(plate, cutoff_hz)
+    args = {"threshold": LOADED_N, **contact_args}
+    drift = args.pop("drift_correction", "auto")
     if fz.size == 0 or not np.isfinite(fz).any():
-        return []
-    if cutoff_hz is not None and cutoff_hz < plate.rate / 2:
-        fz = lowpass(fz, plate.rate, cutoff_hz)
-    try:
-        contacts = detect_contacts(fz, plate.rate, **contact_args)
-    except ValueError as exc:
-        if str(exc).startswith("drift_correction needs"):
-            return []  # a plate with no flight (never or always loaded): no contact to correct
-        raise
+        return _contact_frame(np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
+    if drift == "auto":
+        drift = bool(plate.side) or is_belt(fz, plate.rate)
+    if drift:
+        try:
+            return detect_contacts(fz, plate.rate, drift_correction=True, **args)
+        except ValueError as exc:
+            if not str(exc).startswith("drift_correction needs"):
+                raise  # a plate with no flight (never or always loaded): nothing to correct
+    return detect_contacts(fz, plate.rate, **args)
+
+
+def loaded_runs(plate: ForcePlate) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Loaded mask of a plate (per sample) and the first and last sample of each contact
+    of :func:`plate_contacts` (a contact open at an end of the record runs to that end)."""
+    c = plate_contacts(plate)
+    n = plate.fz.shape[0]
+    first = np.where(np.isfinite(c["on_s"]), np.ceil(c["on_s"].to_numpy(float) * plate.rate), 0)
+    last = np.where(np.isfinite(c["off_s"]), np.floor(c["off_s"].to_numpy(float) * plate.rate), n - 1)
+    first, last = np.clip(first, 0, n - 1).astype(np.intp), np.clip(last, 0, n - 1).astype(np.intp)
+    loaded = np.zeros(n, dtype=bool)
+    for a, b in zip(first, last):
+        loaded[a:b + 1] = True
+    return loaded, first, last
+
+
+def is_belt(fz: np.ndarray, rate: float) -> bool:
+    """A plate that carries the subject through the record: loaded (>= LOADED_N) for >= 30%
+    of it and touched at least twice (a treadmill belt under one or both feet), or loaded
+    >= 90% of the time (one belt under a walker).  An overground plate sees one contact."""
+    loaded = np.nan_to_num(fz) >= LOADED_N
+    if loaded.size == 0 or loaded.mean() < _BELT_LOADED_SHARE:
+        return False
+    touches = int(np.count_nonzero(loaded[1:] & ~loaded[:-1])) + int(loaded[0])
+    return touches >= 2 or loaded.mean() >= 0.9
+
+
+def _plate_events(trial: Trial, plate: ForcePlate, cutoff_hz: float | None, contact_args: dict,
+                  cop_check: bool, body_weight_n: float | None, skipped: list[str]) -> list[tuple]:
+    """Events of one plate.  Contacts that give no event are described in ``skipped``."""
+    fz = plate_fz(plate, cutoff_hz)
+    contacts = plate_contacts(plate, cutoff_hz, **contact_args)
     rows = []
     name = plate.name or "plate"
-    skipped = []
     for c in contacts.itertuples():
         side: str | None = plate.side
         if side not in _SIDES:
-            # a physical plate: only whole, clean contacts with the CoP on the plate are
-            # attributable to one foot (docs/methods.md A.4)
-            if c.partial or c.touches_nan or c.merged:
-                skipped.append(f"{_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s partial/NaN/merged")
-                continue
-            if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, contact_args["threshold"]):
-                skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s CoP leaves the plate")
-                continue
-            side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
+            side, why = _physical_contact_side(trial, plate, fz, c, cop_check, body_weight_n)
             if side is None:
-                skipped.append(f"{c.on_s:.3f}-{c.off_s:.3f} s no foot markers to assign it")
+                skipped.append(f"plate {name} {_fmt_s(c.on_s)}-{_fmt_s(c.off_s)} s: {why}")
                 continue
         if np.isfinite(c.on_s):
             rows.append((side, "IC", float(c.on_s), "force", name))
         if np.isfinite(c.off_s):
             rows.append((side, "TO", float(c.off_s), "force", name))
-    if skipped:
-        _quiet.warn(f"plate {name}: no events from {len(skipped)} contact(s): " + "; ".join(skipped),
-                      stacklevel=3)
     return rows
+
+
+def _physical_contact_side(trial, plate, fz, c, cop_check, body_weight_n) -> tuple[str | None, str]:
+    """The foot of a contact on a physical plate (overground plate or a belt under both
+    feet), or None and the reason."""
+    if c.touches_nan:
+        return None, "a NaN gap in the force"
+    if not (np.isfinite(c.on_s) or np.isfinite(c.off_s)):
+        return None, "loaded through the whole record"
+    if cop_check and not _cop_on_plate(plate, fz, c.on_s, c.off_s, body_weight_n):
+        return None, "CoP leaves the plate under load"
+    side = _foot_on_plate(trial, plate, c.on_s, c.off_s)
+    if side is None:
+        return None, "no foot marker or CoP to assign it to a foot"
+    return side, ""
 
 
 def _fmt_s(t: float) -> str:
     return "?" if not np.isfinite(t) else f"{t:.3f}"
 
 
-def _cop_on_plate(plate: ForcePlate, fz: np.ndarray, on_s: float, off_s: float, threshold: float) -> bool:
-    """True when every finite CoP sample of the contact loaded over threshold is on the plate."""
+def _contact_samples(plate: ForcePlate, on_s: float, off_s: float) -> tuple[int, int]:
+    n = plate.fz.shape[0]
+    i0 = int(np.ceil(on_s * plate.rate)) if np.isfinite(on_s) else 0
+    i1 = int(np.floor(off_s * plate.rate)) + 1 if np.isfinite(off_s) else n
+    return max(i0, 0), min(i1, n)
+
+
+def _cop_on_plate(plate: ForcePlate, fz: np.ndarray, on_s: float, off_s: float,
+                  body_weight_n: float | None) -> bool:
+    """True when every finite CoP sample of the contact loaded over COP_LOAD_SHARE of body
+    weight (of the contact's peak when unknown) lies within COP_MARGIN_MM of the plate."""
     if plate.corners is None:
         return True
-    i0, i1 = int(np.ceil(on_s * plate.rate)), int(np.floor(off_s * plate.rate)) + 1
-    loaded = fz[i0:i1] >= threshold
+    i0, i1 = _contact_samples(plate, on_s, off_s)
+    seg = fz[i0:i1]
+    if not np.isfinite(seg).any():
+        return True
+    reference = body_weight_n if body_weight_n else float(np.nanmax(seg))
+    loaded = seg >= max(LOADED_N, COP_LOAD_SHARE * reference)
     cop = plate.cop[i0:i1, :2][loaded]
     cop = cop[np.isfinite(cop).all(axis=1)]
-    return bool(_inside(cop, np.asarray(plate.corners, float)[:, :2]).all()) if len(cop) else True
+    corners = np.asarray(plate.corners, float)[:, :2]
+    return bool(_inside(cop, corners, COP_MARGIN_MM).all()) if len(cop) else True
 
 
-def _inside(points_xy: np.ndarray, corners_xy: np.ndarray) -> np.ndarray:
-    """Points inside a convex polygon (corners in order, either winding)."""
-    cross = []
+def _inside(points_xy: np.ndarray, corners_xy: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Points inside a convex polygon (corners in order, either winding), or within
+    ``margin`` (same unit) outside its edges."""
+    dist = []
     for k in range(len(corners_xy)):
         a, b = corners_xy[k], corners_xy[(k + 1) % len(corners_xy)]
         edge, rel = b - a, points_xy - a
-        cross.append(edge[0] * rel[:, 1] - edge[1] * rel[:, 0])
-    signs = np.array(cross)
-    return np.all(signs >= 0, axis=0) | np.all(signs <= 0, axis=0)
+        length = np.hypot(*edge) or 1.0
+        dist.append((edge[0] * rel[:, 1] - edge[1] * rel[:, 0]) / length)  # signed distance to the edge
+    d = np.array(dist).reshape(len(corners_xy), -1)
+    return np.all(d >= -margin, axis=0) | np.all(d <= margin, axis=0)
 
 
 def _foot_on_plate(trial: Trial, plate: ForcePlate, on_s: float, off_s: float) -> str | None:
-    """The foot loading the plate for the contact [on_s, off_s], or None."""
-    feet = [s for s in _SIDES if f"{s}HEE" in trial.markers and f"{s}TOE" in trial.markers]
-    if not feet or not trial.markers:
+    """The foot loading a physical plate for the contact [on_s, off_s] (either may be NaN
+    for a contact open at an end of the record), or None.
+
+    1. The one foot with a marker over the plate (inside its corners) at the known end.
+    2. Else (both, neither, or a belt without corners) the foot nearest the centre of
+       pressure averaged over the first (last) 20% of the contact.
+    3. Else (no CoP) the foot lower above its own floor level during the contact."""
+    feet = {s: foot_points(trial.markers, s) for s in _SIDES}
+    feet = {s: pts for s, pts in feet.items() if pts}
+    if not feet:
         return None
-    k = min(max(int(round(on_s * trial.marker_rate)), 0), trial.n_frames - 1)
-    on_plate = []
+    t_ref = on_s if np.isfinite(on_s) else off_s
+    k = min(max(int(round(t_ref * trial.marker_rate)), 0), trial.n_frames - 1)
+    at_ref = {s: np.array([p[k, :2] for p in pts.values()]) for s, pts in feet.items()}
+    at_ref = {s: p[np.isfinite(p).all(axis=1)] for s, p in at_ref.items()}
     if plate.corners is not None:
         corners = np.asarray(plate.corners, float)[:, :2]
-        for s in feet:
-            pts = np.array([trial.markers[f"{s}HEE"][k, :2], trial.markers[f"{s}TOE"][k, :2]])
-            pts = pts[np.isfinite(pts).all(axis=1)]
-            if len(pts) and _inside(pts, corners).any():
-                on_plate.append(s)
-    if len(on_plate) == 1:
-        return on_plate[0]
-    # both or neither on the plate: the foot nearest the early-stance centre of pressure
-    i0 = int(np.ceil(on_s * plate.rate))
-    i1 = max(i0 + 1, int(on_s * plate.rate + 0.2 * (off_s - on_s) * plate.rate))
-    cop = np.nanmean(plate.cop[i0:i1, :2], axis=0) if np.isfinite(plate.cop[i0:i1, :2]).any() else None
-    if cop is None:
+        on_plate = [s for s, p in at_ref.items() if len(p) and _inside(p, corners).any()]
+        if len(on_plate) == 1:
+            return on_plate[0]
+    cop = _early_cop(plate, on_s, off_s)
+    if cop is not None:
+        dist = {s: float(np.hypot(*(p.mean(axis=0) - cop))) for s, p in at_ref.items() if len(p)}
+        if dist:
+            return min(dist, key=lambda s: dist[s])
+    return _lower_foot(trial, feet, on_s, off_s)
+
+
+def _early_cop(plate: ForcePlate, on_s: float, off_s: float) -> np.ndarray | None:
+    """Mean horizontal CoP over the first 20% of a contact (the last 20% of one whose start
+    is unknown), None when the CoP is not finite there."""
+    i0, i1 = _contact_samples(plate, on_s, off_s)
+    span = max(1, int(_EARLY_STANCE * (i1 - i0)))
+    window = plate.cop[i0:i0 + span, :2] if np.isfinite(on_s) else plate.cop[i1 - span:i1, :2]
+    window = window[np.isfinite(window).all(axis=1)]
+    return window.mean(axis=0) if len(window) else None
+
+
+def _lower_foot(trial: Trial, feet: dict, on_s: float, off_s: float) -> str | None:
+    """The foot whose markers sit lower above their own floor level (their 5th percentile
+    height over the record) during the contact; None when not clear (< 20 mm apart)."""
+    t0 = on_s if np.isfinite(on_s) else off_s - 0.1
+    t1 = off_s if np.isfinite(off_s) else on_s + 0.1
+    k0, k1 = (min(max(int(round(t * trial.marker_rate)), 0), trial.n_frames) for t in (t0, t1))
+    height = {}
+    for s, pts in feet.items():
+        rel = [p[k0:k1 + 1, UP_AXIS] - np.nanpercentile(p[:, UP_AXIS], 5) for p in pts.values()]
+        h = np.nanmean(np.nanmin(np.array(rel), axis=0)) if rel and np.isfinite(rel).any() else np.nan
+        if np.isfinite(h):
+            height[s] = h
+    if len(height) < 2:
         return None
-    dist = {}
-    for s in feet:
-        foot = 0.5 * (trial.markers[f"{s}HEE"][k, :2] + trial.markers[f"{s}TOE"][k, :2])
-        if np.isfinite(foot).all():
-            dist[s] = float(np.hypot(*(foot - cop)))
-    return min(dist, key=lambda s: dist[s]) if dist else None
+    low, high = sorted(height, key=lambda s: height[s])
+    return low if height[high] - height[low] > 20.0 else None
+
+
+# ---- foot markers: every lookup of a foot landmark goes through _foot_points
+
+#: Marker names (lower case, separators removed, after the side prefix) of each foot role.
+_FOOT_ROLES = {
+    "heel": ("hee", "heel", "cal", "calc", "calcaneus", "hel"),
+    "toe": ("toe", "hlx", "hallux", "toetip", "ttip"),
+    "forefoot": ("mt1", "mt2", "mt5", "p1mt", "p2mt", "p5mt", "mth1", "mth2", "mth5", "met1", "met2", "met5",
+                 "fmh", "smh", "vmh", "mt", "mtp1", "mtp5"),
+}
+_SIDE_PREFIXES = {"L": ("left", "l"), "R": ("right", "r")}
+_FOOT_CLUSTER_BODY = "foot"  # rigid foot clusters: L_foot_1 ... (digits after "foot")
+
+
+def foot_points(markers: dict, side: str) -> dict[str, np.ndarray]:
+    """Foot landmarks of one side present in the trial with at least one finite sample:
+    role ("heel", "toe", "forefoot:<name>", "cluster:<name>") -> (n, 3) positions.
+
+    This is the one place that maps marker names to foot landmarks (heel, toe,
+    metatarsal heads, the markers of a rigid foot cluster): switching it to the marker-set
+    roles API changes nothing else.  A marker NaN in every frame is ignored."""
+    found: dict[str, np.ndarray] = {}
+    for name, xyz in markers.items():
+        role = _foot_role(name, side)
+        if role is None or role in found or not np.isfinite(xyz).any():
+            continue
+        found[role] = xyz
+    return found
+
+
+def foot_centre(markers: dict, side: str) -> np.ndarray | None:
+    """Mean position (n, 3) of a foot's heel, toe and metatarsal markers (of its cluster
+    markers when it has none of those), NaN-aware; None when the foot has no marker."""
+    pts = foot_points(markers, side)
+    anatomical = [p for role, p in pts.items() if not role.startswith("cluster:")]
+    chosen = anatomical or list(pts.values())
+    if not chosen:
+        return None
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames where every marker is NaN
+        return np.nanmean(np.stack(chosen), axis=0)
+
+
+def _foot_role(name: str, side: str) -> str | None:
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    for prefix in _SIDE_PREFIXES[side]:
+        if key.startswith(prefix):
+            body = key[len(prefix):]
+            for role, bodies in _FOOT_ROLES.items():
+                if body in bodies:
+                    return role if role != "forefoot" else f"forefoot:{name}"
+            if body.startswith(_FOOT_CLUSTER_BODY) and body[len(_FOOT_CLUSTER_BODY):].isdigit():
+                return f"cluster:{name}"
+    return None
 
 
 # ---- markers
+
+#: A foot is "down" while its lowest marker is within these heights (mm) above that
+#: marker's floor level: the landing level places IC, the leaving level TO (running).
+_LANDING_MM = 5.0
+_LEAVING_MM = 20.0
+_WALK_LEAVING_MM = 10.0
+#: Walking IC: the landing marker's horizontal speed (relative to its stance velocity, so
+#: that treadmill belts move nothing) falls below this share of its swing peak speed.
+_WALK_IC_SPEED_SHARE = 0.15
+#: A foot whose markers never rise more than this (mm) above their floor takes no step.
+_STATIC_LIFT_MM = 30.0
+#: Stance runs: mean foot-marker height below this share of its swing height.
+_STANCE_SHARE = 0.3
+#: Running: both feet above _LEAVING_MM (flight) for at least this share of the frames.
+_FLIGHT_SHARE = 0.03
+_RUN_SPEED_MM_S = 2500.0  # overground pelvis speed above which a trial without flights is a run
+_SAME_CONTACT_S = 0.05  # a dip in the foot height shorter than this does not split a stance
+_MIN_STANCE_SHARE = 0.3  # a stance run shorter than this share of the long ones is dropped
+_EDGE_S = 0.02  # no marker event this close to the ends of the foot's marker data
+
+
+@dataclass
+class _Foot:
+    """One foot's marker signals: per marker its height above its floor level (mm) and its
+    horizontal velocity (mm/s), the stance runs (first, end frame) and the stride (frames)."""
+    height: dict
+    velocity: dict
+    runs: list
+    stride: float
+    lift_mm: float
+    mean_height: np.ndarray
+    edge_frames: int
+
+
+def _foot_signals(trial: Trial, side: str, cutoff_hz: float) -> _Foot | None:
+    pts = foot_points(trial.markers, side)
+    if not pts or trial.n_frames < 8:
+        return None
+    fs = trial.marker_rate
+    height, velocity = {}, {}
+    for role, xyz in pts.items():
+        smooth = lowpass(xyz, fs, cutoff_hz) if cutoff_hz < fs / 2 else xyz
+        z = smooth[:, UP_AXIS]
+        height[role] = z - np.nanpercentile(z, 5)
+        velocity[role] = np.gradient(np.delete(smooth, UP_AXIS, axis=1), axis=0) * fs
+    # NaN unless every foot marker is seen: markers that come and go would move the mean
+    mean = np.mean(np.stack(list(height.values())), axis=0)
+    lift = float(np.nanpercentile(mean, 95)) if np.isfinite(mean).any() else 0.0
+    runs = _runs_below(mean, _STANCE_SHARE * lift, fs) if lift >= _STATIC_LIFT_MM else []
+    mids = np.array([(a + b - 1) / 2 for a, b in runs])
+    stride = float(np.median(np.diff(mids))) if len(mids) > 1 else np.nan
+    return _Foot(height, velocity, runs, stride, lift, mean, int(round(_EDGE_S * fs)))
+
+
+def _runs_below(x: np.ndarray, level: float, fs: float) -> list[tuple[int, int]]:
+    """(first, end) frames of the runs of x below level, joined across rises shorter than
+    _SAME_CONTACT_S; NaN frames count as not below."""
+    below = np.zeros(len(x) + 2, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        below[1:-1] = x < level
+    edges = np.diff(below)
+    runs: list[list[int]] = []
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if runs and (a - runs[-1][1]) / fs < _SAME_CONTACT_S:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    if not runs:
+        return []
+    # a dip much shorter than the long stances (a swinging foot passing low) is no stance
+    # (a run cut by the record's ends or a gap is kept: its length is not known)
+    typical = np.percentile([b - a for a, b in runs], 90)
+    seen = np.isfinite(x)
+    cut = [a == 0 or b == len(x) or not seen[a - 1] or not seen[b] for a, b in runs]
+    return [(a, b) for (a, b), c in zip(runs, cut) if c or b - a >= _MIN_STANCE_SHARE * typical]
+
+
+def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
+    """Whether a trial is ``"running"``, ``"walking"`` or ``"static"`` (no step), and why.
+
+    - static: no foot's markers rise more than 30 mm above their floor level;
+    - running: both feet off the ground (every foot marker more than 20 mm above its
+      floor) for at least 3% of the frames (flight phases), else an overground pelvis
+      speed above 2.5 m/s; per-foot force with flight phases when there are no foot markers;
+    - walking otherwise."""
+    feet = {s: _foot_signals(trial, s, cutoff_hz) for s in _SIDES}
+    feet = {s: f for s, f in feet.items() if f is not None}
+    if feet:
+        lift = max(f.lift_mm for f in feet.values())
+        if lift < _STATIC_LIFT_MM:
+            return "static", f"no foot rises more than {_STATIC_LIFT_MM:g} mm (highest {lift:.0f} mm): no step"
+        if len(feet) == 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # frames without any foot marker
+                low = [np.nanmin(np.stack(list(f.height.values())), axis=0) for f in feet.values()]
+            both = np.isfinite(low[0]) & np.isfinite(low[1])
+            if both.any():
+                flight = float(np.mean((low[0][both] > _LEAVING_MM) & (low[1][both] > _LEAVING_MM)))
+                if flight >= _FLIGHT_SHARE:
+                    return "running", f"flight phases in {100 * flight:.0f}% of the frames"
+        speed = _pelvis_speed(trial)
+        if speed > _RUN_SPEED_MM_S:
+            return "running", f"pelvis speed {speed / 1000:.1f} m/s"
+        return "walking", f"no flight phase, pelvis speed {speed / 1000:.1f} m/s" if np.isfinite(speed) \
+            else "no flight phase"
+    return _mode_from_force(trial)
+
+
+def _pelvis_speed(trial: Trial) -> float:
+    """Median horizontal speed (mm/s) of the pelvis markers' centre; NaN without them."""
+    names = [m for m in ("SACR", "LPSI", "RPSI", "LASI", "RASI") if _finite_marker(trial, m)]
+    if not names or trial.n_frames < 3:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(np.stack([trial.markers[m] for m in names]), axis=0)
+        v = np.gradient(np.delete(centre, UP_AXIS, axis=1), axis=0) * trial.marker_rate
+        return float(np.nanmedian(np.hypot(v[:, 0], v[:, 1])))
+
+
+def _finite_marker(trial: Trial, name: str) -> bool:
+    """The marker exists and has at least one finite sample (a marker NaN throughout is absent)."""
+    return name in trial.markers and bool(np.isfinite(trial.markers[name]).any())
+
+
+def _mode_from_force(trial: Trial) -> tuple[str, str]:
+    belts = [p for p in trial.plates if p.side in _SIDES]
+    if len(belts) == 2:
+        loaded = [loaded_runs(p)[0] for p in belts]
+        m = min(len(x) for x in loaded)
+        flight = float(np.mean(~loaded[0][:m] & ~loaded[1][:m]))
+        if flight >= _FLIGHT_SHARE:
+            return "running", f"flight phases (both feet unloaded) in {100 * flight:.0f}% of the force samples"
+        return "walking", "no flight phase in the per-foot force"
+    return "unknown", "no foot markers and no per-foot force"
+
+
+def _marker_events(trial: Trial, method: str, mode: str, cutoff_hz: float) -> list[tuple]:
+    """Marker events of both feet by ``method`` ("hreljac", "velocity" or "zeni")."""
+    if method == "zeni":
+        return _zeni_events(trial, cutoff_hz)
+    rows = []
+    for side in _SIDES:
+        foot = _foot_signals(trial, side, cutoff_hz)
+        if foot is None:
+            continue
+        src = ",".join(r.split(":")[-1] for r in foot.height)
+        for run in foot.runs:
+            ic, to = _contact_times(foot, run, method)
+            ic, to = _known_ends(foot, run, ic, to)
+            if np.isfinite(ic):
+                rows.append((side, "IC", ic / trial.marker_rate, method, f"{side}:{src}"))
+            if np.isfinite(to):
+                rows.append((side, "TO", to / trial.marker_rate, method, f"{side}:{src}"))
+    return rows
+
+
+def _known_ends(foot: _Foot, run: tuple[int, int], ic: float, to: float) -> tuple[float, float]:
+    """Drop an event within _EDGE_S of the ends of the foot's marker data or of a gap in
+    it: the filter's edge and a stance already under way there make the crossing the
+    record's, not the foot's."""
+    finite = np.isfinite(foot.mean_height)
+    edge = foot.edge_frames
+
+    def known(t: float) -> bool:
+        if not np.isfinite(t):
+            return False
+        k0, k1 = int(np.floor(t)) - edge, int(np.ceil(t)) + edge
+        return k0 >= 0 and k1 < len(finite) and bool(finite[k0:k1 + 1].all())
+
+    return (ic if known(ic) else np.nan), (to if known(to) else np.nan)
+
+
+def _windows(foot: _Foot, run: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Search windows of one stance run (frames): the IC window [lo, mid] and the TO window
+    [mid, hi] reach 30% of the stride beyond the run's ends (twice the run when the stride
+    is unknown), short of the neighbouring stances; ``near`` = 10% of the stride."""
+    a, b = run
+    stride = foot.stride if np.isfinite(foot.stride) else 3.0 * (b - a)
+    reach = int(0.3 * stride)
+    return a - reach, (a + b - 1) // 2, b + reach, int(0.1 * stride) + 1
+
+
+def _contact_times(foot: _Foot, run: tuple[int, int], method: str) -> tuple[float, float]:
+    return _walking_contact(foot, run) if method == "velocity" else _running_contact(foot, run, method == "hreljac")
+
+
+def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[float, float]:
+    """Running: IC = when the first marker to land comes within 5 mm of its lowest point in
+    this stance; TO = when the last marker to leave rises 20 mm above it.  ``refine``
+    (Hreljac & Marshall 2000): IC moves to that marker's vertical jerk peak and TO to its
+    vertical acceleration peak within 10% of the stride before.  Frames (sub-sample)."""
+    lo, mid, hi, near = _windows(foot, run)
+    height = _local_heights(foot, run)
+    landing = [(_landing(z, lo, mid), r) for r, z in height.items()]
+    leaving = [(_crossing(z, _LEAVING_MM, mid, hi, rising=True, last=False), r) for r, z in height.items()]
+    ic, to = np.nan, np.nan
+    landing = [c for c in landing if np.isfinite(c[0])]
+    leaving = [c for c in leaving if np.isfinite(c[0])]
+    if landing:
+        ic, role = min(landing)
+        if refine:
+            ic = _refine(_derivative(height[role], 1.0, 3), ic, near)
+    if leaving:
+        to, role = max(leaving)
+        if refine:
+            to = _refine(_derivative(height[role], 1.0, 2), to, near)
+    return ic, to
+
+
+def _walking_contact(foot: _Foot, run: tuple[int, int]) -> tuple[float, float]:
+    """Walking: IC = the first marker to stop (its horizontal speed relative to its stance
+    velocity falls below 15% of its swing peak); TO = the last marker to leave the floor
+    (rises through 10 mm).  Frames (sub-sample)."""
+    lo, mid, hi, _ = _windows(foot, run)
+    a, b = run
+    stops = []
+    for role, v in foot.velocity.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            speed = np.hypot(*(v - np.nanmedian(v[a:b], axis=0)).T)
+        peak = np.nanpercentile(speed, 95) if np.isfinite(speed).any() else np.nan
+        stops.append(_crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True))
+    leaving = [_crossing(z, _WALK_LEAVING_MM, mid, hi, rising=True, last=False)
+               for z in _local_heights(foot, run).values()]
+    stops = [s for s in stops if np.isfinite(s)]
+    leaving = [t for t in leaving if np.isfinite(t)]
+    return (min(stops) if stops else np.nan), (max(leaving) if leaving else np.nan)
+
+
+def _landing(z: np.ndarray, lo: int, mid: int) -> float:
+    """The frame where z comes down through _LANDING_MM before mid, from at least
+    _LEAVING_MM higher up within the window (a marker seen coming from the air, not one
+    already down at the start of the record); NaN when none."""
+    t = _crossing(z, _LANDING_MM, lo, mid + 1, rising=False, last=True)
+    if not np.isfinite(t):
+        return t
+    before = z[max(lo, 0):int(t) + 1]
+    return t if np.isfinite(before).any() and np.nanmax(before) >= _LEAVING_MM else float("nan")
+
+
+def _local_heights(foot: _Foot, run: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Each marker's height above its lowest point in this stance (mm): floors differ by a
+    few mm between the stances of an overground trial, which the 5-20 mm levels would feel."""
+    a, b = run
+    out = {}
+    for role, z in foot.height.items():
+        seg = z[a:b]
+        if np.isfinite(seg).any():
+            out[role] = z - np.nanmin(seg)
+    return out
+
+
+def _crossing(x: np.ndarray, level: float, i0: int, i1: int, rising: bool, last: bool) -> float:
+    """The first (or last) sub-sample frame in [i0, i1) where x crosses level upwards
+    (rising) or downwards, by linear interpolation; NaN when none."""
+    i0, i1 = max(i0, 1), min(i1, len(x))
+    if i1 <= i0 or not np.isfinite(level):
+        return float("nan")
+    a, b = x[i0 - 1:i1 - 1], x[i0:i1]
+    with np.errstate(invalid="ignore"):
+        hit = (a < level) & (b >= level) if rising else (a >= level) & (b < level)
+    idx = np.flatnonzero(hit)
+    if not len(idx):
+        return float("nan")
+    k = idx[-1] if last else idx[0]
+    return float(i0 - 1 + k + (level - a[k]) / (b[k] - a[k]))
+
+
+def _refine(signal: np.ndarray, t: float, near: int) -> float:
+    """The peak of signal in the `near` frames before frame t (and a few after), else t."""
+    peak = _peak_between(signal, 1.0, t - near, t + max(1, near // 2))
+    return peak if np.isfinite(peak) else t
+
+
+def _zeni_events(trial: Trial, cutoff_hz: float) -> list[tuple]:
+    """Zeni 2008 (walking): IC = max of (heel - sacrum), TO = min of (toe - sacrum) along
+    the direction of travel; windows of 45% of the stride found from the foot markers."""
+    fs = trial.marker_rate
+    sacrum, sac_name = _sacrum(trial)
+    heels = {s: _first_role(trial, s, "heel") for s in _SIDES}
+    toes = {s: _first_role(trial, s, ("toe", "forefoot")) for s in _SIDES}
+    missing = [f"{s} {what}" for s in _SIDES for what, d in (("heel", heels), ("toe", toes)) if d[s] is None]
+    if missing:
+        raise ValueError(f"kinematic events (zeni) need heel and toe markers; missing: {', '.join(missing)}")
+    smooth = lambda x: lowpass(x, fs, cutoff_hz) if cutoff_hz < fs / 2 else x  # noqa: E731
+    sacrum = smooth(sacrum)
+    fwd = _forward({f"{s}{k}": smooth(d[s]) for s in _SIDES for k, d in (("HEE", heels), ("TOE", toes))})
+    rows = []
+    for s in _SIDES:
+        foot = _foot_signals(trial, s, cutoff_hz)
+        half = 0.45 * foot.stride / fs if foot is not None and np.isfinite(foot.stride) else _STANCE_WINDOW_S
+        heel, toe = (smooth(heels[s]) - sacrum) @ fwd, (smooth(toes[s]) - sacrum) @ fwd
+        src = f"{s}heel,{s}toe,{sac_name}"
+        rows += [(s, "IC", t, "zeni", src) for t in _extrema(heel, fs, half)]
+        rows += [(s, "TO", t, "zeni", src) for t in _extrema(-toe, fs, half)]
+    return rows
+
+
+def _first_role(trial: Trial, side: str, roles) -> np.ndarray | None:
+    roles = (roles,) if isinstance(roles, str) else roles
+    pts = foot_points(trial.markers, side)
+    for want in roles:
+        for role, xyz in pts.items():
+            if role.split(":")[0] == want:
+                return xyz
+    return None
+
 
 def _force_covers_both_feet(trial: Trial, force_rows: list[tuple]) -> bool:
     """Per-foot force, finite from the first to the last marker frame, with events on each foot."""
@@ -415,20 +1013,17 @@ def _force_covers_both_feet(trial: Trial, force_rows: list[tuple]) -> bool:
 
 
 def _has_foot_markers(trial: Trial) -> bool:
-    return all(f"{s}{m}" in trial.markers for s in _SIDES for m in ("HEE", "TOE"))
+    return all(foot_points(trial.markers, s) for s in _SIDES)
 
 
-def _need(trial: Trial, names) -> None:
-    missing = [m for m in names if m not in trial.markers]
-    if missing:
-        raise ValueError(f"kinematic events need markers {', '.join(missing)}; the trial lacks them")
-
-
-def _sacrum(trial: Trial, markers: dict) -> tuple[np.ndarray, str]:
-    if "SACR" in markers:
-        return markers["SACR"], "SACR"
-    _need(trial, ["LPSI", "RPSI"])
-    return 0.5 * (markers["LPSI"] + markers["RPSI"]), "LPSI+RPSI"
+def _sacrum(trial: Trial) -> tuple[np.ndarray, str]:
+    """The sacrum (SACR) or the mid-PSIS, ignoring markers that are NaN throughout."""
+    if _finite_marker(trial, "SACR"):
+        return trial.markers["SACR"], "SACR"
+    if _finite_marker(trial, "LPSI") and _finite_marker(trial, "RPSI"):
+        return 0.5 * (trial.markers["LPSI"] + trial.markers["RPSI"]), "LPSI+RPSI"
+    raise ValueError("kinematic events (zeni) need a sacrum marker SACR or both LPSI and RPSI with data; "
+                     "the trial lacks them")
 
 
 def _forward(markers: dict) -> np.ndarray:
@@ -440,42 +1035,6 @@ def _forward(markers: dict) -> np.ndarray:
     if not np.isfinite(norm) or norm == 0:
         raise ValueError("cannot find the direction of travel from the heel and toe markers")
     return d / norm
-
-
-def _kinematic_events(trial: Trial, method: str, cutoff_hz: float) -> list[tuple]:
-    names = [f"{s}{m}" for s in _SIDES for m in ("HEE", "TOE")]
-    _need(trial, names)
-    fs = trial.marker_rate
-    if trial.n_frames < 3:
-        raise ValueError("kinematic events need at least 3 marker frames")
-    needed = names + [m for m in ("SACR", "LPSI", "RPSI") if m in trial.markers]
-    smooth = {m: (lowpass(trial.markers[m], fs, cutoff_hz) if cutoff_hz < fs / 2 else trial.markers[m])
-              for m in needed}
-    rows = []
-    if method == "zeni":
-        sacrum, sac_name = _sacrum(trial, smooth)
-        fwd = _forward(smooth)
-        for s in _SIDES:
-            heel = (smooth[f"{s}HEE"] - sacrum) @ fwd
-            toe = (smooth[f"{s}TOE"] - sacrum) @ fwd
-            src = f"{s}HEE,{s}TOE,{sac_name}"
-            rows += [(s, "IC", t, "zeni", src) for t in _extrema(heel, fs, _STANCE_WINDOW_S)]
-            rows += [(s, "TO", t, "zeni", src) for t in _extrema(-toe, fs, _STANCE_WINDOW_S)]
-        return rows
-    for s in _SIDES:
-        heel_z, toe_z = smooth[f"{s}HEE"][:, UP_AXIS], smooth[f"{s}TOE"][:, UP_AXIS]
-        heel_jerk = _derivative(heel_z, fs, 3)
-        toe_acc = _derivative(toe_z, fs, 2)
-        src = f"{s}HEE,{s}TOE"
-        for t in _extrema(-heel_z, fs, _STANCE_WINDOW_S):
-            ic = _peak_between(heel_jerk, fs, t - _IC_JERK_WINDOW_S, t + 0.01)
-            if np.isfinite(ic):
-                rows.append((s, "IC", ic, "hreljac", src))
-        for t in _extrema(-(heel_z + toe_z), fs, _STANCE_WINDOW_S):
-            to = _peak_between(toe_acc, fs, t, t + _TO_ACC_WINDOW_S)
-            if np.isfinite(to):
-                rows.append((s, "TO", to, "hreljac", src))
-    return rows
 
 
 def _derivative(x: np.ndarray, fs: float, order: int) -> np.ndarray:
@@ -599,16 +1158,15 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
 
 
 def _heels(trial: Trial | None):
-    if trial is None or not all(f"{s}HEE" in trial.markers for s in _SIDES):
+    if trial is None:
         return None
-    heels = {s: trial.markers[f"{s}HEE"] for s in _SIDES}
-    fwd = None
-    if _has_foot_markers(trial):
-        try:
-            fwd = _forward(trial.markers)
-        except ValueError:
-            fwd = None
-    if fwd is None:
+    heels = {s: _first_role(trial, s, "heel") for s in _SIDES}
+    toes = {s: _first_role(trial, s, ("toe", "forefoot")) for s in _SIDES}
+    if any(v is None for v in (*heels.values(), *toes.values())):
+        return None
+    try:
+        fwd = _forward({f"{s}{k}": d[s] for s in _SIDES for k, d in (("HEE", heels), ("TOE", toes))})
+    except ValueError:
         return None
     lateral = np.cross(np.eye(3)[UP_AXIS], fwd)
     return heels, fwd, lateral

@@ -19,14 +19,13 @@ import pandas as pd
 
 from ._quiet import quiet
 from ._sampling import next_after, sample_at
-from .filters import lowpass
+from .events import foot_centre, loaded_runs, plate_fz
 from .kinematics import build_model
 from .trial import UP_AXIS, Trial
 
 __all__ = ["stance_factors", "factor_summary"]
 
 G = 9.80665
-CONTACT_THRESHOLD_N = 20.0
 LOADING_RATE_CUTOFF_HZ = 50.0    # docs/methods.md E: >= 50 Hz for loading rates
 MAX_FILLED_FRACTION = 0.2       # docs/methods.md E: reject a stance > 20 % gap-filled ...
 PLATE_EVENT_TOLERANCE_S = 0.04   # a plate's loaded interval must match IC/TO within this
@@ -427,7 +426,7 @@ def _recorded_whole(km, plate, side, ic, to):
     loaded interval matches IC-TO and whose COP sits under this foot at midstance."""
     i0, i1 = np.rint(ic * plate.rate).astype(np.intp), np.rint(to * plate.rate).astype(np.intp)
     ok = (i0 >= 0) & (i1 < plate.fz.shape[0]) & (i1 > i0)
-    loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: _loaded_runs(plate))
+    loaded, starts, ends = _cached(km, ("loaded runs", id(plate)), lambda: loaded_runs(plate))
     mid = np.where(ok, (i0 + i1) // 2, 0)
     ok &= loaded[mid]
     if not ok.any():
@@ -443,33 +442,18 @@ def _recorded_whole(km, plate, side, ic, to):
 
 
 def _cop_under_foot(km, plate, side, mid):
-    m = km.markers
-    if side + "HEE" not in m or side + "TOE" not in m:
+    foot = _cached(km, ("foot", side), lambda: foot_centre(km.markers, side))
+    if foot is None:
         return np.zeros(len(mid), dtype=bool)
-    foot = _cached(km, ("foot", side), lambda: 0.5 * (m[side + "HEE"] + m[side + "TOE"]))
     d = plate.cop[mid] - sample_at(foot, km.rate, mid / plate.rate)
     up = np.eye(3)[UP_AXIS]
     horizontal = d - (d @ up)[:, None] * up
     return np.isfinite(horizontal).all(axis=1) & (np.linalg.norm(horizontal, axis=1) <= FOOT_ON_PLATE_MM)
 
 
-def _loaded_runs(plate):
-    """Loaded mask of a plate and the first and last sample of each loaded run."""
-    loaded = plate.fz > CONTACT_THRESHOLD_N
-    edges = np.diff(loaded.astype(np.int8))
-    starts = np.flatnonzero(edges == 1) + 1
-    ends = np.flatnonzero(edges == -1)
-    if loaded[0]:
-        starts = np.r_[0, starts]
-    if loaded[-1]:
-        ends = np.r_[ends, loaded.size - 1]
-    return loaded, starts, ends
-
-
 def _plate_kinetics(km, plate, first, last, mass):
     """Loading rates and impulses of the stances a plate loaded from sample first[i] to last[i]."""
-    fz = _cached(km, ("fz_lowpass", id(plate)), lambda: lowpass(
-        np.nan_to_num(plate.fz), plate.rate, min(LOADING_RATE_CUTOFF_HZ, 0.45 * plate.rate)))
+    fz = _cached(km, ("fz_lowpass", id(plate)), lambda: plate_fz(plate, LOADING_RATE_CUTOFF_HZ))
     fap = _cached(km, ("anteroposterior", id(plate)), lambda: plate.force @ km.progression[:, 0])
     dt = 1.0 / plate.rate
     col = _loading_rates(fz, first, last, dt, mass * G)

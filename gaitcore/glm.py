@@ -119,12 +119,13 @@ class GLMResult:
 
 @dataclass(frozen=True)
 class _Permutations:
-    """How to permute a design: 'sign' (sign flips of the rows), 'labels' (permute the rows
-    within blocks: all rows = one block) or None (not exchangeable: no permutation test)."""
+    """How to permute a design: 'sign' (sign flips of the rows), 'labels' (arrangements of the
+    row labels, within blocks when given) or None (not exchangeable: no permutation test)."""
 
     scheme: str | None
     labels: np.ndarray | None = None   # 'labels': the row labels whose arrangements count
     symmetric: bool = False            # the statistic of the complement arrangement is -z
+    blocks: np.ndarray | None = None   # 'labels': permute only within these blocks (subjects)
     reason: str = ""
 
 
@@ -282,30 +283,46 @@ def _arrangements(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_per
         signs = np.where(rng.random((k, n)) < 0.5, -1, 1).astype(np.int8)
         signs[0] = 1
         return np.tile(np.arange(n, dtype=np.intp), (k, 1)), signs, seed
-    labels = perm.labels
-    levels, codes = np.unique(labels, return_inverse=True)
-    sizes = np.bincount(codes)
-    total = math.factorial(n)
-    for s in sizes:
-        total //= math.factorial(int(s))
-    half = symmetric_two_tailed and perm.symmetric and len(levels) == 2 and sizes[0] == sizes[1]
-    count = total // 2 if half else total
-    if n_perm is None and count <= ENUMERATE_MAX:
-        arrangements = _label_arrangements(codes, len(levels), half)
+    levels, codes = np.unique(perm.labels, return_inverse=True)
+    blocks = np.zeros(n, np.intp) if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
+    members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
+    count = 1
+    for rows in members:
+        count *= _n_arrangements(codes[rows])
+    half = (symmetric_two_tailed and perm.symmetric and perm.blocks is None and len(levels) == 2
+            and 2 * np.sum(codes == 0) == n)
+    count = count // 2 if half else count
+    enumerate_all = n_perm is None and count <= ENUMERATE_MAX
+    if enumerate_all:
+        per_block = [_label_arrangements(codes[rows], len(levels), half) for rows in members]
+        arrangements = np.empty((count, n), dtype=codes.dtype)
+        for i, combo in enumerate(itertools.product(*per_block)):
+            for rows, arr in zip(members, combo):
+                arrangements[i, rows] = arr
+        seed = None
     else:
         k = DEFAULT_N_PERM if n_perm is None else n_perm
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         rng = np.random.default_rng(seed)
-        arrangements = rng.permuted(np.tile(codes, (k, 1)), axis=1)
+        arrangements = np.tile(codes, (k, 1))
+        for rows in members:  # permute within each block (subject), the blocks in order
+            arrangements[:, rows] = rng.permuted(arrangements[:, rows], axis=1)
         arrangements[0] = codes
-    # rows of X keep their labels; the rows of y given label g in an arrangement fill them
+    # rows of X keep their (block, label); the rows of y given that (block, label) in an
+    # arrangement fill them: a stable sort lists both label by label within block
+    width = len(levels)
     src = np.empty(arrangements.shape, dtype=np.intp)
-    slots = [np.flatnonzero(codes == g) for g in range(len(levels))]
-    for i, arr in enumerate(arrangements):
-        for g, slot in enumerate(slots):
-            src[i, slot] = np.flatnonzero(arr == g)
-    return src, None, seed if not (n_perm is None and count <= ENUMERATE_MAX) else None
+    slots = np.argsort(blocks * width + codes, kind="stable")
+    src[:, slots] = np.argsort(blocks * width + arrangements, axis=1, kind="stable")
+    return src, None, seed
+
+
+def _n_arrangements(codes: np.ndarray) -> int:
+    total = math.factorial(codes.size)
+    for size in np.bincount(codes):
+        total //= math.factorial(int(size))
+    return total
 
 
 def _label_arrangements(codes: np.ndarray, n_levels: int, half: bool) -> np.ndarray:
@@ -682,15 +699,16 @@ def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
     d.add("S", XS)
     cells = pd.Series(list(zip(ca, cs))).value_counts()
     y = np.ascontiguousarray(y)
+    perm = _Permutations("labels", ca, blocks=cs)  # conditions exchangeable within a subject
     if cells.max() > 1:
         d.add("SA", _interaction(XA, XS))
         X = d.X
         _check_design(y, X)
-        return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), d.contrast("SA"), None, dropped, None)
+        return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), d.contrast("SA"), None, dropped, perm)
     X = d.X
     _check_design(y, X)
     xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cs != 0]).astype(float)
-    return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), None, xr, dropped, None)
+    return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), None, xr, dropped, perm)
 
 
 def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject") -> list:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .events import loaded_runs
 from .trial import ForcePlate, Trial
 
 BASE_TRC = "Rajagopal_motion_capture_run.trc"
@@ -39,7 +40,6 @@ BASE_MOT = "Rajagopal_grf_run.mot"
 BASE_STATIC = "Rajagopal_static_run.trc"  # the runner's static trial, copied beside a simulated cohort
 PELVIS = ("LASI", "RASI", "LPSI", "RPSI", "SACR")
 LEG_PREFIXES = ("TH", "TB", "KNE", "KNM", "ANK", "MED", "HEE", "CAL", "TOE", "MT", "KJC", "AJC", "HJC")
-STANCE_N = 20.0  # vertical force threshold of the stance profile, N
 
 
 def _base_trial() -> Trial:
@@ -65,13 +65,9 @@ def _rotate(xyz: np.ndarray, pivot: np.ndarray, rot: np.ndarray) -> np.ndarray:
 
 def _stance_phase(plate: ForcePlate, times: np.ndarray) -> np.ndarray:
     """0..1 phase within each stance of this plate at `times` (s), NaN outside stance."""
-    loaded = plate.fz > STANCE_N
-    edges = np.flatnonzero(np.diff(loaded.astype(int)))
-    starts = [0] if loaded[0] else []
-    starts += [int(e) + 1 for e in edges if not loaded[e]]
-    ends = [int(e) + 1 for e in edges if loaded[e]]
+    _, first, last = loaded_runs(plate)
     phase = np.full(times.shape, np.nan)
-    for a, b in zip(starts, ends + [loaded.size] * (len(starts) - len(ends))):
+    for a, b in zip(first, last + 1):
         t0, t1 = a / plate.rate, b / plate.rate
         inside = (times >= t0) & (times < t1)
         phase[inside] = (times[inside] - t0) / (t1 - t0)

@@ -508,15 +508,28 @@ class SPMTest:
     resels: tuple
     arrays: tuple = field(repr=False)
 
-    def inference(self, alpha: float = 0.05, two_tailed: bool = True) -> SPMResult:
-        """RFT inference at level ``alpha`` (0 < alpha < 0.5).
+    def inference(self, alpha: float = 0.05, two_tailed: bool = True, method: str = "rft",
+                  n_perm: int | None = None, seed: int | None = None, n_threads: int | None = None):
+        """Inference at level ``alpha`` (0 < alpha < 0.5).
 
-        The threshold ``t_star`` solves P(max t > t_star) = alpha (alpha / 2 per tail when
-        two-tailed), with the field-maximum probability of docs/methods.md D (Bonferroni-capped over
-        the Q nodes).  Clusters are runs of t >= t_star (and t <= -t_star when two-tailed) with
-        endpoints interpolated linearly to the threshold; their p and the set-level p are
-        doubled (capped at 1) when two-tailed, as in spm1d.
+        ``method="rft"`` (default) returns an :class:`SPMResult`: the threshold ``t_star`` solves
+        P(max t > t_star) = alpha (alpha / 2 per tail when two-tailed), with the field-maximum
+        probability of docs/methods.md D (Bonferroni-capped over the Q nodes).  Clusters are runs
+        of t >= t_star (and t <= -t_star when two-tailed) with endpoints interpolated linearly to
+        the threshold; their p and the set-level p are doubled (capped at 1) when two-tailed, as
+        in spm1d.
+
+        ``method="permutation"`` returns a :class:`gaitcore.GLMResult` (same ``t``, ``t_star``,
+        ``clusters``, ``plot``): sign flips of the curves (one-sample, paired differences) or
+        permutations of the group labels (two-sample), maximum statistic and cluster mass; see
+        :meth:`gaitcore.GLMTest.inference` for ``n_perm``, ``seed`` and ``n_threads``.
         """
+        if method == "permutation":
+            return self._glm().inference(alpha, two_tailed, method, n_perm, seed, n_threads)
+        if method != "rft":
+            raise ValueError(f"method must be 'rft' or 'permutation', got {method!r}")
+        if n_perm is not None or seed is not None:
+            raise ValueError("n_perm and seed apply to method='permutation' only")
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
             raise ValueError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
         if not isinstance(two_tailed, (bool, np.bool_)):
@@ -528,6 +541,19 @@ class SPMTest:
         clusters = [Cluster(*c[:6], sign=int(c[6])) for c in raw]
         return SPMResult(self.test, self.t, self.df, self.fwhm, self.resels, float(alpha),
                          bool(two_tailed), u, clusters, p_set, self.arrays)
+
+    def _glm(self):
+        """This test as a GLMTest of the GLM core, with its permutation scheme."""
+        from . import glm
+
+        kind = {"ttest": 0, "ttest_paired": 1, "ttest2": 2}[self.test]
+        a, b = self.arrays
+        y, X, c = _t_design(kind, a, b, np.asarray(b) if kind == 0 else 0.0)
+        if kind == 2:
+            scheme = glm._Permutations("labels", (X[:, 1] > 0).astype(np.intp), symmetric=True)
+        else:
+            scheme = glm._Permutations("sign")
+        return glm._fit(self.test, "T", "", y, X, c, None, None, (), scheme)
 
     def spm1d_arrays(self) -> tuple:
         """See :meth:`SPMResult.spm1d_arrays`."""
@@ -695,12 +721,24 @@ def _curves(y, name: str) -> np.ndarray:
 
 
 def _spm_core(kind, ya, yb, mu, groups, inputs, name):
-    """Run the C t test; if it refuses the data, name the zero-variance nodes."""
-    try:
-        return _core.spm_t(kind, ya, yb, mu)
-    except ValueError:
-        _raise_if_flat(groups, inputs, name)
-        raise
+    """The t curve and FWHM of a t test from the GLM core (gaitcore.glm, one code path for every
+    design); zero-variance nodes are named first, on the magnitude of the inputs."""
+    _raise_if_flat(groups, inputs, name)
+    y, X, c = _t_design(kind, ya, yb, mu)
+    t, _, _, fwhm = _core.glm_fit(y, X, c, 0, None, None)
+    return t, fwhm
+
+
+def _t_design(kind, ya, yb, mu=0.0):
+    """(y, X, c) of a t test: 0 one-sample (ya - mu on an intercept), 1 paired (ya - yb on an
+    intercept), 2 two-sample (ya and yb stacked on two group columns, c = [1, -1])."""
+    if kind == 2:
+        ja, jb = ya.shape[0], yb.shape[0]
+        X = np.zeros((ja + jb, 2))
+        X[:ja, 0], X[ja:, 1] = 1.0, 1.0
+        return np.vstack([ya, yb]), X, np.array([[1.0, -1.0]])
+    y = ya - yb if kind == 1 else ya - mu
+    return np.ascontiguousarray(y), np.ones((y.shape[0], 1)), np.ones((1, 1))
 
 
 def _raise_if_flat(groups, inputs, name: str, everywhere: bool = False) -> None:

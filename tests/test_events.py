@@ -166,18 +166,18 @@ def _match(found, stored, tol_s):
     return np.array(errors)
 
 
-@pytest.mark.filterwarnings("ignore:plate FP1")  # partial contact, tested below
 @pytest.mark.parametrize("cutoff", [None, 50.0])
 def test_walk_force_events_match_stored(walk, cutoff):
     ev = gaitcore.detect_events(walk, method="force", threshold=10.0, force_cutoff_hz=cutoff)
-    # FP4 (R), FP2 (L): two complete contacts; FP1 is still loaded at the end (partial,
-    # two feet) and FP3 is never loaded, so those give no events
-    assert sorted(zip(ev.side, ev.event)) == [("L", "IC"), ("L", "TO"), ("R", "IC"), ("R", "TO")]
+    # FP4 (R), FP2 (L): two complete contacts; FP1 is still loaded at the end of the
+    # record: its IC is known (R, the heel over the plate) and its TO is not; FP3 is never loaded
+    assert sorted(zip(ev.side, ev.event)) == [("L", "IC"), ("L", "TO"), ("R", "IC"), ("R", "IC"), ("R", "TO")]
     err = _match(ev, walk.events, 0.002)
     print(f"\nwalk.c3d force events at 10 N (cutoff {cutoff}): |error| vs stored (ms) {np.round(1000 * err, 2)}")
-    assert err.max() <= 0.002
+    # the complete contacts within 2 ms; FP1's IC (loaded by a foot already on it?) 5 ms late
+    assert err[ev.source.to_numpy() != "FP1"].max() <= 0.002 and err.max() <= 0.015
     assert ev.order_ok.all()
-    assert set(ev.source) == {"FP2", "FP4"}
+    assert set(ev.source) == {"FP1", "FP2", "FP4"}
 
 
 def test_run_force_events(run):
@@ -207,10 +207,9 @@ def test_single_belt_side_from_cop(run):
         cop = (np.nan_to_num(r.cop) * w_r + np.nan_to_num(l.cop) * w_l) / (w_r + w_l)
     belt = ForcePlate(force=force, cop=cop, free_moment=np.zeros(len(force)), rate=r.rate, name="belt")
     one = Trial(markers=run.markers, marker_rate=run.marker_rate, plates=[belt])
-    with pytest.warns(UserWarning, match="plate belt: no events from 1 contact.*partial"):
-        got = gaitcore.detect_events(one, method="force")
+    got = gaitcore.detect_events(one, method="force")
     want = gaitcore.detect_events(run, method="force")
-    want = want[want.time_s > 0.2]  # the first (partial) contact is not attributable on a belt
+    # the first contact is open at the start of the record: its TO still goes to the right foot
     assert list(got.side) == list(want.side) and list(got.event) == list(want.event)
     np.testing.assert_allclose(got.time_s, want.time_s, atol=1e-3)
 
@@ -234,7 +233,7 @@ def test_kinematic_vs_force(run, method):
         summary[kind] = (len(errs), np.abs(errs).mean(), np.abs(errs).max(), errs.mean())
         print(f"\n{method} {kind}: {len(errs)} matched, mean |error| {np.abs(errs).mean():.1f} ms, "
               f"max {np.abs(errs).max():.1f} ms, bias {errs.mean():+.1f} ms")
-    if method == gaitcore.events.DEFAULT_KINEMATIC:
+    if method == "clearance":
         for kind, limit in KINEMATIC_LIMITS_MS.items():
             n, mae, _, _ = summary[kind]
             assert n >= 13 and mae <= limit, (kind, summary[kind])
@@ -246,7 +245,7 @@ def test_auto_prefers_plates_and_fills_with_markers(run):
     partial = Trial(markers=run.markers, marker_rate=run.marker_rate, plates=[run.plates[0]])
     ev = gaitcore.detect_events(partial, method="auto")
     assert set(ev[ev.side == "R"].method) == {"force"}
-    assert set(ev[ev.side == "L"].method) == {gaitcore.events.DEFAULT_KINEMATIC}
+    assert set(ev[ev.side == "L"].method) == {"clearance"}
     assert (ev.side == "L").sum() >= 13
     both = gaitcore.detect_events(run, method="auto")
     assert (both.method == "force").all()
@@ -257,7 +256,7 @@ def test_auto_searches_markers_only_where_the_split_force_is_missing(run, monkey
     def refuse(*args):
         raise AssertionError("markers searched although the force covers both feet")
     with monkeypatch.context() as m:
-        m.setattr(gaitcore.events, "_kinematic_events", refuse)
+        m.setattr(gaitcore.events, "_marker_events", refuse)
         covered = gaitcore.detect_events(run, method="auto")
     pd.testing.assert_frame_equal(covered, gaitcore.detect_events(run, method="force"))
     # a NaN stretch in the left force: markers give the left events inside it
@@ -267,7 +266,7 @@ def test_auto_searches_markers_only_where_the_split_force_is_missing(run, monkey
     gap = ForcePlate(force=l_force, cop=l.cop, free_moment=l.free_moment, rate=l.rate, name="L", side="L")
     ev = gaitcore.detect_events(Trial(markers=run.markers, marker_rate=run.marker_rate, plates=[r, gap]))
     inside = ev[(ev.side == "L") & ev.time_s.between(0.9, 1.3)]
-    assert len(inside) and set(inside.method) == {gaitcore.events.DEFAULT_KINEMATIC}
+    assert len(inside) and set(inside.method) == {"clearance"}
     assert set(ev[ev.side == "R"].method) == {"force"}
 
 
@@ -416,7 +415,7 @@ def test_detect_events_force_without_plates():
 
 def test_detect_events_missing_markers():
     trial = Trial(markers={"LHEE": np.zeros((50, 3))}, marker_rate=100.0)
-    with pytest.raises(ValueError, match="need markers .*RHEE"):
+    with pytest.raises(ValueError, match="needs foot markers .*none on R"):
         gaitcore.detect_events(trial, method="hreljac")
 
 
@@ -432,9 +431,12 @@ def test_docstring_examples():
     assert tried >= 3 and failures == 0
 
 
-def test_walk_partial_plate_warns(walk):
-    with pytest.warns(UserWarning, match="plate FP1: no events from 1 contact.*partial"):
-        gaitcore.detect_events(walk, method="force")
+def test_walk_partial_plate_gives_its_known_end(walk):
+    # FP1 is loaded from 1.227 s to the end of the record: an IC without a TO
+    ev = gaitcore.detect_events(walk, method="force")
+    fp1 = ev[ev.source == "FP1"]
+    assert list(zip(fp1.side, fp1.event)) == [("R", "IC")]
+    assert abs(fp1.time_s.iloc[0] - 1.22) < 0.010  # stored (10 N): 1.2200 s
 
 
 def test_cop_leaving_plate_rejects_contact(walk):
@@ -444,23 +446,25 @@ def test_cop_leaving_plate_rejects_contact(walk):
     moved = ForcePlate(force=fp4.force, cop=fp4.cop, free_moment=fp4.free_moment, rate=fp4.rate,
                        corners=fp4.corners + [0.0, 150.0, 0.0], name="FP4moved")
     trial = Trial(markers=walk.markers, marker_rate=walk.marker_rate, plates=[moved, fp4])
-    with pytest.warns(UserWarning, match="FP4moved: no events from 1 contact.*CoP leaves the plate"):
+    with pytest.warns(UserWarning, match="plate FP4moved .*CoP leaves the plate under load"):
         ev = gaitcore.detect_events(trial, method="force")
     assert set(ev.source) == {"FP4"} and len(ev) == 2
 
 
 def test_walking2_cop_off_plate_contacts(walking2_c3d):
-    # on walking2.c3d both heel strikes land partly off their plates (the CoP starts
-    # outside the corners): rejected by default, kept with cop_on_plate=False
+    # on walking2.c3d both heel strikes land partly off their plates: the CoP lies outside
+    # the corners only under light load (the first samples above 20 N), so the contacts are
+    # kept; with the check at every loaded sample (cop_load_share=0, no margin) they are not
     trial = gaitcore.read_trial(walking2_c3d)
-    with pytest.warns(UserWarning, match="CoP leaves the plate"):
-        assert len(gaitcore.detect_events(trial, method="force")) == 0
-    ev = gaitcore.detect_events(trial, method="force", cop_on_plate=False)
+    ev = gaitcore.detect_events(trial, method="force")
     assert list(zip(ev.side, ev.event)) == [("L", "IC"), ("R", "IC"), ("L", "TO"), ("R", "TO")]
-    zeni = gaitcore.detect_events(trial, method="zeni")
-    err = [1000 * (zeni[(zeni.side == r.side) & (zeni.event == r.event)].time_s - r.time_s).abs().min()
-           for r in ev.itertuples()]
-    print(f"\nzeni vs walking2 plates (CoP check off), |error| ms: {np.round(err, 1)}")
+    off = gaitcore.detect_events(trial, method="force", cop_on_plate=False)
+    pd.testing.assert_frame_equal(ev, off)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(gaitcore.events, "COP_LOAD_SHARE", 0.0)
+        m.setattr(gaitcore.events, "COP_MARGIN_MM", 0.0)
+        with pytest.warns(UserWarning, match="CoP leaves the plate"):
+            assert len(gaitcore.detect_events(trial, method="force")) == 0
 
 
 def test_kinematic_offset(run):
@@ -484,15 +488,15 @@ def test_max_contact_drops_long_contacts():
 
 
 def test_kinematic_events_skip_marker_gaps(run):
-    # a 0.3 s gap in the right heel: no right IC is invented inside or next to it, the
-    # other events are unchanged
+    # a 0.3 s gap in the right heel: no right IC is invented inside or next to it (a foot's
+    # stances are found only where all its markers are seen), the other events are unchanged
     markers = dict(run.markers)
     heel = markers["RHEE"].copy()
     heel[120:150] = np.nan  # 1.20-1.50 s, around the right IC at ~1.32 s
     markers["RHEE"] = heel
     gappy = Trial(markers=markers, marker_rate=run.marker_rate)
-    full = gaitcore.detect_events(run, method="hreljac")
-    ev = gaitcore.detect_events(gappy, method="hreljac")
+    full = gaitcore.detect_events(run, method="clearance")
+    ev = gaitcore.detect_events(gappy, method="clearance")
     r_ic = ev[(ev.side == "R") & (ev.event == "IC")].time_s
     assert not r_ic.between(1.1, 1.6).any()
     assert len(r_ic) == ((full.side == "R") & (full.event == "IC")).sum() - 1
@@ -508,7 +512,51 @@ def test_detect_events_bad_threshold_not_swallowed(run):
 
 
 def test_detect_events_drift_correction_on_unloaded_plate(walk):
-    # FP3 is never loaded: drift correction has no flight to use there and gives nothing
-    with pytest.warns(UserWarning, match="FP1"):
-        ev = gaitcore.detect_events(walk, method="force", drift_correction=True)
-    assert set(ev.source) == {"FP2", "FP4"}
+    # FP3 is never loaded: drift correction has no flight to use there and gives nothing;
+    # FP1 is loaded until the end (its flight before the contact is used)
+    ev = gaitcore.detect_events(walk, method="force", drift_correction=True)
+    assert set(ev.source) == {"FP1", "FP2", "FP4"}
+
+
+# ----------------------------------------------------------------------------- one belt under both feet
+
+def _single_belt_trial(seed: int, cop: bool):
+    """60 s of running on one 1 kHz plate under both feet (contacts alternate R, L), noise
+    3 N and a slow drift of up to 15 N; heel markers at 100 Hz, 200 mm apart, each low
+    during its own contacts.  The CoP sits under the loading foot (NaN when ``cop`` is
+    False).  Returns the trial and the true (side, IC, TO) of each contact."""
+    rate = 1000.0
+    fz, truth, _ = synthetic_run(rate, seed=seed, duration_s=60.0, drift_n=15.0)
+    sides = np.array(["R", "L"] * len(truth))[:len(truth)]
+    t = np.arange(fz.size) / rate
+    y = np.full(fz.size, np.nan)
+    frames = np.arange(int(60.0 * 100)) / 100.0
+    heel_z = {s: np.full(frames.size, 120.0) for s in "LR"}
+    for side, (on, off) in zip(sides, truth):
+        inside = (t >= on) & (t <= off)
+        y[inside] = 100.0 if side == "L" else -100.0
+        heel_z[side][(frames >= on - 0.01) & (frames <= off)] = 20.0
+    cop_xyz = np.column_stack([np.where(np.isfinite(y), 0.0, np.nan), y, np.where(np.isfinite(y), 0.0, np.nan)])
+    if not cop:
+        cop_xyz[:] = np.nan
+    force = np.column_stack([np.zeros_like(fz), np.zeros_like(fz), fz])
+    belt = ForcePlate(force=force, cop=cop_xyz, free_moment=np.zeros(fz.size), rate=rate, name="belt")
+    markers = {f"{s}HEE": np.column_stack([np.zeros(frames.size), np.full(frames.size, 100.0 if s == "L" else -100.0),
+                                           heel_z[s]]) for s in "LR"}
+    return Trial(markers=markers, marker_rate=100.0, plates=[belt]), sides, truth
+
+
+@pytest.mark.parametrize("cop", [True, False])
+def test_single_plate_under_both_feet(cop):
+    # every contact found and given to the right foot (from the CoP, or from the lower foot
+    # when the CoP is missing); times within one sample (1 ms) of the noise-free crossings
+    trial, sides, truth = _single_belt_trial(seed=3, cop=cop)
+    ev = gaitcore.detect_events(trial, method="force", threshold=50.0, off_threshold=20.0, force_cutoff_hz=None)
+    ic, to = ev[ev.event == "IC"], ev[ev.event == "TO"]
+    assert len(ic) == len(to) == len(truth)
+    assert list(ic.side) == list(sides) and list(to.side) == list(sides)
+    err = np.column_stack([ic.time_s, to.time_s]) - truth
+    print(f"\none belt under both feet, 60 s at 1 kHz, CoP {cop}: {len(truth)} contacts, sides all right, "
+          f"max |error| IC {1000 * abs(err[:, 0]).max():.3f} ms, TO {1000 * abs(err[:, 1]).max():.3f} ms")
+    assert abs(err).max() < 1e-3
+    assert ev.order_ok.all()

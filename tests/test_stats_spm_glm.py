@@ -232,7 +232,7 @@ def test_permutation_false_positive_rate_within_binomial_interval():
     rejections = 0
     for _ in range(n_sim):
         y = _smooth(rng, 10, 31)
-        t = _spm_ttest2_glm(y[:5], y[5:])
+        t = gaitcore.spm_ttest2(y[:5], y[5:])
         rejections += t.inference(alpha, method="permutation", n_threads=1).h0_reject
     lo, hi = stats.binom.interval(0.99, n_sim, alpha)
     assert lo <= rejections <= hi, rejections
@@ -265,3 +265,61 @@ def test_bad_designs_raise_clear_errors():
         anc.inference(0.05, method="permutation")
     with pytest.raises(ValueError, match="levels"):
         gaitcore.spm_anova1(y, np.zeros(10))
+
+
+# ----------------------------------------------------------------------------- t tests
+
+def test_t_tests_run_on_the_glm_core():
+    ya, yb = _two_groups(7, j=9)
+    for ours, design in ((gaitcore.spm_ttest(ya), lambda: gaitcore.spm_glm(ya, np.ones(9), [1.0])),
+                         (gaitcore.spm_ttest_paired(ya, yb), lambda: gaitcore.spm_glm(ya - yb, np.ones(9), [1.0]))):
+        g = design()
+        np.testing.assert_array_equal(ours.t, g.z)
+        assert ours.fwhm == g.fwhm
+
+
+@pytest.mark.parametrize("two_tailed", [True, False])
+def test_one_sample_and_paired_sign_flips_equal_spm1d_nonparam(two_tailed):
+    ya, yb = _two_groups(4, j=9)
+    ours = gaitcore.spm_ttest(ya, 0.3).inference(0.05, two_tailed=two_tailed, method="permutation")
+    ref = spm1d.stats.nonparam.ttest(ya, 0.3).inference(0.05, two_tailed=two_tailed, iterations=-1)
+    assert ours.n_perm == ref.PDF0.size == (256 if two_tailed else 512)
+    np.testing.assert_allclose(np.sort(ours.permutation_max), np.sort(ref.PDF0), rtol=1e-12)
+    assert ours.t_star == pytest.approx(ref.zstar, rel=1e-12)
+    paired = gaitcore.spm_ttest_paired(ya, yb).inference(0.05, two_tailed=two_tailed, method="permutation")
+    ref = spm1d.stats.nonparam.ttest_paired(ya, yb).inference(0.05, two_tailed=two_tailed, iterations=-1)
+    np.testing.assert_allclose(np.sort(paired.permutation_max), np.sort(ref.PDF0), rtol=1e-12)
+    assert paired.t_star == pytest.approx(ref.zstar, rel=1e-12)
+    if not two_tailed:
+        np.testing.assert_allclose(np.sort(paired.permutation_mass), np.sort(ref.PDF1), rtol=1e-12, atol=1e-12)
+
+
+def test_public_ttest2_permutation_equals_the_design():
+    ya, yb = _two_groups(0)
+    a = gaitcore.spm_ttest2(ya, yb).inference(0.05, method="permutation")
+    b = _spm_ttest2_glm(ya, yb).inference(0.05, method="permutation")
+    np.testing.assert_array_equal(a.permutation_max, b.permutation_max)
+    assert a.t_star == b.t_star
+
+
+def test_regress_enumeration_equals_spm1d_nonparam():
+    rng = np.random.default_rng(8)
+    x = rng.uniform(2.5, 4.5, 7)
+    y = _smooth(rng, 7, 41) + 1.5 * x[:, None]
+    ours = gaitcore.spm_regress(y, x).inference(0.05, two_tailed=False, method="permutation")
+    ref = spm1d.stats.nonparam.regress(y, x).inference(0.05, two_tailed=False, iterations=-1)
+    assert ours.n_perm == ref.PDF0.size == 5040
+    np.testing.assert_allclose(np.sort(ours.permutation_max), np.sort(ref.PDF0), rtol=1e-10)
+    assert ours.z_star == pytest.approx(ref.zstar, rel=1e-12)
+
+
+def test_anova1rm_permutes_within_subjects():
+    rng = np.random.default_rng(9)
+    subj, cond = np.repeat(np.arange(5), 3), np.tile(np.arange(3), 5)
+    y = _smooth(rng, 15, 41) + 6.0 * (cond == 0)[:, None] + 3 * rng.standard_normal(5)[subj][:, None]
+    f = gaitcore.spm_anova1rm(y, cond, subj)
+    res = f.inference(0.05, method="permutation")
+    assert res.n_perm == 6 ** 5 and res.h0_reject
+    # every arrangement keeps each subject's curves within that subject
+    src, _, _ = glm._arrangements(f.permutations, 15, False, None, None)
+    assert (subj[src] == subj).all()

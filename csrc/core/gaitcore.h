@@ -303,8 +303,8 @@ int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size
                    double *fields, double *zmax);
 
 /* Cluster mass: for each of n_fields fields (Q nodes) above u (|z| when two_tailed), the
- * largest integral of (z - u) over a run of suprathreshold nodes (trapezoid over the run's
- * nodes, a single node counts z - u); 0 without a run. */
+ * largest integral of (z - u) over a run of suprathreshold nodes of one sign (trapezoid over
+ * the run's nodes, a single node counts z - u); 0 without a run. */
 int gc_spm_max_cluster_mass(const double *fields, size_t n_fields, size_t Q, double u,
                             int two_tailed, double *mass);
 

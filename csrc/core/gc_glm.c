@@ -437,11 +437,12 @@ int gc_spm_max_cluster_mass(const double *fields, size_t n_fields, size_t Q, dou
                 continue;
             }
             double first = h - u, last = first, sum = 0.0;
+            int positive = z[q] > 0;
             size_t len = 0;
             for (; q < Q; q++) {
                 double v = (two_tailed ? fabs(z[q]) : z[q]);
-                if (!(v > u))
-                    break;
+                if (!(v > u) || (z[q] > 0) != positive)
+                    break;  /* a run ends below u or where the sign flips (two-tailed) */
                 last = v - u;
                 sum += last;
                 len++;

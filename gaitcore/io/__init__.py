@@ -37,7 +37,7 @@ from .trc import read_trc
 __all__ = ["read_c3d", "read_trc", "read_mot", "read_trial", "read_c3d_parameters", "COP_MIN_FZ_N"]
 
 
-def read_trial(path, grf=None, aliases=None) -> Trial:
+def read_trial(path, grf=None, aliases=None, up_axis=None) -> Trial:
     """Read a trial, choosing the reader from the extension (``.c3d``, ``.trc``, ``.mot``).
 
     Parameters
@@ -51,6 +51,9 @@ def read_trial(path, grf=None, aliases=None) -> Trial:
         marker time span.
     aliases : mapping canonical -> spellings, optional
         Extra marker aliases (see :mod:`gaitcore.markers`).
+    up_axis : "x", "y" or "z" (optionally signed), optional
+        The vertical of ``path`` when its header and markers would mislead the reader (see
+        :func:`read_c3d`, :func:`read_trc`, :func:`read_mot`); the GRF file keeps its own.
 
     Raises
     ------
@@ -63,9 +66,9 @@ def read_trial(path, grf=None, aliases=None) -> Trial:
     suffix = path.suffix.lower()
     readers = {".c3d": read_c3d, ".trc": read_trc}
     if suffix == ".mot":
-        trial = read_mot(path)
+        trial = read_mot(path, up_axis=up_axis)
     elif suffix in readers:
-        trial = readers[suffix](path, aliases=aliases)
+        trial = readers[suffix](path, aliases=aliases, up_axis=up_axis)
     else:
         raise ValueError(f"{path}: unsupported extension {path.suffix!r} (expected .c3d, .trc or .mot)")
     if grf is not None:

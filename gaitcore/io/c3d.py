@@ -17,7 +17,7 @@ from .._errors import FormatError
 from ..markers import rename_markers
 from ..trial import Trial
 from . import plates as _plates
-from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup,
+from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup, turn,
                       up_from_markers)
 from .c3d_params import PROCESSORS, C3DHeader, C3DParameters, read_header, read_parameters
 
@@ -480,7 +480,7 @@ def read_c3d(path, aliases=None, up_axis=None) -> Trial:
     markers, model = _split_points(params, xyz, residual, labels, to_mm, aliases)
     lab = _lab_rotation(path, params, markers, up_axis, quirks)
     if not np.array_equal(lab, np.eye(3)):
-        markers = {k: v @ lab.T for k, v in markers.items()}
+        markers = {k: turn(v, lab) for k, v in markers.items()}
     analog_rate = geo["rate"] * geo["per_frame"] if geo["n_analog"] and geo["per_frame"] else float("nan")
     plates, used = _force_plates(path, params, analog, geo, to_mm, lab, quirks)
     analog_labels = _labels(params, "ANALOG", geo["n_analog"], "A")

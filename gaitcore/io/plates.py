@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from ..trial import ForcePlate
+from ._common import turn
 
 #: Vertical force (N) below which a plate counts as unloaded and its COP is NaN.
 COP_MIN_FZ_N = 10.0
@@ -91,7 +92,7 @@ def _cop_from_moments(force, moment, surface):
 
 def calibrated(ptype: int, ch: np.ndarray, cal: np.ndarray) -> tuple[int, np.ndarray]:
     """Types 4-7: raw channels through CAL_MATRIX, and the type whose formula follows."""
-    out = ch @ cal.T
+    out = turn(ch, cal)  # ch @ cal.T
     return {4: 2, 5: 2, 6: 6, 7: 3}[ptype], out
 
 
@@ -177,7 +178,7 @@ def plate_from_channels(ptype: int, ch: np.ndarray, corners: np.ndarray | None, 
         warnings.warn(f"force plate {name}: FORCE_PLATFORM:CORNERS are not a rectangle; its COP is unknown "
                       "and its axes are assumed to be the lab's with z down", stacklevel=4)
     lab_rot = DEFAULT_ROTATION if rot is None else rot
-    force_lab = force @ lab_rot.T
+    force_lab = turn(force, lab_rot)
     free_moment = tz * lab_rot[2, 2]
     if _pulls_down(force_lab):
         quirks.append(("plate_sign_reversed", f"{name}: loaded Fz negative in the file's convention"))
@@ -187,7 +188,7 @@ def plate_from_channels(ptype: int, ch: np.ndarray, corners: np.ndarray | None, 
     if rot is None:
         cop_lab = np.full_like(force_lab, np.nan)
     else:
-        cop_lab = corners.mean(axis=0) + cop @ rot.T
+        cop_lab = corners.mean(axis=0) + turn(cop, rot)
     unloaded = ~(force_lab[:, 2] >= COP_MIN_FZ_N)
     cop_lab[unloaded] = np.nan
     free_moment = np.where(unloaded, np.nan, free_moment)

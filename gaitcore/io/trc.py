@@ -1,34 +1,88 @@
-"""OpenSim / Motion Analysis TRC marker files."""
+"""OpenSim / Motion Analysis TRC marker files, read with pandas' C parser.
+
+Layout: line 1 ``PathFileType``, line 2 header keys (DataRate, CameraRate, NumFrames,
+NumMarkers, Units ...), line 3 their values, line 4 ``Frame#``, ``Time`` and one name per
+marker (each followed by two empty cells), line 5 ``X1 Y1 Z1 ...``, then tab-separated rows.
+
+Quirks handled (listed in ``trial.metadata["quirks"]``): ``up_axis`` (the vertical taken
+from the markers when they say, see :func:`gaitcore.io._common.up_from_markers`).  Refused with a FormatError naming
+the file: rows with more values than the header declares (they would shift every column),
+duplicate marker names, non-finite or out-of-range numbers (inf, 1e400, a DataRate of 1e-320).
+"""
 from __future__ import annotations
 
 import io as _io
-import re
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._errors import FormatError
 from ..markers import rename_markers
-from ..trial import ForcePlate, Trial
-from ._common import LENGTH_TO_MM as _LENGTH_TO_MM, empty_events as _empty_events, existing_file as _existing_file
-from ._common import yup_to_zup as _yup_to_zup
+from ..trial import Trial
+from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup, turn,
+                      up_from_markers)
+
+#: Sample rates (Hz) a motion file may declare.
+RATE_RANGE_HZ = (0.1, 1e6)
+_MAX_MARKERS = 100_000
 
 
-def _read_table(path: Path, text: str, skip: int, sep: str, names: list[str]) -> np.ndarray:
-    """Numeric table after ``skip`` lines; empty cells become NaN; anything else non-numeric is an error."""
-    body = "\n".join(line.rstrip("\r\n\t ") for line in text.splitlines()[skip:] if line.strip())
-    if not body:
+def read_table(path: Path, body: bytes, n_columns: int, sep: str) -> np.ndarray:
+    """Numeric rows (pandas C engine): empty cells NaN; more values than ``n_columns`` in any
+    row, text, or numbers beyond float64 (inf, 1e400) are a FormatError naming the file."""
+    if not body.strip():
         raise FormatError(path, "no data rows")
     try:
-        table = pd.read_csv(_io.StringIO(body), sep=sep, header=None, dtype=float, engine="python",
-                            names=range(len(names)), skip_blank_lines=True)
+        table = pd.read_csv(_io.BytesIO(body), sep=sep, header=None, engine="c", dtype=np.float64,
+                            skip_blank_lines=True).to_numpy()
     except (ValueError, pd.errors.ParserError) as exc:
-        raise FormatError(path, f"malformed data rows ({exc})") from exc
-    return table.to_numpy(dtype=float)
+        raise FormatError(path, f"malformed data rows ({str(exc)[:200]})") from exc
+    table = table[~np.isnan(table).all(axis=1)]  # lines of tabs or spaces only (after the header, at the end)
+    if table.shape[0] == 0:
+        raise FormatError(path, "no data rows")
+    if table.shape[1] > n_columns:
+        extra = table[:, n_columns:]
+        if not np.isnan(extra).all():
+            row = int(np.flatnonzero(~np.isnan(extra).all(axis=1))[0])
+            raise FormatError(path, f"data row {row + 1} has values in {table.shape[1]} columns but the header "
+                                    f"declares {n_columns}: columns would shift")
+        table = table[:, :n_columns]
+    elif table.shape[1] < n_columns:
+        table = np.hstack([table, np.full((table.shape[0], n_columns - table.shape[1]), np.nan)])
+    if np.isinf(table).any():
+        row = int(np.flatnonzero(np.isinf(table).any(axis=1))[0])
+        raise FormatError(path, f"data row {row + 1} holds a number beyond float64 range (inf or >= 1e308)")
+    return table
+
+
+def header_number(path: Path, header: dict, key: str, lo: float, hi: float) -> float:
+    """A finite header number within [lo, hi], else a FormatError naming the key."""
+    text = header.get(key, "")
+    try:
+        value = float(text)
+    except ValueError:
+        raise FormatError(path, f"header {key} {text!r} is not a number") from None
+    if not (np.isfinite(value) and lo <= value <= hi):
+        raise FormatError(path, f"header {key} = {text} is outside {lo:g}..{hi:g}")
+    return value
+
+
+def _split_header_body(path: Path, raw: bytes) -> tuple[list[str], bytes]:
+    """The five header lines (text) and the data rows (bytes, blank line after the header skipped)."""
+    lines, pos = [], 0
+    for _ in range(5):
+        end = raw.find(b"\n", pos)
+        if end < 0:
+            raise FormatError(path, "not a TRC file (fewer than 5 header lines)")
+        lines.append(raw[pos:end].decode("latin-1").rstrip("\r"))
+        pos = end + 1
+    return lines, raw[pos:]
 
 
 def _trc_header(path: Path, lines: list[str]) -> tuple[dict, list[str]]:
-    if len(lines) < 5 or not lines[0].startswith("PathFileType"):
+    if not lines[0].startswith("PathFileType"):
         raise FormatError(path, "not a TRC file (first line must start with 'PathFileType')")
     keys, values = lines[1].split("\t"), lines[2].split("\t")
     header = {k.strip(): v.strip() for k, v in zip(keys, values) if k.strip()}
@@ -36,39 +90,66 @@ def _trc_header(path: Path, lines: list[str]) -> tuple[dict, list[str]]:
     markers = [nm for nm in names if nm]
     if "DataRate" not in header or "NumMarkers" not in header:
         raise FormatError(path, "TRC header lacks DataRate or NumMarkers")
+    dupes = sorted({nm for nm in markers if markers.count(nm) > 1})
+    if dupes:
+        raise FormatError(path, f"duplicate marker names {dupes}: their columns cannot be told apart")
     return header, markers
 
 
-def read_trc(path, aliases=None) -> Trial:
+def _trc_up(path: Path, header: dict, markers: dict, up_axis, quirks: list) -> np.ndarray:
+    """The file's vertical: ``up_axis``, else the header's (an ``UpAxis`` key), else the markers',
+    else y (OpenSim's convention).  A warning when the header and the markers disagree."""
+    if up_axis is not None:
+        return parse_axis(up_axis)
+    stated = next((header[k] for k in ("UpAxis", "Up", "Vertical") if k in header), None)
+    from_markers = up_from_markers(markers)
+    if stated is not None:
+        up = parse_axis(stated)
+        if from_markers is not None and not np.array_equal(up, from_markers):
+            warnings.warn(f"{path}: the header says {axis_name(up)} is up but the markers stand highest "
+                          f"along {axis_name(from_markers)}; using the header (pass up_axis= to override)",
+                          stacklevel=4)
+        return up
+    if from_markers is not None:
+        if not np.array_equal(from_markers, [0.0, 1.0, 0.0]):
+            quirks.append(("up_axis", f"{axis_name(from_markers)} up (from the markers), not OpenSim's y"))
+        return from_markers
+    return np.array([0.0, 1.0, 0.0])
+
+
+def read_trc(path, aliases=None, up_axis=None) -> Trial:
     """Read an OpenSim/Motion Analysis ``.trc`` marker file.
 
-    Positions are converted from the file's ``Units`` (mm, cm or m) to mm and from
-    OpenSim's y-up frame to gaitcore's z-up frame (x_lab = x, y_lab = -z, z_lab = y).
-    Empty cells become NaN.  ``metadata["first_time_s"]`` holds the time of the
-    first row (used to align a GRF ``.mot``).
+    Positions are converted from the file's ``Units`` (mm, cm or m) to mm and turned so that
+    z is up: the vertical is ``up_axis`` ("x", "y", "z", optionally signed) when given, else the
+    header's, else the axis along which head, trunk and pelvis markers stand highest above the
+    foot markers, else y (OpenSim); y up maps to (x_lab, y_lab, z_lab) = (x, -z, y).  Empty
+    cells become NaN.  ``metadata["first_time_s"]`` holds the time of the first row (used to
+    align a GRF ``.mot``), ``metadata["up_axis"]`` the file's vertical.
 
     Example: ``read_trc(datasets.path("Rajagopal_motion_capture_run.trc")).markers["LASI"]``.
     """
-    path = _existing_file(path)
-    text = path.read_text(errors="replace")
-    lines = text.splitlines()
+    path = existing_file(path)
+    lines, body = _split_header_body(path, path.read_bytes())
     header, names = _trc_header(path, lines)
-    try:
-        rate, n_declared = float(header["DataRate"]), int(float(header["NumMarkers"]))
-    except ValueError as exc:
-        raise FormatError(path, f"bad DataRate/NumMarkers in the TRC header ({exc})") from exc
-    units = header.get("Units", "mm").lower()
-    if units not in _LENGTH_TO_MM or not rate > 0:
-        raise FormatError(path, f"unsupported Units {units!r} or DataRate {rate}")
+    rate = header_number(path, header, "DataRate", *RATE_RANGE_HZ)
+    n_declared = header_number(path, header, "NumMarkers", 0, _MAX_MARKERS)
+    if n_declared != round(n_declared):
+        raise FormatError(path, f"header NumMarkers = {header['NumMarkers']} is not a whole number")
+    units = header.get("Units", "mm").lower() or "mm"
+    if units not in LENGTH_TO_MM:
+        raise FormatError(path, f"unsupported Units {units!r}")
     if n_declared != len(names):
-        raise FormatError(path, f"header declares {n_declared} markers but names {len(names)}")
-    table = _read_table(path, text, 5, "\t", ["frame", "time"] + [f"c{i}" for i in range(3 * len(names))])
+        raise FormatError(path, f"header declares {n_declared:g} markers but names {len(names)}")
+    table = read_table(path, body, 2 + 3 * len(names), "\t")
     if np.isnan(table[:, 1]).any():
         raise FormatError(path, "missing values in the Time column")
-    xyz = table[:, 2:2 + 3 * len(names)].reshape(len(table), len(names), 3)
-    xyz = _yup_to_zup(xyz * _LENGTH_TO_MM[units])
-    markers = rename_markers({nm: xyz[:, j].copy() for j, nm in enumerate(names)}, aliases)
-    return Trial(markers=markers, marker_rate=rate, events=_empty_events(), source=str(path),
-                 metadata={"first_time_s": float(table[0, 1])})
-
-
+    xyz = table[:, 2:].reshape(len(table), len(names), 3) * LENGTH_TO_MM[units]
+    markers = rename_markers({nm: xyz[:, j] for j, nm in enumerate(names)}, aliases)
+    quirks: list = []
+    up = _trc_up(path, header, markers, up_axis, quirks)
+    rot = rotation_to_zup(up)
+    markers = {nm: turn(v, rot) for nm, v in markers.items()}
+    return Trial(markers=markers, marker_rate=rate, events=empty_events(), source=str(path),
+                 metadata={"first_time_s": float(table[0, 1]), "units": units, "up_axis": axis_name(up),
+                           "quirks": [f"{name}: {detail}" for name, detail in quirks]})
