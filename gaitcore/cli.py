@@ -234,13 +234,16 @@ _OPTION_FLAGS = (
 
 
 def _add_analysis_options(p) -> None:
+    from .events import KINEMATIC_METHODS, METHODS
+
     g = p.add_argument_group("analysis options (defaults: those of gaitcore.analyze_trial)")
-    g.add_argument("--events", choices=("auto", "force", "hreljac", "zeni"),
-                   help="gait events: plates where loaded and markers elsewhere (auto), plates only, "
+    g.add_argument("--events", choices=METHODS,
+                   help="gait events: plates where loaded and markers elsewhere (auto), plates only (force), "
                         "or a marker method")
     g.add_argument("--gait", choices=("running", "walking"),
                    help="gait mode: chooses the marker event method (running: hreljac, walking: zeni)")
-    g.add_argument("--kinematic", choices=("hreljac", "zeni"), help="marker event method used by --events auto")
+    g.add_argument("--kinematic", choices=("auto",) + tuple(KINEMATIC_METHODS),
+                   help="marker event method used by --events auto")
     if "marker_set" in _trial_keywords():
         g.add_argument("--marker-set", dest="marker_set", help="marker set name (default: recognised from the file)")
     g.add_argument("--static", metavar="FILE", help="static standing trial for every trial without a "
