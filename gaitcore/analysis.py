@@ -14,7 +14,7 @@ import pandas as pd
 from . import __version__
 from ._quiet import quiet
 from .cadence import trial_cadence
-from .events import detect_events, spatiotemporal
+from .events import detect_events, event_quality, spatiotemporal
 from .factors import stance_factors
 from .filters import fill_gaps
 from .io import read_trial
@@ -174,6 +174,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
         "strides_rejected": rejected,
         "event_source": events.groupby(["side", "event"])["method"].agg(lambda m: ",".join(sorted(set(m))))
                         .to_dict() if len(events) else {},
+        "events": event_quality(events),  # order violations, implausible contacts, rejected strides, why
     }
     factors["gap_filled_share"] = quality["gap_filled_share"]
     provenance = {"gaitcore_version": __version__, "source": trial.source,

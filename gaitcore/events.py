@@ -400,18 +400,97 @@ def _finish(trial: Trial, rows: list[tuple], attrs: dict) -> pd.DataFrame:
 
 def _order_ok(ev: pd.DataFrame) -> np.ndarray:
     """False where a foot repeats IC or TO, or two consecutive ICs are on the same foot."""
-    ok = np.ones(len(ev), dtype=bool)
+    return np.array([not r for r in _order_problems(ev)], dtype=bool)
+
+
+def _order_problems(ev: pd.DataFrame) -> list[str]:
+    """Per event (in time order), why it breaks the event order, or ""."""
+    out = []
     last_kind: dict[str, str] = {}
     last_ic_side = None
-    for i, (side, kind) in enumerate(zip(ev["side"], ev["event"])):
+    for side, kind in zip(ev["side"], ev["event"]):
+        problem = ""
         if last_kind.get(side) == kind:
-            ok[i] = False
+            problem = f"a second {kind} of foot {side} without its {'TO' if kind == 'IC' else 'IC'} between"
         last_kind[side] = kind
         if kind == "IC":
-            if last_ic_side == side:
-                ok[i] = False
+            if last_ic_side == side and not problem:
+                problem = f"two ICs of foot {side} in a row (the other foot's IC is missing)"
             last_ic_side = side
-    return ok
+        out.append(problem)
+    return out
+
+
+#: Plausible contact times (s) per gait mode: docs/methods.md A.4 (0.10-0.60 s running;
+#: sprints reach 0.08 s), walking stance 0.35-1.5 s.
+PLAUSIBLE_CONTACT_S = {"running": (0.08, 0.60), "walking": (0.35, 1.5), "unknown": (0.08, 1.5)}
+_LONG_STRIDE = 1.5  # a stride this many times the foot's median stride hides a missed contact
+
+
+def event_quality(events: pd.DataFrame) -> dict:
+    """Quality report of detected events (what :func:`gaitcore.analyze_trial` puts in
+    ``report.quality["events"]``).
+
+    Returns a dict: ``gait_mode`` and its reason; ``no_events_reason`` when there is none;
+    ``order_violations``: events breaking the IC/TO alternation of a foot or the L/R
+    alternation of ICs, each ``{side, event, time_s, reason}``; ``implausible_contacts``:
+    IC-TO pairs of one foot outside ``PLAUSIBLE_CONTACT_S`` for the gait mode, each
+    ``{side, ic_s, contact_s, reason}``; ``strides``: per side the number of strides (IC to
+    the next IC of the same foot) accepted; ``strides_rejected``: each ``{side, start_s,
+    end_s, reason}`` (an out-of-order event inside, an implausible contact, or a stride over
+    1.5 x the foot's median: a contact was missed).
+
+    Example
+    -------
+    >>> import pandas as pd, gaitcore
+    >>> ev = pd.DataFrame({"side": ["L", "L", "L"], "event": ["IC", "IC", "TO"],
+    ...                    "time_s": [0.0, 0.7, 0.95]})
+    >>> [v["reason"] for v in gaitcore.event_quality(ev)["order_violations"]]
+    ['a second IC of foot L without its TO between']
+    """
+    ev = events.sort_values("time_s", kind="stable").reset_index(drop=True)
+    mode = events.attrs.get("gait_mode", "unknown")
+    problems = _order_problems(ev)
+    out: dict = {"gait_mode": mode, "gait_mode_reason": events.attrs.get("gait_mode_reason", "")}
+    if "no_events_reason" in events.attrs:
+        out["no_events_reason"] = events.attrs["no_events_reason"]
+    out["order_violations"] = [{"side": r.side, "event": r.event, "time_s": float(r.time_s), "reason": p}
+                               for r, p in zip(ev.itertuples(), problems) if p]
+    lo, hi = PLAUSIBLE_CONTACT_S.get(mode, PLAUSIBLE_CONTACT_S["unknown"])
+    bad_time = {(r.side, float(r.time_s)) for r, p in zip(ev.itertuples(), problems) if p}
+    out["implausible_contacts"], out["strides"], out["strides_rejected"] = [], {}, []
+    for side in _SIDES:
+        ic, to = _times(ev, side, "IC"), _times(ev, side, "TO")
+        contact = next_after(to, ic) - ic
+        nxt = np.r_[ic[1:], np.nan]
+        contact[contact > nxt - ic] = np.nan  # that TO belongs to a later stance
+        implausible = (contact < lo) | (contact > hi)
+        out["implausible_contacts"] += [
+            {"side": side, "ic_s": float(t), "contact_s": float(c),
+             "reason": f"contact {1000 * c:.0f} ms outside {1000 * lo:.0f}-{1000 * hi:.0f} ms for {mode}"}
+            for t, c in zip(ic[implausible], contact[implausible])]
+        stride = np.diff(ic)
+        median = np.median(stride) if len(stride) else np.nan
+        accepted = 0
+        for k, (a, b) in enumerate(zip(ic[:-1], ic[1:])):
+            reason = _stride_problem(ev, bad_time, side, a, b, implausible[k], stride[k], median)
+            if reason:
+                out["strides_rejected"].append({"side": side, "start_s": float(a), "end_s": float(b), "reason": reason})
+            else:
+                accepted += 1
+        out["strides"][side] = accepted
+    return out
+
+
+def _stride_problem(ev, bad_time, side, a, b, implausible, stride, median) -> str:
+    inside = ev["time_s"].between(a, b, inclusive="left") & (ev["side"] == side)
+    if any((side, float(t)) in bad_time for t in ev.loc[inside, "time_s"]):
+        return "an event of this foot inside breaks the IC/TO order"
+    if implausible:
+        return "its contact time is implausible for the gait mode"
+    if np.isfinite(median) and stride > _LONG_STRIDE * median:
+        return f"{1000 * stride:.0f} ms, over {_LONG_STRIDE:g} x the median stride: a contact was missed"
+    return ""
 
 
 def _drop_near_force_events(kin_rows: list[tuple], force_rows: list[tuple]) -> list[tuple]:
@@ -726,6 +805,7 @@ class _Foot:
     lift_mm: float
     mean_height: np.ndarray
     edge_frames: int
+    stance_speeds: dict | None = None
 
 
 def _foot_signals(trial: Trial, side: str, cutoff_hz: float) -> _Foot | None:
@@ -906,22 +986,36 @@ def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[f
 
 def _walking_contact(foot: _Foot, run: tuple[int, int]) -> tuple[float, float]:
     """Walking: IC = the first marker to stop (its horizontal speed relative to its stance
-    velocity falls below 15% of its swing peak); TO = the last marker to leave the floor
-    (rises through 10 mm).  Frames (sub-sample)."""
+    velocity falls below 15% of its swing peak, coming from above half of it); TO = the
+    last marker to leave the floor (rises through 10 mm).  Frames (sub-sample)."""
     lo, mid, hi, _ = _windows(foot, run)
-    a, b = run
     stops = []
-    for role, v in foot.velocity.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            speed = np.hypot(*(v - np.nanmedian(v[a:b], axis=0)).T)
+    for speed in _stance_relative_speeds(foot).values():
         peak = np.nanpercentile(speed, 95) if np.isfinite(speed).any() else np.nan
-        stops.append(_crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True))
+        t = _crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True)
+        before = speed[max(lo, 0):int(t) + 1] if np.isfinite(t) else speed[:0]
+        if len(before) and np.nanmax(before) >= 0.5 * peak:
+            stops.append(t)
     leaving = [_crossing(z, _WALK_LEAVING_MM, mid, hi, rising=True, last=False)
                for z in _local_heights(foot, run).values()]
-    stops = [s for s in stops if np.isfinite(s)]
     leaving = [t for t in leaving if np.isfinite(t)]
     return (min(stops) if stops else np.nan), (max(leaving) if leaving else np.nan)
+
+
+def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
+    """Each marker's horizontal speed (mm/s) relative to its median velocity over all the
+    foot's stances: zero-based overground, the belt's speed removed on a treadmill."""
+    if foot.stance_speeds is None:
+        in_stance = np.zeros(len(foot.mean_height), dtype=bool)
+        for a, b in foot.runs:
+            in_stance[a:b] = True
+        foot.stance_speeds = {}
+        for role, v in foot.velocity.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                belt = np.nanmedian(v[in_stance], axis=0) if in_stance.any() else np.zeros(2)
+            foot.stance_speeds[role] = np.hypot(*(v - belt).T)
+    return foot.stance_speeds
 
 
 def _landing(z: np.ndarray, lo: int, mid: int) -> float:
@@ -1099,8 +1193,9 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     belt speed and is not computed: it comes out close to zero).  Unknown values are NaN.
 
     Events with ``order_ok == False`` (see :func:`detect_events`) are left out.  The
-    counted cadence over the whole trial, 60 (N_IC - 1) / (t_last_IC - t_first_IC)
-    pooling both feet, is in ``df.attrs["cadence_steps_per_min"]``.
+    counted cadence over the whole trial (:func:`counted_cadence`: steps between consecutive
+    ICs of opposite feet, count and duration from the same ICs) is in
+    ``df.attrs["cadence_steps_per_min"]``.
 
     Parameters
     ----------
@@ -1151,10 +1246,32 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     out = pd.DataFrame(dict(zip(ST_COLUMNS, (
         sides, t, t_to, 1000 * contact, 1000 * (next_other - t_to), 1000 * (next_other - t), 1000 * stride,
         contact / stride, 60.0 / (next_other - t), length, width))))
-    times = ic["time_s"].to_numpy(float)
-    span = times[-1] - times[0] if len(times) >= 2 else 0.0
-    out.attrs["cadence_steps_per_min"] = 60.0 * (len(times) - 1) / span if span > 0 else float("nan")
+    out.attrs["cadence_steps_per_min"] = counted_cadence(sides, t)
     return out
+
+
+def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
+    """Steps per minute counted from initial contacts: 60 x (number of steps) / (their total
+    duration), a step being two consecutive ICs of opposite feet.  With every IC present this
+    is 60 (N_IC - 1) / (t_last - t_first) (docs/methods.md A); where an IC is missing or was
+    left out (out of order), the same-foot interval around it is neither counted nor timed,
+    so count and span always come from the same ICs.  NaN without a step.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> t = np.arange(8) * 0.5
+    >>> sides = np.array(["L", "R"] * 4)
+    >>> keep = np.array([1, 1, 1, 0, 1, 0, 1, 1], bool)   # two ICs flagged and left out
+    >>> float(counted_cadence(sides[keep], t[keep]))
+    120.0
+    """
+    order = np.argsort(times_s, kind="stable")
+    sides, times_s = np.asarray(sides, dtype=object)[order], np.asarray(times_s, float)[order]
+    step = np.diff(times_s)
+    is_step = (sides[1:] != sides[:-1]) & np.isfinite(step) & (step > 0)
+    total = float(step[is_step].sum())
+    return 60.0 * int(is_step.sum()) / total if total > 0 else float("nan")
 
 
 def _heels(trial: Trial | None):

@@ -560,3 +560,43 @@ def test_single_plate_under_both_feet(cop):
           f"max |error| IC {1000 * abs(err[:, 0]).max():.3f} ms, TO {1000 * abs(err[:, 1]).max():.3f} ms")
     assert abs(err).max() < 1e-3
     assert ev.order_ok.all()
+
+
+def test_counted_cadence_from_the_same_ics():
+    # ICs every 0.5 s alternating feet; two flagged out of order and left out: the count
+    # and the span come from the remaining steps, 120 steps/min (not 72)
+    t = np.arange(8) * 0.5
+    ev = pd.DataFrame({"side": ["L", "R"] * 4, "event": ["IC"] * 8, "time_s": t,
+                       "order_ok": [True, True, True, False, True, False, True, True]})
+    st = gaitcore.spatiotemporal(ev)
+    assert st.attrs["cadence_steps_per_min"] == pytest.approx(120.0)
+    all_ok = gaitcore.spatiotemporal(ev.assign(order_ok=True))
+    assert all_ok.attrs["cadence_steps_per_min"] == pytest.approx(120.0)
+    assert np.isnan(gaitcore.spatiotemporal(ev.iloc[:1]).attrs["cadence_steps_per_min"])
+
+
+def test_event_quality_reports_each_problem_with_its_reason(run):
+    ev = gaitcore.detect_events(run, method="force")
+    clean = gaitcore.event_quality(ev)
+    assert clean["gait_mode"] == "running" and clean["order_violations"] == []
+    assert clean["implausible_contacts"] == [] and clean["strides_rejected"] == []
+    assert clean["strides"] == {"L": 6, "R": 6}
+    # drop one left contact (IC and TO): two right ICs in a row, a long left stride
+    cut = ev[~ev.time_s.between(0.95, 1.25) | (ev.side == "R")]
+    cut.attrs.update(ev.attrs)
+    q = gaitcore.event_quality(cut)
+    assert [v["reason"] for v in q["order_violations"]] == ["two ICs of foot R in a row (the other foot's IC is missing)"]
+    reasons = {(r["side"], r["reason"].split(":")[0].split(",")[0]) for r in q["strides_rejected"]}
+    assert ("R", "an event of this foot inside breaks the IC/TO order") in reasons
+    assert any(r["side"] == "L" and "a contact was missed" in r["reason"] for r in q["strides_rejected"])
+    # a 50 ms "contact" in running is implausible
+    short = pd.concat([ev, pd.DataFrame({"side": ["L", "L"], "event": ["IC", "TO"], "time_s": [4.9, 4.95]})])
+    short.attrs.update(ev.attrs)
+    bad = gaitcore.event_quality(short)["implausible_contacts"]
+    assert len(bad) == 1 and bad[0]["ic_s"] == 4.9 and "outside 80-600 ms for running" in bad[0]["reason"]
+
+
+def test_analysis_reports_event_quality(run):
+    report = gaitcore.analyze_trial(run)
+    assert report.quality["events"]["gait_mode"] == "running"
+    assert report.quality["events"]["strides"]["L"] >= 5
