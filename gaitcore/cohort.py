@@ -189,17 +189,17 @@ def run_one(path: str, grf: str, static: str, options: dict) -> dict:
 
 def event_qc(report) -> dict:
     """Plain-data event quality of one trial (for the cohort report): events per foot, where
-    they came from, events out of order and strides rejected by the quality checks."""
+    they came from, the gait mode, and the events and strides the quality checks rejected
+    (``report.quality["events"]``, :func:`gaitcore.event_quality`)."""
     events = report.events
     counts = {f"{e} {side}": int(((events["event"] == e) & (events["side"] == side)).sum())
               for e in ("IC", "TO") for side in ("L", "R")} if len(events) else {}
     methods = sorted(set(events["method"].astype(str))) if "method" in events and len(events) else []
-    quality = report.quality or {}
-    rejected = quality.get("strides_rejected") or {}
-    n_rejected = sum(len(v) if isinstance(v, (list, tuple, dict)) else int(v) for v in rejected.values()) \
-        if isinstance(rejected, dict) else int(rejected or 0)
-    return {"events": counts, "event_methods": ", ".join(methods),
-            "events_out_of_order": int(quality.get("events_out_of_order", 0) or 0), "strides_rejected": n_rejected}
+    quality = (report.quality or {}).get("events") or {}
+    return {"events": counts, "event_methods": ", ".join(methods), "gait_mode": quality.get("gait_mode", ""),
+            "events_out_of_order": len(quality.get("order_violations", [])),
+            "implausible_contacts": len(quality.get("implausible_contacts", [])),
+            "strides_rejected": len(quality.get("strides_rejected", []))}
 
 
 # ---- executors --------------------------------------------------------------------

@@ -122,9 +122,13 @@ def save_figure(fig, path, dpi: int = 300) -> list:
 
 
 def gait_mode(report) -> str:
-    """"walking", "running" or "unknown" for a TrialReport: the analysis option when one says
+    """"walking", "running" or "unknown" for a TrialReport: the gait mode event detection
+    decided (``report.quality["events"]["gait_mode"]``), else the analysis option when one says
     (``gait``, or the walking event method ``kinematic="zeni"``), else the duty factor
     (walking has double support: > 0.5), else the cadence (< 140 steps/min: walking)."""
+    detected = ((getattr(report, "quality", None) or {}).get("events") or {}).get("gait_mode")
+    if detected in ("walking", "running"):
+        return detected
     options = (getattr(report, "provenance", None) or {}).get("options", {})
     if options.get("gait") in ("walking", "running"):
         return options["gait"]

@@ -246,18 +246,20 @@ class _Context:
             events = qc.get("events", {})
             cells = [_e(r["trial_id"]), _e(r["subject"])]
             cells += [str(events.get(k, "n/a")) for k in ("IC L", "IC R", "TO L", "TO R")]
-            cells += [_e(qc.get("event_methods", "n/a")), str(qc.get("events_out_of_order", "n/a")),
+            cells += [_e(qc.get("gait_mode", "n/a")), _e(qc.get("event_methods", "n/a")),
+                      str(qc.get("events_out_of_order", "n/a")), str(qc.get("implausible_contacts", "n/a")),
                       str(qc.get("strides_rejected", "n/a")), _num(r.get("gap_filled_share", math.nan) * 100.0
                                                                  if _finite(r.get("gap_filled_share")) else math.nan),
                       _num(r.get("n_stances", math.nan), 0),
                       '<span class="fail">failed</span>' if r["error"] else "ok"]
-            rows.append("<tr>" + "".join(f'<td class="t">{c}</td>' if i < 2 or i in (6, 11) else f"<td>{c}</td>"
+            rows.append("<tr>" + "".join(f'<td class="t">{c}</td>' if i < 2 or i in (6, 7, 13) else f"<td>{c}</td>"
                                          for i, c in enumerate(cells)) + "</tr>")
         header = "".join(f"<th>{_e(h)}</th>" for h in ("trial", "subject", "IC left", "IC right", "TO left", "TO right",
-                                                     "event source", "out of order", "strides rejected",
-                                                     "gap-filled (%)", "stances", "status"))
-        return ('<p class="note">Events found per foot and where they came from (force plates or markers); '
-                "strides rejected by the quality checks; share of marker samples gap-filled.</p>"
+                                                     "gait", "event source", "out of order", "implausible contacts",
+                                                     "strides rejected", "gap-filled (%)", "stances", "status"))
+        return ('<p class="note">Events found per foot, the gait mode and where the events came from (force '
+                "plates or markers); events out of order, implausible contact times and strides rejected by the "
+                "quality checks (gaitcore.event_quality); share of marker samples gap-filled.</p>"
                 f'<div class="scroll"><table><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody>'
                 "</table></div>")
 

@@ -1,7 +1,6 @@
 """Helpers shared by the readers: paths, units, frames, the empty events table."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +51,9 @@ def _mean_position(markers: dict, names: tuple, words: tuple) -> np.ndarray | No
     picked = [v for k, v in markers.items() if k in names or any(w in k.lower() for w in words)]
     if not picked:
         return None
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(np.nanmean(np.stack(picked), axis=0), axis=0)
+    from .._sampling import nan_reduce
+
+    return nan_reduce(np.nanmedian, nan_reduce(np.nanmean, np.stack(picked), axis=0), axis=0)
 
 
 def up_from_markers(markers: dict) -> np.ndarray | None:
