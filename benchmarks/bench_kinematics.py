@@ -96,7 +96,7 @@ def numpy_angles(m, meta, prog):
     thorax = frames(np.cross(ty, tz), ty, tz)
     th = euler(np.broadcast_to(prog, thorax.shape), thorax, "YXZ")
     out["thorax"] = np.stack([-th[:, 2], -th[:, 1], th[:, 0]], axis=1)
-    e = m["C7"] - 0.5 * (out.pop("hjc_L") + out.pop("hjc_R"))
+    e = upper - 0.5 * (out.pop("hjc_L") + out.pop("hjc_R"))  # trunk lean: mean of C7 and CLAV over mid-HJC
     out["trunk_lean"] = np.degrees(np.arctan2(e @ prog[:, 0], e @ prog[:, 1]))
     return out
 

@@ -17,8 +17,11 @@ from .cadence import trial_cadence
 from .events import detect_events, event_quality, spatiotemporal
 from .factors import stance_factors
 from .filters import fill_gaps
+from ._errors import InputError
 from .io import read_trial
+from .io.static import static_trial_reason
 from .kinematics import ANGLE_COMPONENTS, build_model
+from .markersets import resolve_landmarks
 from .stats import normalize_cycles
 from .trial import Trial
 
@@ -113,6 +116,14 @@ class _Flags:
         return "; ".join(f"{k}: {v}" for k, v in self.items.items())
 
 
+def _refuse_static(trial: Trial) -> None:
+    """A static standing trial has no steps to analyse: say so, naming the file."""
+    reason = static_trial_reason(trial)
+    if reason:
+        raise InputError(f"{trial.source or 'trial'}: a static standing trial ({reason}), not a locomotion "
+                         "trial; pass it as static= of a running trial")
+
+
 def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
                   kinematic: str = "auto", hjc: str = "harrington", pelvis_sequence: str = "baker",
                   cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None) -> TrialReport:
@@ -151,7 +162,8 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     >>> round(report.factors["cadence_steps_per_min"])
     174
     """
-    trial = trial_or_path if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
+    trial = trial_or_path.validate() if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
+    _refuse_static(trial)
     if static is not None and not isinstance(static, Trial):
         static = read_trial(static)
     flags = _Flags()
@@ -180,6 +192,8 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     provenance = {"gaitcore_version": __version__, "source": trial.source,
                   "options": {"event_method": event_method, "kinematic": kinematic, **kin_options, "points": points,
                               "body_mass_kg": body_mass_kg, "static": static is not None},
+                  "marker_set": _marker_set(trial, model, static),
+                  "model": dict(model.sources) if model is not None else {},
                   "methods": sorted(set(events["method"])) if len(events) else []}
     return TrialReport(source=trial.source, factors=factors, events=events, spatiotemporal=st,
                        stances=stances, cadence=spectral, angles=angles, cycles=cycles,
@@ -193,6 +207,15 @@ def _body_mass(trial, body_mass_kg, flags):
         flags.add("body_mass_kg", "estimated from the mean vertical force of the treadmill")
         return "from_grf"
     return None
+
+
+def _marker_set(trial, model, static) -> str:
+    """The marker set used (preset name, segments covered, ties)."""
+    if model is not None:
+        return model.landmarks.choice.describe()
+    if not trial.markers:
+        return "none (no markers)"
+    return resolve_landmarks(trial, static=static).choice.describe()
 
 
 def _spectral_cadence(trial, flags):
@@ -214,9 +237,9 @@ def _model(trial, kin_options, static, flags):
 
 
 def _stances(trial, events, model, kin_options, static, body_mass_kg, flags) -> pd.DataFrame:
-    if model is None:
+    if model is None and not trial.plates:
         return pd.DataFrame(columns=["side"])
-    try:
+    try:  # without a kinematic model the force metrics are still computed
         return stance_factors(trial, events, static=static, body_mass_kg=body_mass_kg,
                               kinematic_model=model, **kin_options)
     except ValueError as exc:
@@ -268,7 +291,7 @@ def _factor_row(st, spectral, stances, flags) -> pd.Series:
         values = stances[col].to_numpy() if col in stances else np.array([])
         row[name] = _mean(values if which == "all" else values[sides == which])
         if not np.isfinite(row[name]):
-            flags.add(name, _reason(stances, which))
+            flags.add(name, _reason(stances, which, col))
     row["n_stances"] = len(stances)
     return pd.Series(row, dtype=object)
 
@@ -282,13 +305,16 @@ def _mean(values: np.ndarray) -> float:
     return float(v.mean()) if v.size else float("nan")
 
 
-def _reason(stances: pd.DataFrame, which: str) -> str:
+def _reason(stances: pd.DataFrame, which: str, column: str) -> str:
+    """Why a factor is NaN: the reasons recorded for its own column in the stances of that side."""
     if not len(stances):
         return "no complete stance with kinematics (see joint_angles)"
-    sel = stances if which == "all" else stances[stances["side"] == which]
-    if not len(sel):
+    sel = np.ones(len(stances), dtype=bool) if which == "all" else (stances["side"] == which).to_numpy()
+    if not sel.any():
         return f"no complete stance of side {which}"
-    reasons = sorted({r for r in sel.get("reason", pd.Series(dtype=str)).dropna() if r})
+    per_column = stances.attrs.get("reasons", {}).get(column)
+    texts = per_column[sel] if per_column is not None else stances["reason"].to_numpy(object)[sel]
+    reasons = sorted({r for text in texts if text for r in str(text).split("; ")})
     return " | ".join(reasons) or "not computable"
 
 

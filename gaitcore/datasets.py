@@ -21,6 +21,8 @@ import os
 import sys
 from pathlib import Path
 
+from ._errors import InputError
+
 __all__ = ["list", "path", "data_dir"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -67,8 +69,8 @@ def path(name: str) -> Path:
     """
     available = list()
     if name not in available:
-        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available)}")
+        raise InputError(f"unknown dataset {name!r}; available: {', '.join(available)}")
     return data_dir() / name
 
 
-from .simulate import simulate_cohort, simulate_runner  # noqa: E402,F401 - re-exported generators
+from .simulate import simulate_cohort, simulate_marker_set, simulate_runner  # noqa: E402,F401 - re-exported generators

@@ -3,15 +3,21 @@ spatiotemporal parameters (docs/methods.md part A).  Contact detection runs in t
 from __future__ import annotations
 
 
+import threading
+import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError
 from . import _core, _quiet
 from ._sampling import nan_reduce, next_after, sample_at
 from ._validate import non_negative, positive, real_array
+from ._validate import rate as sampling_rate
 from .filters import lowpass
+from .markersets import resolve_landmarks
 from .trial import UP_AXIS, ForcePlate, Trial
 
 # flag bits of gc_contact (csrc/core/gaitcore.h)
@@ -81,17 +87,17 @@ def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold:
     [[0.19025, 0.49975]]
     """
     arr = real_array(fz, "fz", max_ndim=1)
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     threshold = positive(threshold, "threshold")
     off = threshold if off_threshold is None else positive(off_threshold, "off_threshold")
     if off > threshold:
-        raise ValueError(f"off_threshold ({off:g} N) must not exceed threshold ({threshold:g} N)")
+        raise InputError(f"off_threshold ({off:g} N) must not exceed threshold ({threshold:g} N)")
     min_contact_s = non_negative(min_contact_s, "min_contact_s")
     min_flight_s = non_negative(min_flight_s, "min_flight_s")
     if max_contact_s is not None:
         max_contact_s = positive(max_contact_s, "max_contact_s")
         if max_contact_s <= min_contact_s:
-            raise ValueError(f"max_contact_s ({max_contact_s:g} s) must exceed min_contact_s ({min_contact_s:g} s)")
+            raise InputError(f"max_contact_s ({max_contact_s:g} s) must exceed min_contact_s ({min_contact_s:g} s)")
     args = (rate, threshold, off, min_contact_s, min_flight_s)
     on_s, off_s, flags = _core_contacts(arr, args)
     baseline = None
@@ -101,7 +107,7 @@ def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold:
             try:
                 baseline = _core.flight_baseline(signal, rate, on_s, off_s)
             except ValueError:
-                raise ValueError("drift_correction needs at least one flight phase with finite "
+                raise InputError("drift_correction needs at least one flight phase with finite "
                                  "force; none was found") from None
             on_s, off_s, flags = _core_contacts(signal - baseline, args)
     out = _contact_frame(on_s, off_s, flags)
@@ -117,7 +123,7 @@ def _core_contacts(fz, args):
         return _core.detect_contacts(fz, *args)
     except ValueError as exc:
         if "infinite" in str(exc):  # the C core checks inf in its single pass
-            raise ValueError("fz contains infinite values (NaN marks a gap; inf is an error)") from None
+            raise InputError("fz contains infinite values (NaN marks a gap; inf is an error)") from None
         raise
 
 
@@ -241,21 +247,21 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     (7, 'running')
     """
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise InputError(f"method must be one of {METHODS}, got {method!r}")
     if kinematic not in ("auto",) + KINEMATIC_METHODS:
-        raise ValueError(f"kinematic must be one of {('auto',) + KINEMATIC_METHODS}, got {kinematic!r}")
+        raise InputError(f"kinematic must be one of {('auto',) + KINEMATIC_METHODS}, got {kinematic!r}")
     if force_cutoff_hz is not None:
         force_cutoff_hz = positive(force_cutoff_hz, "force_cutoff_hz")
     marker_cutoff_hz = positive(marker_cutoff_hz, "marker_cutoff_hz")
     if drift_correction not in (True, False, "auto"):
-        raise ValueError(f"drift_correction must be True, False or 'auto', got {drift_correction!r}")
+        raise InputError(f"drift_correction must be True, False or 'auto', got {drift_correction!r}")
     contact_args = dict(threshold=LOADED_N if threshold is None else threshold, off_threshold=off_threshold,
                         min_contact_s=min_contact_s, min_flight_s=min_flight_s, drift_correction=drift_correction)
     offsets = _offsets(kinematic_offset_s)
     if method in KINEMATIC_METHODS and method != "zeni" and not _has_foot_markers(trial):
-        raise ValueError(f"method={method!r} needs foot markers (heel, toe, metatarsal or foot-cluster "
+        raise InputError(f"method={method!r} needs foot markers (heel, toe, metatarsal or foot-cluster "
                          "markers) on both feet; the trial has none on " +
                          " and ".join(s for s in _SIDES if not foot_points(trial.markers, s)))
     mode, why = gait_mode(trial, marker_cutoff_hz)
@@ -267,7 +273,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     rows: list[tuple] = []
     if method in ("force", "auto"):
         if method == "force" and not trial.plates:
-            raise ValueError("method='force' needs force plates; the trial has none")
+            raise InputError("method='force' needs force plates; the trial has none")
         rows = _force_events(trial, force_cutoff_hz, contact_args, bool(cop_on_plate))
     kin = kinematic if method == "auto" else method
     if kin == "auto":
@@ -380,9 +386,9 @@ def _offsets(value) -> dict[str, float]:
     try:
         ic, to = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise TypeError(f"kinematic_offset_s must be a pair of numbers (IC, TO) in s, got {value!r}") from None
+        raise InputTypeError(f"kinematic_offset_s must be a pair of numbers (IC, TO) in s, got {value!r}") from None
     if not (np.isfinite(ic) and np.isfinite(to)):
-        raise ValueError(f"kinematic_offset_s must be finite, got {value!r}")
+        raise InputError(f"kinematic_offset_s must be finite, got {value!r}")
     return {"IC": ic, "TO": to}
 
 
@@ -718,31 +724,49 @@ def _lower_foot(trial: Trial, feet: dict, on_s: float, off_s: float) -> str | No
 
 # ---- foot markers: every lookup of a foot landmark goes through _foot_points
 
-#: Marker names (lower case, separators removed, after the side prefix) of each foot role.
-_FOOT_ROLES = {
-    "heel": ("hee", "heel", "cal", "calc", "calcaneus", "hel"),
-    "toe": ("toe", "hlx", "hallux", "toetip", "ttip"),
-    "forefoot": ("mt1", "mt2", "mt5", "p1mt", "p2mt", "p5mt", "mth1", "mth2", "mth5", "met1", "met2", "met5",
-                 "fmh", "smh", "vmh", "mt", "mtp1", "mtp5"),
-}
-_SIDE_PREFIXES = {"L": ("left", "l"), "R": ("right", "r")}
-_FOOT_CLUSTER_BODY = "foot"  # rigid foot clusters: L_foot_1 ... (digits after "foot")
+_FOOT_ROLES = ("heel", "toe", "mt1", "mt5")
+_ROLE_CACHE: OrderedDict = OrderedDict()
+_ROLE_CACHE_SIZE = 8
+_ROLE_CACHE_LOCK = threading.Lock()
 
 
 def foot_points(markers: dict, side: str) -> dict[str, np.ndarray]:
-    """Foot landmarks of one side present in the trial with at least one finite sample:
-    role ("heel", "toe", "forefoot:<name>", "cluster:<name>") -> (n, 3) positions.
+    """Foot landmarks of one side with at least one finite sample: role ("heel", "toe",
+    "forefoot:<marker>" for the metatarsal heads, or, for a foot with none of those,
+    "cluster:<marker>" for each marker of its rigid cluster) -> (n, 3) positions.
 
-    This is the one place that maps marker names to foot landmarks (heel, toe,
-    metatarsal heads, the markers of a rigid foot cluster): switching it to the marker-set
-    roles API changes nothing else.  A marker NaN in every frame is ignored."""
-    found: dict[str, np.ndarray] = {}
-    for name, xyz in markers.items():
-        role = _foot_role(name, side)
-        if role is None or role in found or not np.isfinite(xyz).any():
-            continue
-        found[role] = xyz
-    return found
+    The one place where events meet marker names: the landmarks come from the marker-set
+    roles API (:func:`gaitcore.markersets.resolve_landmarks`, any preset marker set).  A
+    marker NaN in every frame is ignored."""
+    names = _foot_marker_names(markers).get(side, {})
+    return {role: markers[name] for role, name in names.items() if np.isfinite(markers[name]).any()}
+
+
+def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
+    """side -> role -> marker name, resolved once per set of marker arrays (a resolve costs
+    10-30 ms; plate assignment asks for every contact).  The cache keeps the arrays it was
+    built from alive, so their ids cannot be reused by other arrays."""
+    key = tuple((name, id(xyz)) for name, xyz in markers.items())
+    with _ROLE_CACHE_LOCK:
+        hit = _ROLE_CACHE.get(key)
+        if hit is not None:
+            _ROLE_CACHE.move_to_end(key)
+            return hit[1]
+    names: dict[str, dict[str, str]] = {s: {} for s in _SIDES}
+    if markers:
+        lm = resolve_landmarks(dict(markers))
+        for side in _SIDES:
+            for role in _FOOT_ROLES:
+                used = lm.marker_names(role, side)
+                if len(used) == 1 and used[0] in markers:
+                    names[side]["forefoot:" + used[0] if role.startswith("mt") else role] = used[0]
+            if not names[side]:
+                names[side] = {f"cluster:{n}": n for n in lm.clusters.get(("foot", side), ()) if n in markers}
+    with _ROLE_CACHE_LOCK:
+        _ROLE_CACHE[key] = (dict(markers), names)
+        while len(_ROLE_CACHE) > _ROLE_CACHE_SIZE:
+            _ROLE_CACHE.popitem(last=False)
+    return names
 
 
 def foot_centre(markers: dict, side: str) -> np.ndarray | None:
@@ -754,19 +778,6 @@ def foot_centre(markers: dict, side: str) -> np.ndarray | None:
     if not chosen:
         return None
     return nan_reduce(np.nanmean, np.stack(chosen), axis=0)  # NaN in frames where every marker is NaN
-
-
-def _foot_role(name: str, side: str) -> str | None:
-    key = "".join(ch for ch in name.lower() if ch.isalnum())
-    for prefix in _SIDE_PREFIXES[side]:
-        if key.startswith(prefix):
-            body = key[len(prefix):]
-            for role, bodies in _FOOT_ROLES.items():
-                if body in bodies:
-                    return role if role != "forefoot" else f"forefoot:{name}"
-            if body.startswith(_FOOT_CLUSTER_BODY) and body[len(_FOOT_CLUSTER_BODY):].isdigit():
-                return f"cluster:{name}"
-    return None
 
 
 # ---- markers
@@ -962,7 +973,7 @@ def _running_contact(foot: _Foot, run: tuple[int, int], refine: bool) -> tuple[f
     vertical acceleration peak within 10% of the stride before.  Frames (sub-sample)."""
     lo, mid, hi, near = _windows(foot, run)
     height = _local_heights(foot, run)
-    landing = [(_landing(z, lo, mid), r) for r, z in height.items()]
+    landing = [(_landing(z, lo, mid, run[1]), r) for r, z in height.items()]
     leaving = [(_crossing(z, _LEAVING_MM, mid, hi, rising=True, last=False), r) for r, z in height.items()]
     ic, to = np.nan, np.nan
     landing = [c for c in landing if np.isfinite(c[0])]
@@ -1010,15 +1021,16 @@ def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
     return foot.stance_speeds
 
 
-def _landing(z: np.ndarray, lo: int, mid: int) -> float:
-    """The frame where z comes down through _LANDING_MM before mid, from at least
-    _LEAVING_MM higher up within the window (a marker seen coming from the air, not one
-    already down at the start of the record); NaN when none."""
-    t = _crossing(z, _LANDING_MM, lo, mid + 1, rising=False, last=True)
-    if not np.isfinite(t):
-        return t
-    before = z[max(lo, 0):int(t) + 1]
-    return t if np.isfinite(before).any() and np.nanmax(before) >= _LEAVING_MM else float("nan")
+def _landing(z: np.ndarray, lo: int, mid: int, end: int) -> float:
+    """The frame where z first comes down through _LANDING_MM after it was last at least
+    _LEAVING_MM high before mid (a marker seen coming from the air, not one already down at
+    the start of the record), before the stance ends at ``end``; NaN when none.  (A marker
+    on top of the foot may reach its lowest point only late in stance.)"""
+    lo = max(lo, 0)
+    high = np.flatnonzero(z[lo:mid + 1] >= _LEAVING_MM)
+    if not len(high):
+        return float("nan")
+    return _crossing(z, _LANDING_MM, lo + int(high[-1]) + 1, end, rising=False, last=False)
 
 
 def _local_heights(foot: _Foot, run: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -1064,7 +1076,7 @@ def _zeni_events(trial: Trial, cutoff_hz: float) -> list[tuple]:
     toes = {s: _first_role(trial, s, ("toe", "forefoot")) for s in _SIDES}
     missing = [f"{s} {what}" for s in _SIDES for what, d in (("heel", heels), ("toe", toes)) if d[s] is None]
     if missing:
-        raise ValueError(f"kinematic events (zeni) need heel and toe markers; missing: {', '.join(missing)}")
+        raise InputError(f"kinematic events (zeni) need heel and toe markers; missing: {', '.join(missing)}")
     smooth = lambda x: lowpass(x, fs, cutoff_hz) if cutoff_hz < fs / 2 else x  # noqa: E731
     sacrum = smooth(sacrum)
     fwd = _forward({f"{s}{k}": smooth(d[s]) for s in _SIDES for k, d in (("HEE", heels), ("TOE", toes))})
@@ -1108,7 +1120,7 @@ def _sacrum(trial: Trial) -> tuple[np.ndarray, str]:
         return trial.markers["SACR"], "SACR"
     if _finite_marker(trial, "LPSI") and _finite_marker(trial, "RPSI"):
         return 0.5 * (trial.markers["LPSI"] + trial.markers["RPSI"]), "LPSI+RPSI"
-    raise ValueError("kinematic events (zeni) need a sacrum marker SACR or both LPSI and RPSI with data; "
+    raise InputError("kinematic events (zeni) need a sacrum marker SACR or both LPSI and RPSI with data; "
                      "the trial lacks them")
 
 
@@ -1119,7 +1131,7 @@ def _forward(markers: dict) -> np.ndarray:
     d[UP_AXIS] = 0.0
     norm = np.linalg.norm(d)
     if not np.isfinite(norm) or norm == 0:
-        raise ValueError("cannot find the direction of travel from the heel and toe markers")
+        raise InputError("cannot find the direction of travel from the heel and toe markers")
     return d / norm
 
 
@@ -1210,12 +1222,12 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     174
     """
     if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        raise InputTypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
     missing = {"side", "event", "time_s"} - set(events.columns)
     if missing:
-        raise ValueError(f"events lacks the column(s) {sorted(missing)}")
+        raise InputError(f"events lacks the column(s) {sorted(missing)}")
     if trial is not None and not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial or None, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial or None, got {type(trial).__name__}")
     ev = events
     if "order_ok" in ev.columns:
         ev = ev[ev["order_ok"].astype(bool)]
@@ -1247,7 +1259,8 @@ def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
     duration), a step being two consecutive ICs of opposite feet.  With every IC present this
     is 60 (N_IC - 1) / (t_last - t_first) (docs/methods.md A); where an IC is missing or was
     left out (out of order), the same-foot interval around it is neither counted nor timed,
-    so count and span always come from the same ICs.  NaN without a step.
+    nor is an interval over 1.5 x the median step (contacts of both feet missed), so count
+    and span always come from the same ICs.  NaN without a step.
 
     Example
     -------
@@ -1262,6 +1275,8 @@ def counted_cadence(sides: np.ndarray, times_s: np.ndarray) -> float:
     sides, times_s = np.asarray(sides, dtype=object)[order], np.asarray(times_s, float)[order]
     step = np.diff(times_s)
     is_step = (sides[1:] != sides[:-1]) & np.isfinite(step) & (step > 0)
+    if is_step.any():  # an interval over 1.5 x the median step hides missed contacts of both feet
+        is_step &= step <= _LONG_STRIDE * np.median(step[is_step])
     total = float(step[is_step].sum())
     return 60.0 * int(is_step.sum()) / total if total > 0 else float("nan")
 

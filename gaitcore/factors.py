@@ -17,10 +17,12 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError, MissingMarkersError
 from ._quiet import quiet
 from ._sampling import next_after, sample_at
-from .events import foot_centre, loaded_runs, plate_fz
-from .kinematics import build_model
+from .events import loaded_runs, plate_fz
+from .kinematics import C7_ONLY, build_model
+from .markersets import resolve_landmarks
 from .trial import UP_AXIS, Trial
 
 __all__ = ["stance_factors", "factor_summary"]
@@ -41,6 +43,18 @@ COLUMNS = [
     "valr_bw_per_s", "vilr_bw_per_s", "loading_rate_method",
     "braking_impulse_ns_per_kg", "propulsive_impulse_ns_per_kg", "reason",
 ]
+# The columns each reason applies to: a factor's flag names only its own inputs' problems.
+CPD = ("cpd_peak_deg", "cpd_excursion_deg", "cpd_peak_vs_static_deg")
+TRUNK = ("trunk_lean_mean_deg", "trunk_lean_ic_deg", "trunk_lean_midstance_deg", "trunk_lean_mean_vs_static_deg")
+HIP = ("peak_hip_extension_deg", "hip_extension_to_deg", "thigh_extension_deg", "pelvic_tilt_at_peak_hip_ext_deg",
+       "peak_hip_extension_vs_static_deg")
+KNEE = ("peak_knee_flexion_stance_deg", "knee_flexion_ic_deg", "shank_angle_deg")
+OVERSTRIDE = ("overstride_mm", "overstride_pct_leg_length")
+FOOT_STRIKE = ("foot_strike_angle_deg",)
+LOADING = ("valr_bw_per_s", "vilr_bw_per_s")
+IMPULSES = ("braking_impulse_ns_per_kg", "propulsive_impulse_ns_per_kg")
+KINEMATIC = CPD + TRUNK + HIP + KNEE + OVERSTRIDE + FOOT_STRIKE
+KINETIC = LOADING + IMPULSES
 
 
 def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_mass_kg=None,
@@ -104,19 +118,24 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     ['R', 'L', 'R']
     """
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     sides, ic, to = _stances(events)
-    km = kinematic_model
+    km, km_reason = kinematic_model, ""
     if km is None:
-        with quiet():
-            km = build_model(trial, static=static, **kinematics)
-    mass, mass_reason = _body_mass(trial, body_mass_kg)
-    static_ref = _static_reference(static, kinematics) if static is not None else None
-    return _stance_table(trial, km, sides, ic, to, mass, mass_reason, static_ref)
+        try:
+            with quiet():
+                km = build_model(trial, static=static, **kinematics)
+        except MissingMarkersError as exc:
+            km_reason = f"no kinematic model: {exc}"
+    mass, mass_reason = _body_mass(trial, body_mass_kg, static)
+    static_ref = _static_reference(static, kinematics) if static is not None and km is not None else None
+    return _stance_table(trial, km, km_reason, sides, ic, to, mass, mass_reason, static_ref)
 
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean of every numeric metric per side (the per-limb values of docs/methods.md C)."""
+    if not isinstance(table, pd.DataFrame) or "side" not in table.columns:
+        raise InputError("table must be a DataFrame of stance_factors (with a 'side' column)")
     numeric = table.select_dtypes("number").drop(columns=["ic_s", "to_s"], errors="ignore")
     return numeric.groupby(table["side"]).mean()
 
@@ -126,15 +145,15 @@ def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
 def _stances(events):
     """Side, IC and TO (s) of every complete stance, in IC order."""
     if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        raise InputTypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
     missing = [c for c in ("side", "event", "time_s") if c not in events.columns]
     if missing:
-        raise ValueError(f"events is missing columns {missing} (needs side, event, time_s)")
+        raise InputError(f"events is missing columns {missing} (needs side, event, time_s)")
     side = events["side"].to_numpy(object)
     kind = events["event"].to_numpy(object)
     time_s = events["time_s"].to_numpy(float)
     if not np.isfinite(time_s[np.isin(side, ["L", "R"]) & np.isin(kind, ["IC", "TO"])]).all():
-        raise ValueError("events: time_s must be finite")
+        raise InputError("events: time_s must be finite")
     stances = []
     for s in ("L", "R"):
         ics = np.sort(time_s[(side == s) & (kind == "IC")])
@@ -147,22 +166,32 @@ def _stances(events):
     return sides[order], ic[order], to[order]
 
 
-def _body_mass(trial, body_mass_kg):
+def _body_mass(trial, body_mass_kg, static=None):
     if isinstance(body_mass_kg, str):
         if body_mass_kg != "from_grf":
-            raise ValueError(f"body_mass_kg must be a number, None or 'from_grf', got {body_mass_kg!r}")
+            raise InputError(f"body_mass_kg must be a number, None or 'from_grf', got {body_mass_kg!r}")
         if not trial.plates:
             return float("nan"), "no force data for body mass"
-        total = sum(np.nan_to_num(p.fz) for p in trial.plates if p.fz.shape == trial.plates[0].fz.shape)
-        return float(np.mean(total)) / G, ""
+        return _weight_n(trial) / G, ""
     if body_mass_kg is not None:
         if isinstance(body_mass_kg, bool) or not isinstance(body_mass_kg, numbers.Real) or not body_mass_kg > 0:
-            raise ValueError(f"body_mass_kg must be > 0, got {body_mass_kg!r}")
+            raise InputError(f"body_mass_kg must be > 0, got {body_mass_kg!r}")
         return float(body_mass_kg), ""
-    mass = trial.metadata.get("body_mass_kg")
-    if mass and mass > 0:
-        return float(mass), ""
-    return float("nan"), "no body mass (metadata body_mass_kg or body_mass_kg=)"
+    for source in (trial, static):
+        mass = source.metadata.get("body_mass_kg") if source is not None else None
+        if mass and mass > 0:
+            return float(mass), ""
+    if static is not None and static.plates:
+        weight = _weight_n(static)
+        if weight > 0:  # standing still on the plates: the force is the body weight
+            return weight / G, ""
+    return float("nan"), "no body mass (metadata body_mass_kg, body_mass_kg=, or a static trial on plates)"
+
+
+def _weight_n(trial):
+    """Mean total vertical force over a trial (N): body weight when standing, or over whole strides."""
+    total = sum(np.nan_to_num(p.fz) for p in trial.plates if p.fz.shape == trial.plates[0].fz.shape)
+    return float(np.mean(total))
 
 
 # ---- the table -----------------------------------------------------------------------------
@@ -170,25 +199,42 @@ def _body_mass(trial, body_mass_kg):
 # a 60-s treadmill trial has 175 stances, and a loop of small NumPy calls per stance cost
 # more than the joint angles themselves.
 
-def _stance_table(trial, km, sides, ic, to, mass, mass_reason, static_ref) -> pd.DataFrame:
+def _stance_table(trial, km, km_reason, sides, ic, to, mass, mass_reason, static_ref) -> pd.DataFrame:
     table = {name: np.full(len(ic), np.nan) for name in COLUMNS}
     table.update(side=sides, ic_s=ic, to_s=to, contact_time_s=to - ic,
                  upright_or_backward=np.zeros(len(ic), dtype=bool),
                  loading_rate_method=np.full(len(ic), "", dtype=object))
     reasons: list[list[str]] = [[] for _ in ic]
+    by_column = {name: [[] for _ in ic] for name in KINEMATIC + KINETIC}
     for side in ("L", "R"):
         rows = np.flatnonzero(sides == side)
         if not rows.size:
             continue
-        for columns, why in (_side_kinematics(km, side, ic[rows], to[rows], static_ref),
-                             _side_kinetics(trial, km, side, ic[rows], to[rows], mass, mass_reason)):
+        kinematic = (_side_kinematics(km, side, ic[rows], to[rows], static_ref) if km is not None else
+                     ({}, [(np.ones(rows.size, dtype=bool), km_reason, KINEMATIC)]))
+        for columns, why in (kinematic, _side_kinetics(trial, km, side, ic[rows], to[rows], mass, mass_reason)):
             for name, values in columns.items():
                 table[name][rows] = values
-            for mask, message in why:  # in the order they apply, as a reader of one row expects
+            for mask, message, applies_to in why:  # in the order they apply, as a reader of one row expects
                 for r in rows[mask]:
-                    reasons[r].append(message)
+                    if message not in reasons[r]:
+                        reasons[r].append(message)
+                    for name in applies_to:
+                        by_column[name][r].append(message)
     table["reason"] = np.array(["; ".join(r) for r in reasons], dtype=object)
-    return pd.DataFrame(table, columns=COLUMNS)
+    out = pd.DataFrame(table, columns=COLUMNS)
+    #: column -> per-stance reason of that column alone (what a factor's flag should say)
+    out.attrs["reasons"] = _Reasons({name: np.array(["; ".join(r) for r in rs], dtype=object)
+                                     for name, rs in by_column.items()})
+    return out
+
+
+class _Reasons(dict):
+    """Per-column reasons kept in DataFrame.attrs: read-only after creation, so pandas' deep copy
+    of attrs on every column access shares it instead of copying its arrays."""
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 # ---- whole-trial signals sampled per stance ------------------------------------------------
@@ -244,10 +290,11 @@ def _cached(km, key, compute):
 
 
 def _cpd(km, side):
+    """Contralateral pelvic drop (deg): elevation of the pelvis's right axis (unit(RASI - LASI)
+    for the CGM pelvis), + = right side up; negated for the left stance."""
     def compute():
-        u = km.markers["RASI"] - km.markers["LASI"]
-        u = u / np.linalg.norm(u, axis=1)[:, None]
-        return np.degrees(np.arcsin(np.clip(u @ km.progression[:, 1], -1, 1)))
+        right = km.pelvis[:, :, 2]
+        return np.degrees(np.arcsin(np.clip(right @ km.progression[:, 1], -1, 1)))
     drop = _cached(km, "obliquity", compute)
     return drop if side == "R" else -drop
 
@@ -267,83 +314,120 @@ def _pitch_deg(v):
 
 
 def _static_reference(static, kinematics):
-    """Standing values: foot pitch (TOE - HEE), hip flexion and trunk lean, per side."""
+    """Standing values: foot pitch (toe - heel), hip flexion, trunk lean and pelvic obliquity."""
     if not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial, got {type(static).__name__}")
-    m = static.markers
-    ref = {}
-    for side in ("L", "R"):
-        if side + "TOE" in m and side + "HEE" in m:
-            v = np.asarray(m[side + "TOE"], float) - np.asarray(m[side + "HEE"], float)
-            ref[f"{side}_foot"] = float(np.nanmean(_pitch_deg(v)))
-    kw = {k: v for k, v in kinematics.items() if k != "progression"}
+        raise InputTypeError(f"static must be a gaitcore.Trial, got {type(static).__name__}")
+    kw = {k: v for k, v in kinematics.items() if k not in ("progression", "cutoff_hz", "max_gap_s")}
     try:
-        with quiet():
-            skm = build_model(static, static=static, progression="lab_axis", **kw)
+        with quiet():  # standing still: no filter, no gap filling (a static may be one frame)
+            skm = build_model(static, static=static, progression="lab_axis", cutoff_hz=None, max_gap_s=0, **kw)
     except ValueError:
-        return ref
+        return {}
+    ref = {}
+    lm = skm.landmarks
     for side in ("L", "R"):
+        if lm.has("toe", side) and lm.has("heel", side):
+            ref[f"{side}_foot"] = float(np.nanmean(_pitch_deg(lm.get("toe", side) - lm.get("heel", side))))
         ref[f"{side}_hip"] = float(np.nanmean(skm.angles[f"{side}_hip"][:, 0]))
-    ref["trunk_lean"] = float(np.nanmean(skm.angles["trunk_lean"]))
-    for side in ("L", "R"):
         ref[f"{side}_cpd"] = float(np.nanmean(_cpd(skm, side)))
+    ref["trunk_lean"] = float(np.nanmean(skm.angles["trunk_lean"]))
     return ref
 
 
 def _side_kinematics(km, side, ic, to, static_ref):
     """Kinematic columns of one side's stances (NaN where not computable) and the reasons, as
-    (stance mask, message) pairs."""
+    (stance mask, message, columns it applies to) triples."""
     rate, n = km.rate, km.pelvis.shape[0]
     stance = _Windows(*_frames(rate, n, ic, to))
-    at_event, too_filled = _fill_rejected(km, side, ic, to, stance)
-    why = [(at_event, "kinematics rejected: a marker was gap-filled at IC or TO"),
-           (too_filled, f"kinematics rejected: over {MAX_FILLED_FRACTION:.0%} of stance gap-filled")]
-    usable = ~(at_event | too_filled)  # docs/methods.md E: no kinematic metric from interpolated markers
+    why: list = []
     col = {}
-    # contralateral pelvic drop
+    pelvis = _usable(km, "pelvis", _pelvis_inputs(km), ic, to, stance, CPD + TRUNK + HIP + OVERSTRIDE, why)
+    # contralateral pelvic drop: the pelvis alone
     cpd = _cpd(km, side)
-    ok = usable & (stance.length > 2) & stance.all_finite(cpd)
+    ok = pelvis & (stance.length > 2) & stance.all_finite(cpd)
     col["cpd_peak_deg"] = np.where(ok, stance.max(cpd), np.nan)
     col["cpd_excursion_deg"] = col["cpd_peak_deg"] - sample_at(cpd, rate, ic)
-    why.append((usable & ~ok, "pelvis markers missing in stance"))
-    # trunk lean
-    lean = km.angles["trunk_lean"]
-    ok = usable & (stance.length > 0) & stance.all_finite(lean)
-    col["trunk_lean_mean_deg"] = np.where(ok, stance.mean(lean), np.nan)
-    col["trunk_lean_ic_deg"] = np.where(ok, sample_at(lean, rate, ic), np.nan)
-    col["trunk_lean_midstance_deg"] = np.where(ok, sample_at(lean, rate, ic + 0.5 * (to - ic)), np.nan)
-    col["upright_or_backward"] = ok & (col["trunk_lean_mean_deg"] < 4.0)
-    why.append((usable & ~ok, "trunk lean needs C7 (or a thorax) through stance"))
+    why.append((pelvis & ~ok, "pelvis frame missing in stance", CPD))
+    col.update(_trunk_lean(km, ic, to, stance, pelvis, why, static_ref))
+    leg = pelvis & _usable(km, f"{side} leg", _leg_inputs(km, side), ic, to, stance, HIP + KNEE, why)
     knee = km.angles[f"{side}_knee"][:, 0]
-    ok = usable & (stance.length > 0) & stance.all_finite(knee)
+    ok = leg & (stance.length > 0) & stance.all_finite(knee)
     col["peak_knee_flexion_stance_deg"] = np.where(ok, stance.max(knee), np.nan)
-    col.update(_hip_extension(km, side, ic, to, usable, why))
-    col.update(_overstride(km, side, ic, usable, why, static_ref))
+    why.append((leg & ~ok, f"{side} knee angle missing in stance (needs thigh and shank)", KNEE[:1]))
+    col.update(_hip_extension(km, side, ic, to, leg, why))
+    col.update(_overstride(km, side, ic, to, stance, pelvis, why, static_ref))
+    col.update(_shank(km, side, ic, leg, why))
     if static_ref:
         col["peak_hip_extension_vs_static_deg"] = col["peak_hip_extension_deg"] + static_ref.get(f"{side}_hip", np.nan)
-        col["trunk_lean_mean_vs_static_deg"] = col["trunk_lean_mean_deg"] - static_ref.get("trunk_lean", np.nan)
         col["cpd_peak_vs_static_deg"] = col["cpd_peak_deg"] - static_ref.get(f"{side}_cpd", np.nan)
     else:
-        why.append((usable, "no static trial: no static-referenced values"))
+        why.append((np.ones(len(ic), dtype=bool), "no static trial: no static-referenced values",
+                    ("cpd_peak_vs_static_deg", "peak_hip_extension_vs_static_deg", "trunk_lean_mean_vs_static_deg")))
     return col, why
 
 
-def _fill_rejected(km, side, ic, to, stance):
-    """Stances whose markers were gap-filled at IC or TO, and the others filled over more than
-    MAX_FILLED_FRACTION of stance."""
-    names = ["LASI", "RASI", "LPSI", "RPSI", "SACR", "C7"] + [side + k for k in ("THI", "KNE", "TIB", "ANK", "TOE",
-                                                                                  "HEE")]
+def _pelvis_inputs(km):
+    lm = km.landmarks
+    names = [n for role, sd in (("asis", "L"), ("asis", "R"), ("pelvis_back", None)) for n in lm.marker_names(role, sd)]
+    return names, [lm.clusters[("pelvis", None)]] if ("pelvis", None) in lm.clusters and not names else []
+
+
+def _leg_inputs(km, side):
+    lm = km.landmarks
+    names = [n for role in ("knee_lat", "knee_med", "thigh_wand", "ankle_lat", "ankle_med", "tibia_wand")
+             for n in lm.marker_names(role, side) if n not in _cluster_names(lm, side)]
+    return names, [lm.clusters[(seg, side)] for seg in ("thigh", "shank") if (seg, side) in lm.clusters]
+
+
+def _cluster_names(lm, side):
+    return {n for seg in ("thigh", "shank", "foot") for n in lm.clusters.get((seg, side), ())}
+
+
+def _usable(km, what, inputs, ic, to, stance, columns, why):
+    """Stances whose inputs were not gap-filled at IC or TO nor over more than
+    MAX_FILLED_FRACTION of stance (docs/methods.md E).  A cluster frame counts as filled only when
+    fewer than 3 of its markers were measured (the rigid fit needs 3)."""
+    names, clusters = inputs
     masks = [km.filled[k] for k in names if k in km.filled]
+    for cluster in clusters:
+        measured = np.sum([~km.filled[k] for k in cluster if k in km.filled], axis=0)
+        masks.append(measured < 3)
     if not masks:
-        none = np.zeros(len(ic), dtype=bool)
-        return none, none
-    filled = _cached(km, ("filled", side), lambda: np.any(masks, axis=0))
+        return np.ones(len(ic), dtype=bool)
+    filled = _cached(km, ("filled", what), lambda: np.any(masks, axis=0))
 
     def at(t):
         return filled[np.clip(np.rint(t * km.rate).astype(np.intp), 0, len(filled) - 1)]
     at_event = at(ic) | at(to)
     too_filled = ~at_event & (stance.length > 0) & (stance.mean(filled.astype(float)) > MAX_FILLED_FRACTION)
-    return at_event, too_filled
+    why.append((at_event, f"{what} markers gap-filled at IC or TO", columns))
+    why.append((too_filled, f"{what} markers gap-filled over {MAX_FILLED_FRACTION:.0%} of stance", columns))
+    return ~(at_event | too_filled)
+
+
+def _trunk_lean(km, ic, to, stance, usable, why, static_ref):
+    rate = km.rate
+    lean = km.angles["trunk_lean"]
+    source = km.sources.get("trunk_lean", "missing")
+    lm = km.landmarks
+    names = [n for role in ("c7", "jugular", "acromion") for sd in ((None,) if role != "acromion" else ("L", "R"))
+             for n in lm.marker_names(role, sd)]
+    usable = usable & _usable(km, "trunk", (names, []), ic, to, stance, TRUNK, why)
+    ok = usable & (stance.length > 0) & stance.all_finite(lean)
+    why.append((usable & ~ok, "trunk lean needs C7 with the jugular notch, the acromions or a thorax through stance",
+                TRUNK))
+    col = {"trunk_lean_mean_deg": np.where(ok, stance.mean(lean), np.nan),
+           "trunk_lean_ic_deg": np.where(ok, sample_at(lean, rate, ic), np.nan),
+           "trunk_lean_midstance_deg": np.where(ok, sample_at(lean, rate, ic + 0.5 * (to - ic)), np.nan)}
+    if static_ref and np.isfinite(static_ref.get("trunk_lean", np.nan)):
+        col["trunk_lean_mean_vs_static_deg"] = col["trunk_lean_mean_deg"] - static_ref["trunk_lean"]
+    if source == C7_ONLY:  # docs/methods.md C 2: C7 sits behind the trunk axis; only a change from standing is valid
+        why.append((ok, "trunk lean from C7 alone: reported only relative to the static standing trial",
+                    TRUNK[:3]))
+        for name in TRUNK[:3]:
+            col[name] = np.full(len(ic), np.nan)
+    col["upright_or_backward"] = np.isfinite(col["trunk_lean_mean_deg"]) & (col["trunk_lean_mean_deg"] < 4.0)
+    return col
 
 
 def _hip_extension(km, side, ic, to, usable, why):
@@ -351,8 +435,10 @@ def _hip_extension(km, side, ic, to, usable, why):
     late = _Windows(*_frames(rate, n, ic + 0.5 * (to - ic), to + 0.05))
     flex = km.angles[f"{side}_hip"][:, 0]
     ok = usable & (late.length >= 2) & late.all_finite(flex)
-    why.append((usable & ~ok, "hip flexion missing in late stance"))
+    why.append((usable & ~ok, f"{side} hip flexion missing in late stance (needs pelvis and thigh)", HIP))
     k = np.where(ok, late.argmin(flex), 0)
+    if side not in km.kjc:
+        return {"peak_hip_extension_deg": np.full(len(ic), np.nan)}
     # knee behind the hip = hip centre ahead of the knee along the travel direction = extension +
     thigh_up = km.hjc[side][k] - km.kjc[side][k]
     return {"peak_hip_extension_deg": np.where(ok, -flex[k], np.nan),
@@ -361,50 +447,106 @@ def _hip_extension(km, side, ic, to, usable, why):
             "pelvic_tilt_at_peak_hip_ext_deg": np.where(ok, km.angles["pelvis"][k, 0], np.nan)}
 
 
-def _overstride(km, side, ic, usable, why, static_ref):
-    rate, m = km.rate, km.markers
-    x, y = km.progression[:, 0], km.progression[:, 1]
+def _overstride(km, side, ic, to, stance, pelvis_ok, why, static_ref):
+    """Overstride from one foot point (the heel) and the pelvis centre; foot-strike angle from
+    heel and toe, minus standing."""
+    lm, rate = km.landmarks, km.rate
+    x = km.progression[:, 0]
+    heel, toe, centre = lm.get("heel", side), lm.get("toe", side), lm.get("pelvis_centre")
     col = {}
-    heel_name = side + "HEE"
-    if heel_name in m:
-        back = ("LPSI", "RPSI") if "LPSI" in m and "RPSI" in m else ("SACR", "SACR")
-        centre = _cached(km, "pelvis_centre", lambda: 0.25 * (m["LASI"] + m["RASI"] + m[back[0]] + m[back[1]]))
-        heel = sample_at(m[heel_name], rate, ic)
-        col["overstride_mm"] = (heel - sample_at(centre, rate, ic)) @ x
-        ll = km.leg_length_mm.get(side, float("nan"))
-        col["overstride_pct_leg_length"] = 100.0 * col["overstride_mm"] / ll if ll and ll > 0 else np.nan
-        angle = _sagittal_angle(sample_at(m[side + "TOE"], rate, ic) - heel, km)
-        if static_ref and f"{side}_foot" in static_ref:
-            angle = angle - static_ref[f"{side}_foot"]
-        else:
-            why.append((usable, "foot-strike angle not corrected by a static trial"))
-        col["foot_strike_angle_deg"] = angle
+    if heel is None or centre is None:
+        why.append((np.ones(len(ic), dtype=bool), f"overstride and foot-strike angle need a {side} heel marker "
+                    "(or a foot cluster calibrated in a static trial)", OVERSTRIDE + FOOT_STRIKE))
+        return col
+    foot = (list(lm.marker_names("heel", side)) + list(lm.marker_names("toe", side)), [])
+    usable = _usable(km, f"{side} foot", foot, ic, to, stance, OVERSTRIDE + FOOT_STRIKE, why)
+    heel_ic = sample_at(heel, rate, ic)
+    over = pelvis_ok & usable
+    col["overstride_mm"] = np.where(over, (heel_ic - sample_at(centre, rate, ic)) @ x, np.nan)
+    ll = km.leg_length_mm.get(side, float("nan"))
+    col["overstride_pct_leg_length"] = 100.0 * col["overstride_mm"] / ll if ll and ll > 0 else np.full(len(ic),
+                                                                                                        np.nan)
+    if not (ll and ll > 0):
+        why.append((over, "no leg length (metadata leg_length_mm_L/R, or ASIS/trochanter and ankle markers)",
+                    OVERSTRIDE[1:]))
+    if lm.source("heel", side).startswith("virtual"):
+        why.append((over, f"{side} heel is a virtual point below the ankle centre (foot cluster, static trial)",
+                    ()))
+    if toe is None:
+        why.append((usable, f"foot-strike angle needs a {side} toe marker", FOOT_STRIKE))
+        return col
+    angle = _sagittal_angle(sample_at(toe, rate, ic) - heel_ic, km)
+    if static_ref and f"{side}_foot" in static_ref:
+        angle = angle - static_ref[f"{side}_foot"]
     else:
-        why.append((usable, f"overstride and foot-strike angle need {heel_name}"))
+        why.append((usable, "foot-strike angle not corrected by a static trial", ()))
+    col["foot_strike_angle_deg"] = np.where(usable, angle, np.nan)
+    return col
+
+
+def _shank(km, side, ic, usable, why):
+    rate = km.rate
+    x, y = km.progression[:, 0], km.progression[:, 1]
+    if side not in km.ajc:
+        why.append((usable, f"{side} shank angle and knee flexion at IC need the {side} knee and ankle", KNEE[1:]))
+        return {}
     kjc, ajc = sample_at(km.kjc[side], rate, ic), sample_at(km.ajc[side], rate, ic)
-    col["shank_angle_deg"] = np.degrees(np.arctan2((ajc - kjc) @ x, (kjc - ajc) @ y))
-    col["knee_flexion_ic_deg"] = sample_at(km.angles[f"{side}_knee"][:, 0], rate, ic)
-    return {name: np.where(usable, values, np.nan) for name, values in col.items()}
+    return {"shank_angle_deg": np.where(usable, np.degrees(np.arctan2((ajc - kjc) @ x, (kjc - ajc) @ y)), np.nan),
+            "knee_flexion_ic_deg": np.where(usable, sample_at(km.angles[f"{side}_knee"][:, 0], rate, ic), np.nan)}
 
 
 # ---- kinetic metrics ----------------------------------------------------------------------
 
 def _side_kinetics(trial, km, side, ic, to, mass, mass_reason):
-    """Loading rates and impulses of one side's stances from the plate that recorded each whole."""
+    """Loading rates and impulses of one side's stances from the plate that recorded each whole:
+    force alone (and the direction of travel for the impulses)."""
     if not trial.plates:
-        return {}, [(np.ones(len(ic), dtype=bool), "no force data")]
+        return {}, [(np.ones(len(ic), dtype=bool), "no force data", KINETIC)]
+    km = km if km is not None else _ForceOnly(trial)
     plate_of, first, last = _plates_for_stances(trial, km, side, ic, to)
-    why = [(plate_of < 0, "no force plate recorded this whole stance")]
+    why = [(plate_of < 0, "no force plate recorded this whole stance", KINETIC)]
     if not math.isfinite(mass):
-        return {}, why + [(plate_of >= 0, mass_reason)]
-    col = {name: np.full(len(ic), np.nan) for name in ("valr_bw_per_s", "vilr_bw_per_s", "braking_impulse_ns_per_kg",
-                                                       "propulsive_impulse_ns_per_kg")}
+        return {}, why + [(plate_of >= 0, mass_reason, KINETIC)]
+    col = {name: np.full(len(ic), np.nan) for name in KINETIC}
     col["loading_rate_method"] = np.full(len(ic), "", dtype=object)
     for j in np.unique(plate_of[plate_of >= 0]):
         on_plate = plate_of == j
         for name, values in _plate_kinetics(km, trial.plates[j], first[on_plate], last[on_plate], mass).items():
             col[name][on_plate] = values
+    fallback = (plate_of >= 0) & (col["loading_rate_method"] != "impact peak 20-80%")
+    why.append((fallback, "no impact peak: loading rate from the mean slope over 3-12 % of stance", LOADING))
+    if km.progression is None:
+        why.append((plate_of >= 0, "impulses need the direction of travel (no pelvis markers)", IMPULSES))
+        for name in IMPULSES:
+            col[name] = np.full(len(ic), np.nan)
     return col, why
+
+
+class _ForceOnly:
+    """What the kinetic metrics need when no kinematic model could be built: a cache, and the
+    direction of travel of the markers' centroid when it travels (else None)."""
+
+    def __init__(self, trial):
+        self.rate = float(trial.marker_rate) if trial.marker_rate else 1.0
+        self.landmarks = resolve_landmarks(trial) if trial.markers else None
+        self.progression = _centroid_progression(trial)
+
+
+def _centroid_progression(trial):
+    if not trial.markers:
+        return None
+    with np.errstate(invalid="ignore"):
+        centroid = np.nanmean(np.stack([np.asarray(v, float) for v in trial.markers.values()]), axis=0)
+    seen = np.flatnonzero(np.isfinite(centroid).all(axis=1))
+    if seen.size < 2:
+        return None
+    up = np.eye(3)[UP_AXIS]
+    d = centroid[seen[-1]] - centroid[seen[0]]
+    d = d - (d @ up) * up
+    if np.linalg.norm(d) < 300.0:  # a treadmill: the facing direction is unknown without a pelvis
+        return None
+    x = d / np.linalg.norm(d)
+    return np.column_stack([x, up, np.cross(x, up)])
 
 
 def _plates_for_stances(trial, km, side, ic, to):
@@ -442,7 +584,8 @@ def _recorded_whole(km, plate, side, ic, to):
 
 
 def _cop_under_foot(km, plate, side, mid):
-    foot = _cached(km, ("foot", side), lambda: foot_centre(km.markers, side))
+    lm = km.landmarks
+    foot = lm.get("foot_centre", side) if lm is not None else None
     if foot is None:
         return np.zeros(len(mid), dtype=bool)
     d = plate.cop[mid] - sample_at(foot, km.rate, mid / plate.rate)
@@ -454,7 +597,8 @@ def _cop_under_foot(km, plate, side, mid):
 def _plate_kinetics(km, plate, first, last, mass):
     """Loading rates and impulses of the stances a plate loaded from sample first[i] to last[i]."""
     fz = _cached(km, ("fz_lowpass", id(plate)), lambda: plate_fz(plate, LOADING_RATE_CUTOFF_HZ))
-    fap = _cached(km, ("anteroposterior", id(plate)), lambda: plate.force @ km.progression[:, 0])
+    x = km.progression[:, 0] if km.progression is not None else np.full(3, np.nan)
+    fap = _cached(km, ("anteroposterior", id(plate)), lambda: plate.force @ x)
     dt = 1.0 / plate.rate
     col = _loading_rates(fz, first, last, dt, mass * G)
     stance = _Windows(first, last + 1)

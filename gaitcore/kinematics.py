@@ -55,7 +55,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core, _quiet
-from ._errors import MissingMarkersError
+from ._errors import InputError, InputTypeError, MissingMarkersError
+from ._validate import non_negative
+from .markersets import Landmarks, resolve_landmarks, static_forward
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
 
@@ -66,6 +68,7 @@ DEFAULT_MAX_GAP_S = 0.1      # docs/methods.md E: spline-fill gaps of <= 10 fram
 DEFAULT_KNEE_WIDTH_MM = 100.0
 DEFAULT_ANKLE_WIDTH_MM = 70.0
 MARKER_RADIUS_MM = 7.0
+VIRTUAL_WAND_MM = 100.0  # offset of the virtual wand of a segment without wand or medial marker
 
 _SEG = ("anterior_tilt", "obliquity_right_up", "rotation_right_forward")
 _JOINT = ("flexion", "adduction", "internal_rotation")
@@ -85,8 +88,9 @@ _SEQ = {"baker": 3, "pig": 4}  # gc_kin_joint codes of the segment-vs-progressio
 _HIP, _KNEE = 0, 1
 _ANKLE = {"isb": 2, "pig": 5}  # gc_kin_joint codes
 _SIDES = (("L", -1), ("R", 1))
-_CLUSTERS = {"thigh": ("TH1", "TH2", "TH3"), "shank": ("TB1", "TB2", "TB3")}
-_CLUSTER_LANDMARKS = {"thigh": ("KNE", "KNM"), "shank": ("ANK", "MED")}
+#: km.sources["trunk_lean"] when C7 is the only trunk marker: its lean is biased backward
+#: (docs/methods.md C 2) and is reported only relative to the static standing trial.
+C7_ONLY = "C7 only (usable relative to standing only)"
 
 
 @dataclass
@@ -107,6 +111,8 @@ class KinematicModel:
     leg_length_mm: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     filled: dict = field(default_factory=dict)  # marker -> (n,) bool, True where gap-filled
+    landmarks: Landmarks | None = None           # the trial's landmarks by role (gaitcore.markersets)
+    sources: dict = field(default_factory=dict)  # "pelvis", "L_hjc", "trunk_lean" ... -> how it was built
 
 
 def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelvis_sequence: str = "baker", *,
@@ -181,60 +187,66 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
 def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence="baker", progression="auto",
                 cutoff_hz=DEFAULT_CUTOFF_HZ, filter_order=2, max_gap_s=DEFAULT_MAX_GAP_S, static=None,
                 harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration=None,
-                stored_joint_centres=False, ankle_sequence="isb") -> KinematicModel:
-    """The full model behind :func:`joint_angles` (frames, joint centres, angles)."""
+                stored_joint_centres=False, ankle_sequence="isb", marker_set="auto") -> KinematicModel:
+    """The full model behind :func:`joint_angles` (frames, joint centres, angles, landmarks).
+
+    Only the pelvis is required (MissingMarkersError otherwise); a leg or the thorax the
+    markers cannot build gives NaN angles and a note naming what is missing."""
     _check_args(trial, model, hjc, pelvis_sequence, static)
     if ankle_sequence not in _ANKLE:
-        raise ValueError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
+        raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
+    radius = non_negative(marker_radius_mm, "marker_radius_mm")
+    calib = _check_calibration(calibration)
     m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
+    lm = resolve_landmarks(m, static=static, marker_set=marker_set, rate=trial.marker_rate, max_gap_s=max_gap_s)
     notes: list[str] = []
-    if static is not None:
-        _reconstruct_from_static(m, static, notes)
-    lpsi, rpsi = _pelvis_back_markers(m)
-    origin, pelvis = _core.kin_pelvis(m["LASI"], m["RASI"], lpsi, rpsi)
+    origin, pelvis, pelvis_source = _pelvis(lm)
     up = tuple(float(v) for v in np.eye(3)[UP_AXIS])
     prog, treadmill = _progression(origin, pelvis, up, progression)
     km = KinematicModel(markers=m, rate=float(trial.marker_rate), progression=prog, treadmill=treadmill,
-                        pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled)
-    radius = float(marker_radius_mm)
-    if not (math.isfinite(radius) and radius >= 0):
-        raise ValueError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
-    calib = _check_calibration(calibration)
-    params = _hjc_params(trial, m, origin, lpsi, rpsi, hjc, harrington_leg_length, notes, radius)
-    _require_legs(m, trial)
+                        pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled, landmarks=lm)
+    km.sources["pelvis"] = pelvis_source
     for side, s in _SIDES:
-        km.hjc[side] = _core.kin_hjc(origin, pelvis, _HJC[hjc], *params[side], int(harrington_leg_length), s)
+        km.leg_length_mm[side] = _leg_length(trial, lm, side)
+    for side, s in _SIDES:
+        km.hjc[side] = _hip_centre(km, trial, side, s, hjc, harrington_leg_length, radius, stored_joint_centres)
         _leg(km, trial, side, s, radius, calib, stored_joint_centres)
     seq = _SEQ[pelvis_sequence]
+    n = pelvis.shape[0]
     km.angles["pelvis"] = _core.kin_angles(prog, pelvis, seq, 1)
     km.angles["thorax"] = _thorax(km, seq)
     for side, s in _SIDES:
-        km.angles[f"{side}_hip"] = _core.kin_angles(pelvis, km.frames[f"{side}_thigh"], _HIP, s)
-        km.angles[f"{side}_knee"] = _core.kin_angles(km.frames[f"{side}_thigh"], km.frames[f"{side}_shank_knee"],
-                                                     _KNEE, s)
-        km.angles[f"{side}_ankle"] = _core.kin_angles(km.frames[f"{side}_shank"], km.frames[f"{side}_foot"],
-                                                      _ANKLE[ankle_sequence], s)
+        f = km.frames
+        km.angles[f"{side}_hip"] = _angles(pelvis, f.get(f"{side}_thigh"), _HIP, s, n)
+        km.angles[f"{side}_knee"] = _angles(f.get(f"{side}_thigh"), f.get(f"{side}_shank_knee"), _KNEE, s, n)
+        km.angles[f"{side}_ankle"] = _angles(f.get(f"{side}_shank"), f.get(f"{side}_foot"), _ANKLE[ankle_sequence],
+                                             s, n)
     km.angles["trunk_lean"] = _trunk_lean(km)
     for note in notes:
         _quiet.warn(note, stacklevel=3)
     return km
 
 
+def _angles(prox, dist, joint, side, n):
+    return _core.kin_angles(prox, dist, joint, side) if prox is not None and dist is not None else np.full((n, 3),
+                                                                                                        np.nan)
+
+
 # ---- inputs ----------------------------------------------------------------------------
 
 def _check_args(trial, model, hjc, pelvis_sequence, static):
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if model != "cgm":
-        raise ValueError(f"model must be 'cgm', got {model!r}")
+        raise InputError(f"model must be 'cgm', got {model!r}")
     if hjc not in _HJC:
-        raise ValueError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
+        raise InputError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
     if pelvis_sequence not in _SEQ:
-        raise ValueError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
+        raise InputError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
     if static is not None and not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+        raise InputTypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
     if trial.n_frames == 0:
-        raise ValueError("trial has no marker frames")
+        raise InputError("trial has no marker frames")
 
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
@@ -242,7 +254,8 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     markers and, per marker, the frames that were filled.  The markers go through the C
     core together as one (markers, n, 3) array, each marker a contiguous slice of it."""
     names = list(trial.markers)
-    fill = bool(max_gap_s and max_gap_s > 0)
+    max_gap_s = 0.0 if max_gap_s is None else non_negative(max_gap_s, "max_gap_s")
+    fill = max_gap_s > 0
     if not names or (not fill and cutoff_hz is None):
         return {k: _finite_marker(k, np.ascontiguousarray(trial.markers[k], dtype=float)) for k in names}, {}
     stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=0)
@@ -250,7 +263,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     if not all_finite:
         bad = np.isinf(stacked).any(axis=(1, 2))
         if bad.any():
-            raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
+            raise InputError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
     filled = {}
     if fill and all_finite:
         filled = {k: np.zeros(stacked.shape[1], dtype=bool) for k in names}
@@ -265,70 +278,19 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
 
 def _finite_marker(name, xyz):
     if np.isinf(xyz).any():
-        raise ValueError(f"marker {name} holds infinite values")
+        raise InputError(f"marker {name} holds infinite values")
     return xyz
 
 
-def _missing(m, names):
-    return [k for k in names if k not in m]
-
-
-def _pelvis_back_markers(m):
-    miss = _missing(m, ("LASI", "RASI"))
-    if miss or not (("LPSI" in m and "RPSI" in m) or "SACR" in m):
-        back = _missing(m, ("LPSI", "RPSI"))
-        raise MissingMarkersError(
-            f"pelvis: missing markers {miss + back}; needs LASI and RASI, and LPSI + RPSI "
-            f"(alternative: SACR). Marker aliases: gaitcore.MARKER_ALIASES")
-    if "LPSI" in m and "RPSI" in m:
-        return m["LPSI"], m["RPSI"]
-    return m["SACR"], m["SACR"]
-
-
-def _require_legs(m, trial):
-    problems = []
-    for side, _ in _SIDES:
-        knee_ok = (f"{side}KNE" in m and (f"{side}THI" in m or f"{side}KNM" in m))
-        ankle_ok = (f"{side}ANK" in m and (f"{side}TIB" in m or f"{side}MED" in m))
-        if not knee_ok:
-            problems.append(f"{side} thigh: missing {_missing(m, (f'{side}KNE', f'{side}THI'))} "
-                            f"(accepted: {side}KNE with {side}THI for the chord method, or {side}KNE with "
-                            f"{side}KNM, or a static trial with {side}KNE/{side}KNM and cluster "
-                            f"{side}TH1-{side}TH3)")
-        if not ankle_ok:
-            problems.append(f"{side} shank: missing {_missing(m, (f'{side}ANK', f'{side}TIB'))} "
-                            f"(accepted: {side}ANK with {side}TIB for the chord method, or {side}ANK with "
-                            f"{side}MED, or a static trial with {side}ANK/{side}MED and cluster "
-                            f"{side}TB1-{side}TB3)")
-        if f"{side}TOE" not in m:
-            problems.append(f"{side} foot: missing ['{side}TOE'] (no alternative)")
-    if problems:
-        raise MissingMarkersError("; ".join(problems))
-
-
-def _reconstruct_from_static(m, static: Trial, notes):
-    """Add landmarks the dynamic trial lacks, carried by 3-marker clusters from the static trial."""
-    sm = {k: np.asarray(v, float) for k, v in static.markers.items()}
-    for side, _ in _SIDES:
-        for seg, cl in _CLUSTERS.items():
-            names = [side + c for c in cl]
-            wanted = [side + lm for lm in _CLUSTER_LANDMARKS[seg] if side + lm not in m and side + lm in sm]
-            if not wanted or _missing(m, names) or _missing(sm, names):
-                continue
-            so, sf = _core.kin_cluster(*(np.ascontiguousarray(sm[k]) for k in names))
-            do, df = _core.kin_cluster(*(m[k] for k in names))
-            for lm in wanted:
-                local = np.nanmean(_core.kin_to_local(so, sf, np.ascontiguousarray(sm[lm])), axis=0)
-                if not np.isfinite(local).all():
-                    continue
-                m[lm] = _core.kin_to_global(do, df, np.ascontiguousarray(np.broadcast_to(local, do.shape)))
-                notes.append(f"{lm} reconstructed from the static trial via cluster {'/'.join(names)}")
+def _median_distance(a, b):
+    d = np.linalg.norm(a - b, axis=1)
+    return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
 
 
 def _progression(origin, pelvis, up, progression):
     if isinstance(progression, str):
         if progression not in ("auto", "lab_axis"):
-            raise ValueError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
+            raise InputError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
         direction, treadmill = _core.kin_travel_direction(origin, pelvis, up, 300.0)
         direction = np.array(direction)
         if progression == "lab_axis":
@@ -340,14 +302,9 @@ def _progression(origin, pelvis, up, progression):
         if vec.size == 2:
             vec = np.insert(vec, UP_AXIS, 0.0)
         if vec.size != 3 or not np.isfinite(vec).all():
-            raise ValueError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
+            raise InputError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
         direction, treadmill = vec, False
     return _core.kin_progression_frame(tuple(direction), up), bool(treadmill)
-
-
-def _median_distance(a, b):
-    d = np.linalg.norm(a - b, axis=1)
-    return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
 
 
 def _check_calibration(calibration):
@@ -356,12 +313,12 @@ def _check_calibration(calibration):
     calibration = dict(calibration or {})
     unknown = sorted(set(calibration) - set(keys))
     if unknown:
-        raise ValueError(f"calibration: unknown keys {unknown}; accepted: {keys}")
+        raise InputError(f"calibration: unknown keys {unknown}; accepted: {keys}")
     out = {}
     for k in keys:
         v = calibration.get(k, 0.0)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
+            raise InputError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
         out[k] = math.radians(float(v))
     return out
 
@@ -378,94 +335,197 @@ def _rotate_frames(frames, axis, angle_rad):
     return np.ascontiguousarray(frames @ r)
 
 
-def _hjc_params(trial, m, origin, lpsi, rpsi, method, use_ll, notes, radius):
-    """(pw, pd, ll, atd, marker radius) for each side, from metadata or the markers."""
-    md = trial.metadata
-    pw = md.get("inter_asis_mm") or _median_distance(m["LASI"], m["RASI"])
-    pd = _median_distance(origin, 0.5 * (lpsi + rpsi))
-    lls = {}
-    for side, _ in _SIDES:
-        ll = md.get(f"leg_length_mm_{side}")
-        if not ll and f"{side}ANK" in m:
-            ll = _median_distance(m[f"{side}ASI"], m[f"{side}ANK"])
-            notes.append(f"leg_length_mm_{side} not in metadata: estimated as the median ASIS-ankle "
-                         f"distance, {ll:.0f} mm")
-        lls[side] = float(ll) if ll else float("nan")
-    mean_ll = float(np.nanmean(list(lls.values()))) if any(np.isfinite(v) for v in lls.values()) else float("nan")
-    if (method == "davis" or use_ll) and not np.isfinite(mean_ll):
-        raise ValueError("hjc='davis' (or harrington_leg_length) needs leg length: put leg_length_mm_L/R "
-                         "in trial.metadata")
-    out = {}
-    for side, _ in _SIDES:
-        atd = md.get(f"asis_trochanter_mm_{side}")
-        out[side] = (float(pw), float(pd), mean_ll if np.isfinite(mean_ll) else 0.0,
-                     float(atd) if atd else float("nan"), radius)
-    return out
-
-
 # ---- segments --------------------------------------------------------------------------
 
-def _joint_centre(trial, m, side, prox, lat, wand, medial, width_key, default_width, notes, what, hint, radius):
-    """Chord method with the metadata width, else medial/lateral midpoint, else default width."""
+def _pelvis(lm):
+    """(origin, frames, how): from both ASIS and the pelvis back (mid-PSIS or sacrum) as the CGM;
+    else, with a pelvis cluster and the static trial, a standing frame defined in the static
+    (trochanters for the medio-lateral axis, the lab vertical) and carried by the cluster."""
+    if lm.has("asis", "L") and lm.has("asis", "R") and lm.has("pelvis_back"):
+        back = np.ascontiguousarray(lm.get("pelvis_back"))
+        origin, frames = _core.kin_pelvis(lm.get("asis", "L"), lm.get("asis", "R"), back, back)
+        return origin, frames, "ASIS and " + lm.source("pelvis_back")
+    standing = _standing_pelvis(lm)
+    if standing is not None:
+        return standing
+    found = sorted(f"{r}_{s}" for r in ("asis", "psis") for s in "LR" if lm.has(r, s)) + \
+        (["sacrum"] if lm.has("sacrum") else [])
+    names = [n for role, side in (("asis", "L"), ("asis", "R"), ("psis", "L"), ("psis", "R"), ("sacrum", None))
+             for n in lm.marker_set.spellings("pelvis", role, side)[:1]]
+    raise MissingMarkersError(
+        f"pelvis ({lm.marker_set.name} marker set): needs both ASIS and the PSIS pair or the sacrum "
+        f"({', '.join(names)}), or a pelvis cluster with trochanters in a static trial; found "
+        f"{found or 'none of them'}. Another marker set: marker_set= (see gaitcore.markersets)")
+
+
+def _standing_pelvis(lm):
+    pair = [lm.static_point("trochanter", s) for s in "LR"]
+    forward = static_forward(lm)
+    if any(p is None for p in pair) or forward is None:
+        return None
+    mid = 0.5 * (pair[0] + pair[1])
+    # the CGM construction with the trochanters as "ASIS" and a point behind their midpoint
+    carried = lm.carry("pelvis", None, np.stack([pair[0], pair[1], mid - 100.0 * forward]))
+    if carried is None:
+        return None
+    back = np.ascontiguousarray(carried[:, 2])
+    origin, frames = _core.kin_pelvis(np.ascontiguousarray(carried[:, 0]), np.ascontiguousarray(carried[:, 1]),
+                                      back, back)
+    return origin, frames, "standing frame of the static (trochanters, vertical) carried by the pelvis cluster"
+
+
+def _leg_length(trial, lm, side):
+    """Leg length (mm): trial.metadata leg_length_mm_{side}, else the median distance from the
+    ASIS (else the trochanter) to the lateral malleolus."""
+    ll = trial.metadata.get(f"leg_length_mm_{side}")
+    if ll:
+        return float(ll)
+    top = lm.get("asis", side)
+    top = top if top is not None else lm.get("trochanter", side)
+    ankle = lm.get("ankle_lat", side)
+    return _median_distance(top, ankle) if top is not None and ankle is not None else float("nan")
+
+
+def _hip_centre(km, trial, side, s, method, use_ll, radius, stored):
+    """HJC by the marker set's rules: Harrington/Davis from the pelvis landmarks, else 25 % of
+    the inter-trochanter distance medial to the trochanter (Ferber, Davis & Williams 2003,
+    Clin Biomech 18:350); a stored centre (static or run) when ``stored_joint_centres``."""
+    lm = km.landmarks
+    if stored and lm.has("hjc", side):
+        km.sources[f"{side}_hjc"] = lm.source("hjc", side)
+        return lm.get("hjc", side)
+    rules = lm.marker_set.rules("pelvis") or ("harrington", "davis")
+    if any(r in _HJC for r in rules) and lm.has("asis", "L") and lm.has("asis", "R") and lm.has("pelvis_back"):
+        km.sources[f"{side}_hjc"] = method
+        params = _hjc_params(trial, km, side, method, use_ll, radius)
+        return _core.kin_hjc(km.pelvis_origin, km.pelvis, _HJC[method], *params, int(use_ll), s)
+    if lm.has("trochanter", "L") and lm.has("trochanter", "R"):
+        other = "R" if side == "L" else "L"
+        km.sources[f"{side}_hjc"] = "trochanter, 25 % medial"
+        return lm.get("trochanter", side) + 0.25 * (lm.get("trochanter", other) - lm.get("trochanter", side))
+    km.notes.append(f"{side} hip centre: no ASIS pair with a pelvis back, no trochanters")
+    return np.full((lm.n_frames, 3), np.nan)
+
+
+def _hjc_params(trial, km, side, method, use_ll, radius):
+    """(pw, pd, ll, atd, marker radius) of one side, from metadata or the landmarks."""
+    lm, md = km.landmarks, trial.metadata
+    pw = md.get("inter_asis_mm") or _median_distance(lm.get("asis", "L"), lm.get("asis", "R"))
+    pd = _median_distance(km.pelvis_origin, lm.get("pelvis_back"))
+    lls = [v for v in km.leg_length_mm.values() if np.isfinite(v)]
+    mean_ll = float(np.mean(lls)) if lls else float("nan")
+    if (method == "davis" or use_ll) and not np.isfinite(mean_ll):
+        raise InputError("hjc='davis' (or harrington_leg_length) needs leg length: put leg_length_mm_L/R "
+                         "in trial.metadata")
+    atd = md.get(f"asis_trochanter_mm_{side}")
+    return (float(pw), float(pd), mean_ll if np.isfinite(mean_ll) else 0.0, float(atd) if atd else float("nan"),
+            radius)
+
+
+#: joint -> (segment, lateral role, medial role, wand role, metadata width key, default width, stored role)
+_JOINTS = {"knee": ("thigh", "knee_lat", "knee_med", "thigh_wand", "knee_width_mm", DEFAULT_KNEE_WIDTH_MM, "kjc"),
+           "ankle": ("shank", "ankle_lat", "ankle_med", "tibia_wand", "ankle_width_mm", DEFAULT_ANKLE_WIDTH_MM, "ajc")}
+
+
+def _joint_centre(km, trial, side, prox, joint, hint, radius, stored):
+    """Knee or ankle centre by the marker set's rules: the stored centre when asked, the chord
+    method with the metadata width, the medial/lateral midpoint, else (noted) the chord method
+    with a default width; the chord plane is the wand marker's, else the first technical
+    marker's.  None (and a note) when the set has no lateral marker."""
+    segment, lat, med, wand, width_key, default_width, stored_role = _JOINTS[joint]
+    lm = km.landmarks
+    if stored and lm.has(stored_role, side):
+        return np.ascontiguousarray(lm.get(stored_role, side))
+    L, M, W = lm.get(lat, side), lm.get(med, side), lm.get(wand, side)
+    if W is None and M is None and L is not None:
+        km.notes.append(f"{side} {joint}: no wand or medial marker; the chord plane is taken along the proximal "
+                        "segment's medio-lateral axis (the proximal joint's axial rotation is then 0 by "
+                        "construction)")
+    if W is None and L is not None:
+        # no wand: a virtual one lateral of the segment's middle, along the proximal segment's
+        # medio-lateral axis (-hint), so the chord plane is the segment's frontal plane
+        W = 0.5 * (prox + L) - VIRTUAL_WAND_MM * hint
     width = trial.metadata.get(f"{width_key}_{side}")
-    L, W, M = side + lat, side + wand, side + medial
-    if width and W in m:
-        return _core.kin_chord(prox, m[W], m[L], hint, 0.5 * float(width) + radius)
-    if M in m:
-        return 0.5 * (m[L] + m[M])
-    notes.append(f"{side} {what}: no {width_key}_{side} in metadata and no {M} marker; chord method "
-                 f"with a default width of {default_width:g} mm")
-    return _core.kin_chord(prox, m[W], m[L], hint, 0.5 * default_width + radius)
+    for rule in lm.marker_set.rules(segment) or ("chord", "midpoint"):
+        if L is None:
+            break
+        if rule == "chord" and width and W is not None:
+            return _core.kin_chord(prox, np.ascontiguousarray(W), L, hint, 0.5 * float(width) + radius)
+        if rule == "midpoint" and M is not None:
+            return np.ascontiguousarray(0.5 * (L + M))
+    if L is None:
+        km.notes.append(f"{side} {segment}: no lateral {joint} marker in the {lm.marker_set.name} set; the angles "
+                        "that need it are NaN")
+        return None
+    km.notes.append(f"{side} {joint}: no {width_key}_{side} in metadata and no medial marker; chord method "
+                    f"with a default width of {default_width:g} mm")
+    return _core.kin_chord(prox, np.ascontiguousarray(W), L, hint, 0.5 * default_width + radius)
 
 
 def _leg(km, trial, side, s, radius, calib, stored):
-    m = km.markers
-    hjc = km.hjc[side]
+    lm = km.landmarks
     # which of the two chord solutions is medial: the pelvis's medio-lateral axis tells
-    medial = np.ascontiguousarray(-s * km.pelvis[:, :, 2])
-    if stored and side + "KJC" in m:
-        kjc = m[side + "KJC"]
-    else:
-        kjc = _joint_centre(trial, m, side, hjc, "KNE", "THI", "KNM", "knee_width_mm", DEFAULT_KNEE_WIDTH_MM,
-                            km.notes, "knee", medial, radius)
-    thigh = _core.kin_segment(hjc, kjc, m[side + "KNE"], s)
-    if stored and side + "AJC" in m:
-        ajc = m[side + "AJC"]
-    else:  # the thigh's medio-lateral axis tells the ankle's medial side (the pelvis may be rotated far)
-        ajc = _joint_centre(trial, m, side, kjc, "ANK", "TIB", "MED", "ankle_width_mm", DEFAULT_ANKLE_WIDTH_MM,
-                            km.notes, "ankle", np.ascontiguousarray(-s * thigh[:, :, 2]), radius)
-    km.kjc[side], km.ajc[side] = kjc, ajc
+    kjc = _joint_centre(km, trial, side, km.hjc[side], "knee", np.ascontiguousarray(-s * km.pelvis[:, :, 2]),
+                        radius, stored)
+    if kjc is None:
+        return
+    km.kjc[side] = kjc
+    thigh = km.frames[f"{side}_thigh"] = _core.kin_segment(km.hjc[side], kjc, lm.get("knee_lat", side), s)
+    # the thigh's medio-lateral axis tells the ankle's medial side (the pelvis may be rotated far)
+    ajc = _joint_centre(km, trial, side, kjc, "ankle", np.ascontiguousarray(-s * thigh[:, :, 2]), radius, stored)
+    if ajc is None:
+        return
+    km.ajc[side] = ajc
     # the malleolar (distal) shank frame carries the tibial torsion; the knee sees the proximal tibia
-    shank = _core.kin_segment(kjc, ajc, m[side + "ANK"], s)
+    shank = _core.kin_segment(kjc, ajc, lm.get("ankle_lat", side), s)
     shank_knee = _rotate_frames(shank, 1, -s * calib[f"{side}_tibial_torsion_deg"])
-    km.frames[f"{side}_thigh"], km.frames[f"{side}_shank"] = thigh, shank
-    km.frames[f"{side}_shank_knee"] = shank_knee
-    foot = _core.kin_foot(ajc, m[side + "TOE"], shank_knee)
+    km.frames[f"{side}_shank"], km.frames[f"{side}_shank_knee"] = shank, shank_knee
+    toe = lm.get("toe", side)
+    if toe is None:
+        km.notes.append(f"{side} foot: no toe marker and no foot cluster calibrated in a static trial; "
+                        f"{side} ankle angles NaN")
+        return
+    foot = _core.kin_foot(ajc, np.ascontiguousarray(toe), shank_knee)
     foot = _rotate_frames(foot, 2, calib[f"{side}_static_plantar_flexion_deg"])
     km.frames[f"{side}_foot"] = _rotate_frames(foot, 1, s * calib[f"{side}_static_rotation_offset_deg"])
-    ll = trial.metadata.get(f"leg_length_mm_{side}")
-    km.leg_length_mm[side] = float(ll) if ll else _median_distance(m[side + "ASI"], m[side + "ANK"])
 
 
 def _thorax(km, seq):
-    m = km.markers
+    lm = km.landmarks
     n = km.pelvis.shape[0]
-    if _missing(m, ("C7", "CLAV", "STRN")):
-        km.notes.append(f"thorax angles NaN: missing {_missing(m, ('C7', 'CLAV', 'STRN'))} "
-                        "(needs C7, CLAV, STRN and optionally T10)")
+    need = [r for r in ("c7", "jugular", "sternum") if not lm.has(r)]
+    if need:
+        km.notes.append(f"thorax angles NaN: no {need} landmark in the {lm.marker_set.name} set "
+                        "(needs C7, jugular notch/CLAV and sternum; the back marker T10 is optional)")
         return np.full((n, 3), np.nan)
-    origin, frames = _core.kin_thorax(m["C7"], m.get("T10"), m["CLAV"], m["STRN"])
+    back = lm.get("back")
+    origin, frames = _core.kin_thorax(lm.get("c7"), None if back is None else np.ascontiguousarray(back),
+                                      lm.get("jugular"), lm.get("sternum"))
     km.frames["thorax"] = frames
     return _core.kin_angles(km.progression, frames, seq, 1)
 
 
 def _trunk_lean(km):
-    m = km.markers
+    """Forward lean of the trunk (docs/methods.md C 2): the thorax's upper centre (mean of C7 and the
+    jugular notch, else mid-acromion, else the up axis of a full thorax) over the mid hip
+    joint centre (else the pelvis centre).  With C7 as the only trunk marker, the lean of C7
+    is returned but marked in ``km.sources["trunk_lean"]`` as usable only relative to standing."""
+    lm = km.landmarks
+    n = km.pelvis.shape[0]
     mid_hjc = 0.5 * (km.hjc["L"] + km.hjc["R"])
-    if "C7" in m:
-        return _core.kin_lean(m["C7"], mid_hjc, km.progression)
+    if not np.isfinite(mid_hjc).any() and lm.has("pelvis_centre"):
+        mid_hjc = lm.get("pelvis_centre")
+    base = np.ascontiguousarray(mid_hjc)
+    if lm.has("trunk_upper"):
+        km.sources["trunk_lean"] = lm.source("trunk_upper")
+        return _core.kin_lean(np.ascontiguousarray(lm.get("trunk_upper")), base, km.progression)
     if "thorax" in km.frames:
+        km.sources["trunk_lean"] = "thorax up axis"
         up = np.ascontiguousarray(km.frames["thorax"][:, :, 1])
         return _core.kin_lean(up, np.zeros_like(up), km.progression)
-    km.notes.append("trunk_lean NaN: needs C7 (or a thorax: C7, CLAV, STRN)")
-    return np.full(km.pelvis.shape[0], np.nan)
+    if lm.has("c7"):
+        km.sources["trunk_lean"] = C7_ONLY
+        return _core.kin_lean(np.ascontiguousarray(lm.get("c7")), base, km.progression)
+    km.notes.append("trunk_lean NaN: no trunk landmark (C7 with the jugular notch, acromions, or a thorax)")
+    km.sources["trunk_lean"] = "missing"
+    return np.full(n, np.nan)

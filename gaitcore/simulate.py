@@ -32,14 +32,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError
+from . import _quiet
 from .events import loaded_runs
-from .trial import ForcePlate, Trial
+from .markersets import ROLES, SIDED_SEGMENTS, load_marker_set, resolve_landmarks
+from .trial import UP_AXIS, ForcePlate, Trial
 
 BASE_TRC = "Rajagopal_motion_capture_run.trc"
 BASE_MOT = "Rajagopal_grf_run.mot"
 BASE_STATIC = "Rajagopal_static_run.trc"  # the runner's static trial, copied beside a simulated cohort
-PELVIS = ("LASI", "RASI", "LPSI", "RPSI", "SACR")
-LEG_PREFIXES = ("TH", "TB", "KNE", "KNM", "ANK", "MED", "HEE", "CAL", "TOE", "MT", "KJC", "AJC", "HJC")
+BASE_SET = "opensim"                        # the marker set of the base trial
 
 
 def _base_trial() -> Trial:
@@ -74,32 +76,40 @@ def _stance_phase(plate: ForcePlate, times: np.ndarray) -> np.ndarray:
     return phase
 
 
+def _segment_markers(m: dict, segment: str, side: str | None = None) -> list[str]:
+    """The base trial's markers on a segment: its landmarks and technical markers, by role."""
+    lm = resolve_landmarks(m, marker_set=BASE_SET)
+    sides = (side,) if side else ("L", "R")
+    names = [n for role in ROLES[segment] for sd in (sides if segment in SIDED_SEGMENTS or role in
+                                                         ("asis", "psis", "trochanter", "hjc", "acromion") else (None,))
+             for n in lm.marker_names(role, sd)]
+    names += [n for sd in ((side,) if segment in SIDED_SEGMENTS else (None,))
+              for n in lm.clusters.get((segment, sd), ())]
+    return list(dict.fromkeys(names))
+
+
 def _pelvis_centre(m: dict) -> np.ndarray:
-    return np.mean([m[k] for k in ("LASI", "RASI", "LPSI", "RPSI") if k in m], axis=0)
+    return resolve_landmarks(m, marker_set=BASE_SET).get("pelvis_centre")
 
 
 def _hip_centre(m: dict, side: str) -> np.ndarray:
-    """Harrington 2007 HJC in the lab frame (z up, y left, x forward)."""
-    asis_mid = (m["LASI"] + m["RASI"]) / 2
-    psis_mid = (m["LPSI"] + m["RPSI"]) / 2
-    pw = np.linalg.norm(m["LASI"] - m["RASI"], axis=1)[:, None]
-    pd_ = np.linalg.norm(asis_mid - psis_mid, axis=1)[:, None]
-    left = (m["LASI"] - m["RASI"]) / pw
-    fwd = asis_mid - psis_mid
-    fwd -= np.sum(fwd * left, axis=1, keepdims=True) * left
-    fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
-    up = np.cross(fwd, left)
-    lateral = (0.33 * pw + 7.3) * (1 if side == "L" else -1)
-    return asis_mid + (-0.24 * pd_ - 9.9) * fwd + (-0.30 * pw - 10.9) * up + lateral * left
+    """The hip joint centre gaitcore's model computes (Harrington 2007), lab frame."""
+    from .kinematics import build_model
+
+    trial = Trial(markers=m, marker_rate=100.0)
+    with _quiet.quiet():
+        return build_model(trial, cutoff_hz=None, max_gap_s=0, marker_set=BASE_SET).hjc[side]
 
 
-def _is_leg(name: str, side: str) -> bool:
-    return name.startswith(side) and name[1:].startswith(LEG_PREFIXES)
+def _leg_markers(m: dict, side: str) -> list[str]:
+    return [n for seg in ("thigh", "shank", "foot") for n in _segment_markers(m, seg, side)]
 
 
 def _upper_body(m: dict) -> list[str]:
-    top_of_pelvis = max(np.nanmean(m[k][:, 2]) for k in ("LASI", "RASI", "LPSI", "RPSI"))
-    return [k for k, v in m.items() if np.nanmean(v[:, 2]) > top_of_pelvis + 100.0]
+    lm = resolve_landmarks(m, marker_set=BASE_SET)
+    pelvis = [lm.get(r, s) for r, s in (("asis", "L"), ("asis", "R"), ("pelvis_back", None)) if lm.has(r, s)]
+    top_of_pelvis = max(np.nanmean(p[:, UP_AXIS]) for p in pelvis)
+    return [k for k, v in m.items() if np.nanmean(v[:, UP_AXIS]) > top_of_pelvis + 100.0]
 
 
 def _plant_pelvic_drop(m: dict, phases: dict, drop_deg: float) -> None:
@@ -111,9 +121,8 @@ def _plant_pelvic_drop(m: dict, phases: dict, drop_deg: float) -> None:
             angle += np.where(np.isnan(ph), 0.0, sign * np.sin(np.pi * np.nan_to_num(ph)))
     rot = _rotation(0, np.radians(drop_deg) * angle)
     pivot = _pelvis_centre(m)
-    for k in PELVIS:
-        if k in m:
-            m[k] = _rotate(m[k], pivot, rot)
+    for k in _segment_markers(m, "pelvis"):
+        m[k] = _rotate(m[k], pivot, rot)
 
 
 def _plant_trunk_lean(m: dict, lean_deg: float) -> None:
@@ -129,7 +138,7 @@ def _plant_hip_extension(m: dict, phases: dict, times: np.ndarray, ext_deg: floa
         # rotating about +y moves points below the hip backwards (-x): hip extension
         rot = _rotation(1, np.radians(ext_deg) * bump)
         pivot = _hip_centre(m, side)
-        for k in [k for k in m if _is_leg(k, side)]:
+        for k in _leg_markers(m, side):
             m[k] = _rotate(m[k], pivot, rot)
 
 
@@ -227,9 +236,9 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
     (0.95, 5.37)
     """
     if not cadence_scale > 0:
-        raise ValueError(f"cadence_scale must be > 0, got {cadence_scale}")
+        raise InputError(f"cadence_scale must be > 0, got {cadence_scale}")
     if noise_mm < 0:
-        raise ValueError(f"noise_mm must be >= 0, got {noise_mm}")
+        raise InputError(f"noise_mm must be >= 0, got {noise_mm}")
     base = _base_trial()
     m = {k: v.copy() for k, v in base.markers.items()}
     times = base.time_s
@@ -310,3 +319,101 @@ def simulate_cohort(folder, *, n_per_group: int = 10, effects=None, spread: floa
     manifest = pd.DataFrame(rows)
     manifest.to_csv(folder / "manifest.csv", index=False)
     return manifest
+
+
+# ---- the same runner in another marker set -----------------------------------------------------
+
+def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
+                        **planted) -> tuple[Trial, Trial, dict]:
+    """The simulated runner written in the marker names of a preset, with its static trial.
+
+    Every landmark of the base trial (Rajagopal: ASIS, PSIS, C7, CLAV, acromions, heel, toe,
+    MT5, and the epicondyles and malleoli carried from its static trial by the thigh and
+    shank clusters) is renamed to the preset's first spelling of its role; the 3-marker
+    clusters become the preset's technical markers.  Sets with clusters get the knee and
+    ankle landmarks in the static trial only (carried back by gaitcore); a set without
+    pelvis landmarks (``ric``) gets the four pelvis markers as its pelvis cluster and
+    trochanters in the static placed so that 25 % of their distance inwards is the
+    Harrington hip centre.  ``drop_share`` of the frames of one thigh-cluster marker are
+    NaN (a marker hidden now and then).
+
+    Returns ``(trial, static, truth)``; ``planted`` as :func:`simulate_runner`.
+
+    Example
+    -------
+    >>> trial, static, truth = simulate_marker_set("qualisys")
+    >>> "L_IAS" in trial.markers and "L_FLE" in static.markers
+    True
+    """
+    if not 0 <= drop_share < 1:
+        raise InputError(f"drop_share must be in [0, 1), got {drop_share}")
+    ms = load_marker_set(marker_set)
+    trial, truth = simulate_runner(seed=seed, **planted)
+    from . import datasets
+    from .io import read_trial
+
+    static = read_trial(datasets.path(BASE_STATIC))
+    run_roles, run_clusters = _roles_of(trial, static)
+    static_roles, static_clusters = _roles_of(static, static)
+    if "asis" not in ms.segments.get("pelvis", _NO_SEGMENT).landmarks:
+        _trochanters_from_hip_centres(static, static_roles)
+    run_m, static_m = {}, {}
+    for (seg, side), cluster in static_clusters.items():
+        names = _technical_names(ms, seg, side)
+        if seg == "pelvis" and "asis" in ms.segments.get("pelvis", _NO_SEGMENT).landmarks:
+            continue  # the pelvis landmarks are themselves its markers
+        for name, base in zip(names, cluster):
+            static_m[name] = static.markers[base]
+            run_m[name] = trial.markers[base]
+    clustered = {seg for (seg, _), cluster in static_clusters.items()
+                 if len(_technical_names(ms, seg, "L" if seg in SIDED_SEGMENTS else None)) >= 3}
+    for (role, side), (seg, xyz_static) in static_roles.items():
+        spelling = ms.spellings(seg, role, side)
+        if not spelling:
+            continue
+        static_m[spelling[0]] = xyz_static
+        in_run = (role, side) in run_roles and not (seg in clustered and seg in ("thigh", "shank")) and \
+            not (seg == "pelvis" and role == "trochanter")
+        if in_run:
+            run_m[spelling[0]] = run_roles[(role, side)][1]
+    rng = np.random.default_rng(seed)
+    if drop_share:
+        name = (_technical_names(ms, "thigh", "L") if "thigh" in clustered else
+                ms.spellings("thigh", "knee_lat", "L"))[0]
+        hidden = rng.random(trial.n_frames) < drop_share
+        run_m[name] = np.where(hidden[:, None], np.nan, run_m[name])
+    out = replace(trial, markers=run_m, source=f"simulated from {BASE_TRC} in the {ms.name} marker set")
+    out_static = replace(static, markers=static_m, source=f"{BASE_STATIC} in the {ms.name} marker set")
+    return out, out_static, {**truth, "marker_set": ms.name, "drop_share": drop_share}
+
+
+class _NoSegment:
+    landmarks: dict = {}
+
+
+_NO_SEGMENT = _NoSegment()
+
+
+def _technical_names(ms, segment, side):
+    """The preset's technical markers of a segment that are not also its landmarks."""
+    seg = ms.segments.get(segment)
+    if seg is None:
+        return []
+    landmarks = {s for role in seg.landmarks for sd in ("L", "R", None) for s in ms.spellings(segment, role, sd)}
+    return [n for n in ms.technical(segment, side) if n not in landmarks]
+
+
+def _roles_of(trial, static):
+    """(role, side) -> (segment, trajectory) of the base trial, knee and ankle landmarks
+    carried from the static; and (segment, side) -> the base cluster's marker names."""
+    lm = resolve_landmarks(trial, static=static, marker_set=BASE_SET)
+    roles = {(role, side): (seg, lm.get(role, side)) for seg, names in ROLES.items() for role in names
+             for side in ("L", "R", None) if role not in ("hjc", "kjc", "ajc") and lm.has(role, side)}
+    return roles, {key: names for key, names in lm.clusters.items() if key[0] != "thorax"}
+
+
+def _trochanters_from_hip_centres(static, roles):
+    """Trochanters T with T + 0.25 (T_other - T) = the Harrington HJC of the static."""
+    lm_hjc = {side: _hip_centre(static.markers, side) for side in ("L", "R")}
+    for side, other in (("L", "R"), ("R", "L")):
+        roles[("trochanter", side)] = ("pelvis", 1.5 * lm_hjc[side] - 0.5 * lm_hjc[other])

@@ -103,18 +103,31 @@ def test_grf_not_covering_markers(tmp_path, rajagopal_trc):
 _FUZZ = r"""
 import sys
 from gaitcore._errors import FormatError
-from gaitcore.io import read_c3d
+from gaitcore.io import read_trial
 for p in sys.argv[1:]:
     try:
-        read_c3d(p)
+        read_trial(p)
     except FormatError as e:
         assert p in str(e), e
 """
 
 
-def test_fuzz_truncation_and_flips_never_crash(tmp_path, running_c3d):
-    """Truncations and random byte flips: FormatError or a clean read, in a subprocess to catch crashes."""
-    raw = running_c3d.read_bytes()
+def _run_fuzz(tmp_path, paths):
+    """Read every file in a subprocess: a crash (segfault, abort) fails, not only an exception."""
+    repo = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]),
+               PYTHONWARNINGS="ignore")
+    done = subprocess.run([sys.executable, "-c", _FUZZ, *paths], capture_output=True, text=True, timeout=600,
+                          cwd=repo, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["Running_0002.c3d", "c3d-formats/ezc3d_read_NOTworking2.c3d",
+                                  "c3d-formats/ezc3d_Kistler.c3d"])
+def test_fuzz_truncation_and_flips_never_crash(tmp_path, data_dir, name):
+    """Truncations and random byte flips (header, parameters, first data block) of a float, a DEC
+    integer and an integer Kistler file: FormatError naming the file or a clean read, never a crash."""
+    raw = (data_dir / name).read_bytes()
     rng = random.Random(0)
     paths = []
     for i, n in enumerate(rng.sample(range(len(raw)), 25) + [0, 1, 511, 512, 513, 1024]):
@@ -125,12 +138,26 @@ def test_fuzz_truncation_and_flips_never_crash(tmp_path, running_c3d):
     for i in range(40):
         b = bytearray(raw)
         for _ in range(rng.randint(1, 8)):
-            b[rng.randrange(params_end + 512)] = rng.randrange(256)
+            b[rng.randrange(min(params_end + 512, len(raw)))] = rng.randrange(256)
         p = tmp_path / f"f{i}.c3d"
         p.write_bytes(bytes(b))
         paths.append(str(p))
-    repo = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, "-c", _FUZZ, *paths], capture_output=True, text=True, timeout=300,
-                          cwd=repo, env=env)
-    assert done.returncode == 0, done.stderr[-2000:]
+    _run_fuzz(tmp_path, paths)
+
+
+@pytest.mark.parametrize("name", ["Rajagopal_motion_capture_run.trc", "Rajagopal_grf_run.mot"])
+def test_fuzz_text_files_never_crash(tmp_path, data_dir, name):
+    """TRC/MOT truncated, with bytes flipped, tabs and digits inserted: FormatError or a read."""
+    raw = (data_dir / name).read_bytes()
+    rng = random.Random(1)
+    paths = []
+    alphabet = b"\t\n\r 0123456789.-+eE\x00\xffnaNinf"
+    for i in range(30):
+        b = bytearray(raw[: rng.randrange(len(raw))] if i % 3 == 0 else raw)
+        for _ in range(rng.randint(1, 20)):
+            at = rng.randrange(max(len(b), 1))
+            b[at:at + 1] = bytes([alphabet[rng.randrange(len(alphabet))]]) * rng.randint(1, 3)
+        p = tmp_path / f"f{i}{Path(name).suffix}"
+        p.write_bytes(bytes(b))
+        paths.append(str(p))
+    _run_fuzz(tmp_path, paths)

@@ -2,6 +2,7 @@
 plate forces equal an independent computation from the analog channels and the plate parameters."""
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -12,6 +13,10 @@ from gaitcore.io import read_c3d, read_c3d_parameters
 from gaitcore.io._common import parse_axis, rotation_to_zup
 from gaitcore.io.plates import plate_rotation
 
+if os.environ.get("GAITCORE_EXPECT_SANITIZED"):
+    # ezc3d 1.7.2 frees an operator new[] block with free() when it hands arrays to NumPy:
+    # AddressSanitizer aborts the process on reading any file (its bug, not gaitcore's).
+    pytest.skip("ezc3d aborts under AddressSanitizer (alloc-dealloc mismatch)", allow_module_level=True)
 ezc3d = pytest.importorskip("ezc3d")
 
 FILES = sorted(str(p.relative_to(DATA)) for p in DATA.rglob("*.c3d"))

@@ -600,3 +600,23 @@ def test_analysis_reports_event_quality(run):
     report = gaitcore.analyze_trial(run)
     assert report.quality["events"]["gait_mode"] == "running"
     assert report.quality["events"]["strides"]["L"] >= 5
+
+
+def test_markers_nan_throughout_are_ignored(run):
+    # a sacrum marker present but NaN in every frame is not taken: zeni uses the PSIS
+    with_sacr = dict(run.markers, SACR=np.full_like(run.markers["LPSI"], np.nan))
+    ev = gaitcore.detect_events(Trial(markers=with_sacr, marker_rate=run.marker_rate), method="zeni")
+    pd.testing.assert_frame_equal(ev, gaitcore.detect_events(run, method="zeni"))
+    assert set(ev.source.str.split(",").str[-1]) == {"LPSI+RPSI"}
+    # a heel NaN throughout: the foot is found from its toe and MT5
+    no_heel = dict(run.markers, RHEE=np.full_like(run.markers["RHEE"], np.nan))
+    assert "heel" not in gaitcore.events.foot_points(no_heel, "R")
+    assert set(gaitcore.events.foot_points(no_heel, "R")) == {"toe", "forefoot:RMT5"}
+    ev = gaitcore.detect_events(Trial(markers=no_heel, marker_rate=run.marker_rate), method="clearance")
+    assert ((ev.side == "R") & (ev.event == "IC")).sum() >= 6
+
+
+def test_foot_markers_come_from_the_roles_api(running_c3d):
+    # Running_0002.c3d (Qualisys names): heel, MT1, MT5 and a phalanx marker as toe
+    trial = gaitcore.read_trial(running_c3d)
+    assert set(gaitcore.events.foot_points(trial.markers, "R")) == {"heel", "toe", "forefoot:RMT1", "forefoot:RMT5"}

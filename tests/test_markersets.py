@@ -126,7 +126,9 @@ def test_ric_landmarks_come_from_the_static_through_clusters():
             assert lm.source(role, side).startswith("static "), (role, side)
             assert np.isfinite(lm.get(role, side)).all()
     assert lm.source("trochanter", "L") == "static L_hip via cluster pelvis_1/pelvis_2/pelvis_3/pelvis_4"
-    assert lm.get("heel", "L") is None and lm.source("foot_centre", "L").startswith("centroid of L_foot_1")
+    assert lm.source("foot_centre", "L").startswith("centroid of L_foot_1")
+    # no heel or toe marker: virtual points defined in the static, carried by the foot cluster
+    assert lm.source("heel", "L").startswith("virtual heel") and lm.source("toe", "R").startswith("virtual toe")
     # rigid carriage keeps the static's inter-landmark distances within the cluster's deformation
     width = np.linalg.norm(lm.get("knee_lat", "L") - lm.get("knee_med", "L"), axis=1)
     static_width = np.linalg.norm(static.markers["LKNE"][0] - static.markers["LKNM"][0])
@@ -162,3 +164,20 @@ def test_bad_arguments():
         resolve_landmarks([1, 2, 3])
     with pytest.raises(ValueError, match=r"\(n, 3\)"):
         resolve_landmarks({"LASI": np.zeros(3)})
+
+
+def test_hidden_landmark_filled_from_the_run_without_a_static():
+    """No static trial: a pelvis landmark hidden for 30 frames (longer than any spline fill) is
+    carried by the other pelvis markers, their shape being the run's mean configuration.  On a
+    rigid pelvis (the real one moved rigidly) the hidden marker is recovered exactly; on the real
+    Rajagopal markers the error is the pelvis's own deformation (inter-ASIS distance 234-294 mm)."""
+    run = gaitcore.read_trial(datasets.path("Rajagopal_motion_capture_run.trc"))
+    names = ["LASI", "RASI", "LPSI", "RPSI"]
+    shape = np.stack([run.markers[k][0] for k in names])
+    rot, t = rigid_fit(shape, np.stack([run.markers[k] for k in names], axis=1))
+    markers = {k: np.einsum("nij,j->ni", rot, shape[j]) + t for j, k in enumerate(names)}
+    truth = markers["RASI"].copy()
+    markers["RASI"][200:230] = np.nan
+    lm = resolve_landmarks(markers, rate=run.marker_rate)
+    assert lm.source("asis", "R").startswith("marker RASI, gaps from the run's own shape of cluster")
+    np.testing.assert_allclose(lm.get("asis", "R"), truth, atol=1e-6)

@@ -1,7 +1,7 @@
 /*
  * gc_cluster.c -- least-squares rigid fit of a marker cluster (CAST calibration).
  *
- * Soderkvist & Wedin 1993 (Meas Sci Technol 4:1155): with the markers seen in a frame,
+ * Soderkvist & Wedin 1993 (J Biomech 26:1473): with the markers seen in a frame,
  * centroids a (reference) and b (frame), cross-covariance H = sum (r_i - a)(p_i - b)^T
  * = U S V^T, the rotation minimising sum |R r_i + t - p_i|^2 is
  * R = V diag(1, 1, det(V U^T)) U^T and t = b - R a.

@@ -1,12 +1,13 @@
 """Helpers shared by the readers: paths, units, frames, the empty events table."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._errors import FormatError
+from .._errors import FormatError, InputError, InputTypeError
 
 #: mm per length unit as files write it.
 LENGTH_TO_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "millimeter": 1.0, "millimetre": 1.0,
@@ -24,6 +25,8 @@ def empty_events() -> pd.DataFrame:
 
 
 def existing_file(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
@@ -47,13 +50,19 @@ _FOOT_WORDS = ("foot", "heel", "toe")
 MIN_UPPER_ABOVE_FOOT_MM = 300.0
 
 
+def nan_reduce(fn, x: np.ndarray, axis: int, *args) -> np.ndarray:
+    """``fn(x, *args, axis=axis)`` for NaN-aware reductions (np.nanmean, np.nanmedian,
+    np.nanpercentile), NaN where a slice is all NaN, without their RuntimeWarning (silencing
+    it with warnings.catch_warnings is not thread-safe and batches read in threads)."""
+    empty = np.isnan(x).all(axis=axis)
+    return np.where(empty, np.nan, fn(np.where(np.expand_dims(empty, axis), 0.0, x), *args, axis=axis))
+
+
 def _mean_position(markers: dict, names: tuple, words: tuple) -> np.ndarray | None:
     picked = [v for k, v in markers.items() if k in names or any(w in k.lower() for w in words)]
     if not picked:
         return None
-    from .._sampling import nan_reduce
-
-    return nan_reduce(np.nanmedian, nan_reduce(np.nanmean, np.stack(picked), axis=0), axis=0)
+    return nan_reduce(np.nanmedian, nan_reduce(np.nanmean, np.stack(picked), 0), 0)
 
 
 def up_from_markers(markers: dict) -> np.ndarray | None:
@@ -83,7 +92,7 @@ def parse_axis(text: str) -> np.ndarray:
     sign = -1.0 if t.startswith("-") else 1.0
     t = t.lstrip("+-")
     if t not in ("x", "y", "z"):
-        raise ValueError(f"up_axis must be one of 'x', 'y', 'z' (optionally signed), got {text!r}")
+        raise InputError(f"up_axis must be one of 'x', 'y', 'z' (optionally signed), got {text!r}")
     return sign * np.eye(3)["xyz".index(t)]
 
 

@@ -6,14 +6,14 @@ Every quirk met is handled by a named function below and listed in
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._errors import FormatError
+from .._errors import FormatError, InputError
+from .._quiet import warn
 from ..markers import rename_markers
 from ..trial import Trial
 from . import plates as _plates
@@ -113,7 +113,7 @@ def _check_data_size(path: Path, raw: bytes, geo: dict, quirks: list) -> None:
     whole, rest = divmod(have, frame_bytes)
     if rest == 0 and whole >= 1 and geo["n_frames"] <= _HEADER_FRAME_LIMIT:
         quirks.append(("frame_count_overstated", f"{geo['n_frames']} frames declared, {whole} present"))
-        warnings.warn(f"{path}: the file declares {geo['n_frames']} frames but holds {whole} whole frames; "
+        warn(f"{path}: the file declares {geo['n_frames']} frames but holds {whole} whole frames; "
                       f"reading {whole}", stacklevel=4)
         geo["n_frames"] = whole
         return
@@ -231,21 +231,19 @@ def _lab_rotation(path: Path, params: C3DParameters, markers: dict, up_axis, qui
 
     C3D labs are z up by convention; some files are y up (ezc3d exports, Kistler's own
     software).  The vertical is taken from ``up_axis`` when given, else from the plates
-    (they lie flat), else from the markers (head/trunk/pelvis above the feet), else z."""
+    (they lie flat), else from the markers (head/trunk/pelvis above the feet), else z; a
+    warning only when the plates and the markers disagree."""
     if up_axis is not None:
         up, source = parse_axis(up_axis), "up_axis argument"
     else:
         from_plates, from_markers = _up_from_plate_corners(params), up_from_markers(markers)
         if from_plates is not None and from_markers is not None and not np.array_equal(from_plates, from_markers):
-            warnings.warn(f"{path}: the plates say {axis_name(from_plates)} is up, the markers "
+            warn(f"{path}: the plates say {axis_name(from_plates)} is up, the markers "
                           f"{axis_name(from_markers)}; using the plates", stacklevel=4)
         up, source = next(((u, src) for u, src in ((from_plates, "plate corners"), (from_markers, "markers"))
                            if u is not None), (np.array([0.0, 0.0, 1.0]), "C3D convention"))
-    if up[2] != 1.0:
+    if up[2] != 1.0:  # a C3D header has no up axis: nothing disagrees, the quirk says what was done
         quirks.append(("up_axis", f"{axis_name(up)} up (from the {source}): turned to z up"))
-        if up_axis is None:
-            warnings.warn(f"{path}: the lab is {axis_name(up)} up (from the {source}), not z up as C3D "
-                          "labs usually are; turned to z up (pass up_axis= to override)", stacklevel=4)
     return rotation_to_zup(up)
 
 
@@ -268,7 +266,7 @@ def _force_plates(path: Path, params: C3DParameters, analog: np.ndarray, geo: di
         corners = corners.reshape(-1, 4, 3)[:n_plates] * to_mm @ lab.T if corners is not None else None
         origins = origins.reshape(-1, 3)[:n_plates] * to_mm if origins is not None else np.zeros((n_plates, 3))
         if len(types) < n_plates or len(channels) < n_plates or len(origins) < n_plates:
-            raise ValueError(f"{n_plates} plates but fewer TYPE/CHANNEL/ORIGIN entries")
+            raise InputError(f"{n_plates} plates but fewer TYPE/CHANNEL/ORIGIN entries")
     except (AttributeError, ValueError) as exc:
         raise FormatError(path, f"inconsistent FORCE_PLATFORM parameters ({exc})") from exc
     units = params.strings("ANALOG:UNITS")
@@ -289,7 +287,7 @@ def _one_plate(path, params, k, ptype, chans, corners, origin, units, analog, ge
     name = f"FP{k + 1}"
     if ptype not in _plates.N_CHANNELS:
         quirks.append(("plate_type_unsupported", f"{name}: type {ptype}"))
-        warnings.warn(f"{path}: force plate {name} has unsupported type {ptype}; its channels stay in analogs",
+        warn(f"{path}: force plate {name} has unsupported type {ptype}; its channels stay in analogs",
                       stacklevel=3)
         return None
     idx = chans[: _plates.N_CHANNELS[ptype]]

@@ -22,6 +22,7 @@ Quirks handled here (each named in ``C3DParameters.quirks`` when met):
 """
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from .._errors import FormatError
 
 PROCESSORS = {84: "Intel", 85: "DEC", 86: "MIPS"}
 _HEADER_EVENT_KEY = 12345
+_MAX_DIMS = 7  # the C3D guide's limit on a parameter's dimensions
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -119,7 +121,7 @@ class Parameter:
 
     def numbers(self) -> np.ndarray | None:
         """Values as float64 in C order (the file's Fortran dims reversed), None for strings."""
-        count = int(np.prod(self.dims)) if self.dims else 1
+        count = math.prod(self.dims)  # Python ints: a corrupt dims list must not wrap around
         if self.dtype == 4:
             values = decode_floats(self.data[:4 * count], self.processor)
         elif self.dtype == 2:
@@ -252,10 +254,10 @@ def _parse_parameter(body: bytes, processor: int) -> Parameter | None:
     if len(body) < 2:
         return None
     dtype, ndims = struct.unpack_from("bB", body, 0)
-    if dtype not in (-1, 1, 2, 4) or len(body) < 2 + ndims:
+    if dtype not in (-1, 1, 2, 4) or ndims > _MAX_DIMS or len(body) < 2 + ndims:
         return None
     dims = tuple(body[2:2 + ndims])
-    size = abs(dtype) * (int(np.prod(dims)) if dims else 1)
+    size = abs(dtype) * math.prod(dims)
     data = body[2 + ndims:2 + ndims + size]
     if len(data) < size:
         return None

@@ -1,4 +1,4 @@
-"""OpenSim MOT/STO storage files: ground reaction forces and other columns (pandas C parser).
+"""OpenSim MOT/STO storage files: ground reaction forces and other columns (rows parsed in C).
 
 Force sets in the conventions OpenSim and its users write: ``ground_force_vx`` (no prefix),
 ``1_ground_force_vx``, ``R_ground_force_vx`` / ``l_ground_force_vx``, ``calcn_r_force_vx``,
@@ -12,12 +12,12 @@ Quirks handled (``trial.metadata["quirks"]``): ``rounded_time_column`` (times pr
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._errors import FormatError
+from .._quiet import warn
 from ..trial import ForcePlate, Trial
 from ._common import LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup, turn
 from .plates import COP_MIN_FZ_N
@@ -26,8 +26,8 @@ from .trc import RATE_RANGE_HZ, read_table
 _MAX_HEADER_LINES = 10_000
 
 
-def _mot_header(path: Path, raw: bytes) -> tuple[dict, list[str], bytes]:
-    """Header key/values, the column names and the data rows of an OpenSim storage file."""
+def _mot_header(path: Path, raw: bytes) -> tuple[dict, list[str], int]:
+    """Header key/values, the column names and where the data rows start in an OpenSim storage file."""
     pos = 0
     header: dict = {}
     for _ in range(_MAX_HEADER_LINES):
@@ -43,8 +43,8 @@ def _mot_header(path: Path, raw: bytes) -> tuple[dict, list[str], bytes]:
             columns = names.split()
             if not columns:
                 raise FormatError(path, "no column names after 'endheader'")
-            header["_separator"] = "\t" if "\t" in names else r"\s+"  # tabs: the C parser's fast path
-            return header, columns, raw[names_end + 1:]
+            header["_whitespace"] = "\t" not in names  # tab-separated, else runs of blanks
+            return header, columns, names_end + 1
         key, _, value = line.replace("=", " ", 1).partition(" ")
         header[key.lower()] = value.strip()
     raise FormatError(path, "not an OpenSim .mot/.sto file (no 'endheader' line)")
@@ -184,7 +184,7 @@ def _mot_up(path: Path, data: dict, prefixes: list[str], up_axis, quirks: list) 
     if np.array_equal(up, y_up) or abs(mean[axis]) < 0.8 * np.linalg.norm(mean):
         return y_up
     quirks.append(("up_axis", f"{axis_name(up)} up (the loaded force points there), not OpenSim's y"))
-    warnings.warn(f"{path}: the ground reaction points along {axis_name(up)}, not OpenSim's +y; "
+    warn(f"{path}: the ground reaction points along {axis_name(up)}, not OpenSim's +y; "
                   f"taking {axis_name(up)} as up (pass up_axis= to override)", stacklevel=4)
     return up
 
@@ -208,15 +208,15 @@ def read_mot(path, up_axis=None) -> Trial:
     """
     path = existing_file(path)
     raw = path.read_bytes()
-    header, columns, body = _mot_header(path, raw)
+    header, columns, body_at = _mot_header(path, raw)
     if columns[0].lower() != "time":
         raise FormatError(path, "the first column must be 'time'")
     quirks: list = []
     columns = _numbered_duplicates(columns, quirks)
-    table = read_table(path, body, len(columns), header["_separator"])
+    table = read_table(path, raw, body_at, len(columns), header["_whitespace"])
     if np.isnan(table).any():
         raise FormatError(path, "missing or non-numeric values in the data rows")
-    rate = sample_rate(path, table[:, 0], _time_decimals(body), quirks)
+    rate = sample_rate(path, table[:, 0], _time_decimals(raw[body_at:body_at + 8192]), quirks)
     data = {c.lower(): table[:, i] for i, c in enumerate(columns)}
     prefixes = force_sets(columns)
     up = _mot_up(path, data, prefixes, up_axis, quirks)

@@ -18,10 +18,10 @@ N mm (channels in N m are converted), COP in mm, NaN where Fz < ``COP_MIN_FZ_N``
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
+from .._quiet import warn
 from ..trial import ForcePlate
 from ._common import turn
 
@@ -175,14 +175,14 @@ def plate_from_channels(ptype: int, ch: np.ndarray, corners: np.ndarray | None, 
     if rot is None:
         quirks.append(("plate_corners_invalid", f"{name}: CORNERS unusable; plate axes taken as x lab, "
                                                 "y and z reversed (z down); COP unknown"))
-        warnings.warn(f"force plate {name}: FORCE_PLATFORM:CORNERS are not a rectangle; its COP is unknown "
+        warn(f"force plate {name}: FORCE_PLATFORM:CORNERS are not a rectangle; its COP is unknown "
                       "and its axes are assumed to be the lab's with z down", stacklevel=4)
     lab_rot = DEFAULT_ROTATION if rot is None else rot
     force_lab = turn(force, lab_rot)
     free_moment = tz * lab_rot[2, 2]
     if _pulls_down(force_lab):
         quirks.append(("plate_sign_reversed", f"{name}: loaded Fz negative in the file's convention"))
-        warnings.warn(f"force plate {name}: loaded vertical force is negative in the file's convention; "
+        warn(f"force plate {name}: loaded vertical force is negative in the file's convention; "
                       "sign reversed so the ground pushes on the body", stacklevel=4)
         force_lab, free_moment = -force_lab, -free_moment
     if rot is None:

@@ -1,4 +1,4 @@
-"""OpenSim / Motion Analysis TRC marker files, read with pandas' C parser.
+"""OpenSim / Motion Analysis TRC marker files (rows parsed by the C core).
 
 Layout: line 1 ``PathFileType``, line 2 header keys (DataRate, CameraRate, NumFrames,
 NumMarkers, Units ...), line 3 their values, line 4 ``Frame#``, ``Time`` and one name per
@@ -11,14 +11,13 @@ duplicate marker names, non-finite or out-of-range numbers (inf, 1e400, a DataRa
 """
 from __future__ import annotations
 
-import io as _io
-import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from .. import _core
 from .._errors import FormatError
+from .._quiet import warn
 from ..markers import rename_markers
 from ..trial import Trial
 from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup, turn,
@@ -29,28 +28,21 @@ RATE_RANGE_HZ = (0.1, 1e6)
 _MAX_MARKERS = 100_000
 
 
-def read_table(path: Path, body: bytes, n_columns: int, sep: str) -> np.ndarray:
-    """Numeric rows (pandas C engine): empty cells NaN; more values than ``n_columns`` in any
-    row, text, or numbers beyond float64 (inf, 1e400) are a FormatError naming the file."""
-    if not body.strip():
-        raise FormatError(path, "no data rows")
+def read_table(path: Path, raw: bytes, start: int, n_columns: int, whitespace: bool = False) -> np.ndarray:
+    """Numeric rows of ``raw[start:]`` (the C core's parser, csrc/core/gc_text.c): blank lines
+    skipped, empty cells NaN; a row with values past ``n_columns`` (they would shift every
+    column), text, or numbers beyond float64 (inf, 1e400) are a FormatError naming the file."""
     try:
-        table = pd.read_csv(_io.BytesIO(body), sep=sep, header=None, engine="c", dtype=np.float64,
-                            skip_blank_lines=True).to_numpy()
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise FormatError(path, f"malformed data rows ({str(exc)[:200]})") from exc
-    table = table[~np.isnan(table).all(axis=1)]  # lines of tabs or spaces only (after the header, at the end)
+        table, bad_row, bad_col = _core.text_table(raw, start, n_columns, whitespace)
+    except ValueError as exc:
+        raise FormatError(path, f"malformed data rows ({exc})") from None
+    if bad_row:
+        if bad_col > n_columns:
+            raise FormatError(path, f"data row {bad_row} has values in more than the {n_columns} columns the "
+                                    "header declares: columns would shift")
+        raise FormatError(path, f"data row {bad_row}, column {bad_col}: not a number")
     if table.shape[0] == 0:
         raise FormatError(path, "no data rows")
-    if table.shape[1] > n_columns:
-        extra = table[:, n_columns:]
-        if not np.isnan(extra).all():
-            row = int(np.flatnonzero(~np.isnan(extra).all(axis=1))[0])
-            raise FormatError(path, f"data row {row + 1} has values in {table.shape[1]} columns but the header "
-                                    f"declares {n_columns}: columns would shift")
-        table = table[:, :n_columns]
-    elif table.shape[1] < n_columns:
-        table = np.hstack([table, np.full((table.shape[0], n_columns - table.shape[1]), np.nan)])
     if np.isinf(table).any():
         row = int(np.flatnonzero(np.isinf(table).any(axis=1))[0])
         raise FormatError(path, f"data row {row + 1} holds a number beyond float64 range (inf or >= 1e308)")
@@ -69,8 +61,8 @@ def header_number(path: Path, header: dict, key: str, lo: float, hi: float) -> f
     return value
 
 
-def _split_header_body(path: Path, raw: bytes) -> tuple[list[str], bytes]:
-    """The five header lines (text) and the data rows (bytes, blank line after the header skipped)."""
+def _split_header_body(path: Path, raw: bytes) -> tuple[list[str], int]:
+    """The five header lines (text) and where the data rows start."""
     lines, pos = [], 0
     for _ in range(5):
         end = raw.find(b"\n", pos)
@@ -78,7 +70,7 @@ def _split_header_body(path: Path, raw: bytes) -> tuple[list[str], bytes]:
             raise FormatError(path, "not a TRC file (fewer than 5 header lines)")
         lines.append(raw[pos:end].decode("latin-1").rstrip("\r"))
         pos = end + 1
-    return lines, raw[pos:]
+    return lines, pos
 
 
 def _trc_header(path: Path, lines: list[str]) -> tuple[dict, list[str]]:
@@ -106,7 +98,7 @@ def _trc_up(path: Path, header: dict, markers: dict, up_axis, quirks: list) -> n
     if stated is not None:
         up = parse_axis(stated)
         if from_markers is not None and not np.array_equal(up, from_markers):
-            warnings.warn(f"{path}: the header says {axis_name(up)} is up but the markers stand highest "
+            warn(f"{path}: the header says {axis_name(up)} is up but the markers stand highest "
                           f"along {axis_name(from_markers)}; using the header (pass up_axis= to override)",
                           stacklevel=4)
         return up
@@ -130,7 +122,8 @@ def read_trc(path, aliases=None, up_axis=None) -> Trial:
     Example: ``read_trc(datasets.path("Rajagopal_motion_capture_run.trc")).markers["LASI"]``.
     """
     path = existing_file(path)
-    lines, body = _split_header_body(path, path.read_bytes())
+    raw = path.read_bytes()
+    lines, body_at = _split_header_body(path, raw)
     header, names = _trc_header(path, lines)
     rate = header_number(path, header, "DataRate", *RATE_RANGE_HZ)
     n_declared = header_number(path, header, "NumMarkers", 0, _MAX_MARKERS)
@@ -141,7 +134,7 @@ def read_trc(path, aliases=None, up_axis=None) -> Trial:
         raise FormatError(path, f"unsupported Units {units!r}")
     if n_declared != len(names):
         raise FormatError(path, f"header declares {n_declared:g} markers but names {len(names)}")
-    table = read_table(path, body, 2 + 3 * len(names), "\t")
+    table = read_table(path, raw, body_at, 2 + 3 * len(names))
     if np.isnan(table[:, 1]).any():
         raise FormatError(path, "missing values in the Time column")
     xyz = table[:, 2:].reshape(len(table), len(names), 3) * LENGTH_TO_MM[units]

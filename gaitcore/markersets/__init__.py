@@ -16,8 +16,8 @@ per segment (pelvis, thorax, thigh, shank, foot; the last three per side):
 name, or your own file), and returns, once per trial, every landmark trajectory by role.
 A landmark the run lacks (or hides for some frames) but the static trial has is carried
 into the run through its segment's technical markers: the static landmark is expressed in
-the cluster by a least-squares rigid fit (SVD; Soderkvist & Wedin 1993, Meas Sci Technol
-4:1155) and carried into every frame where 3 or more of the cluster's markers are seen;
+the cluster by a least-squares rigid fit (SVD; Soderkvist & Wedin 1993, J Biomech
+26:1473) and carried into every frame where 3 or more of the cluster's markers are seen;
 frames with fewer are gaps, filled only up to ``max_gap_s``.
 
 Example
@@ -32,6 +32,7 @@ Example
 """
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import InputError, InputTypeError
 from ..markers import canonical_marker_name, normalize_marker_key
+from ..trial import UP_AXIS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,7 +51,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = ["MarkerSet", "MarkerSetChoice", "Landmarks", "PRESETS", "ROLES", "load_marker_set",
-           "choose_marker_set", "resolve_landmarks", "rigid_fit"]
+           "choose_marker_set", "resolve_landmarks", "rigid_fit", "static_forward"]
 
 #: Segment -> its landmark roles.  thigh, shank and foot are per side.
 ROLES: dict[str, tuple[str, ...]] = {
@@ -113,6 +116,12 @@ def _expand(spellings, side):
     return tuple(s.replace("{S}", side) for s in spellings)
 
 
+@functools.lru_cache(maxsize=None)
+def _preset(name: str) -> MarkerSet:
+    path = resources.files(__name__).joinpath(name.replace("-", "_") + ".toml")
+    return _parse(tomllib.loads(path.read_text(encoding="utf-8")), f"preset {name}")
+
+
 def load_marker_set(name_or_path) -> MarkerSet:
     """A preset by name (:data:`PRESETS`) or a marker-set TOML file of your own.
 
@@ -123,19 +132,15 @@ def load_marker_set(name_or_path) -> MarkerSet:
         return name_or_path
     text_name = str(name_or_path)
     if text_name in PRESETS:
-        path = resources.files(__name__).joinpath(text_name.replace("-", "_") + ".toml")
+        return _preset(text_name)
+    path = Path(text_name)
+    if not path.is_file():
+        raise InputError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+    try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        source = f"preset {text_name}"
-    else:
-        path = Path(text_name)
-        if not path.is_file():
-            raise ValueError(f"marker_set: {text_name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
-        source = str(path)
-    return _parse(data, source)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"marker_set: {path}: not a valid TOML file ({exc})") from None
+    return _parse(data, str(path))
 
 
 def _parse(data: Mapping, source: str) -> MarkerSet:
@@ -145,10 +150,10 @@ def _parse(data: Mapping, source: str) -> MarkerSet:
         if entry is None:
             continue
         if not isinstance(entry, Mapping):
-            raise ValueError(f"marker_set {source}: [{seg}] must be a table")
+            raise InputError(f"marker_set {source}: [{seg}] must be a table")
         unknown = set(entry) - set(roles) - {"technical", _RULES.get(seg, "technical")}
         if unknown:
-            raise ValueError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
+            raise InputError(f"marker_set {source}: [{seg}] has unknown keys {sorted(unknown)}; "
                              f"roles: {list(roles)}, plus 'technical'" + (f" and '{_RULES[seg]}'" if seg in _RULES
                                                                            else ""))
         lists = {k: _names(v, source, seg, k) for k, v in entry.items()}
@@ -156,7 +161,7 @@ def _parse(data: Mapping, source: str) -> MarkerSet:
                                 technical=lists.get("technical", ()), rules=lists.get(_RULES.get(seg, ""), ()))
     unknown = set(data) - set(ROLES) - {"name", "title"}
     if unknown:
-        raise ValueError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
+        raise InputError(f"marker_set {source}: unknown tables {sorted(unknown)}; segments: {list(ROLES)}")
     name = str(data.get("name", Path(source).stem))
     return MarkerSet(name=name, title=str(data.get("title", name)), segments=segments, path=source)
 
@@ -165,11 +170,17 @@ def _names(value, source, seg, key):
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
+        raise InputError(f"marker_set {source}: [{seg}] {key} must be a list of marker names")
     return tuple(value)
 
 
 # ---- which marker names of a trial a set's spellings match ---------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def _keys(spelling: str) -> tuple[str, str]:
+    """Matching key of a spelling, and of the canonical name the readers give it."""
+    return normalize_marker_key(spelling), normalize_marker_key(canonical_marker_name(spelling))
+
 
 class _NameIndex:
     """Finds a trial's marker by spelling: exactly (ignoring case and separators), else under
@@ -182,10 +193,11 @@ class _NameIndex:
 
     def find(self, spelling: str) -> tuple[str | None, bool]:
         """(trial name or None, matched exactly)."""
-        hit = self.by_key.get(normalize_marker_key(spelling))
+        key, canonical_key = _keys(spelling)
+        hit = self.by_key.get(key)
         if hit is not None:
             return hit, True
-        return self.by_key.get(normalize_marker_key(canonical_marker_name(spelling))), False
+        return self.by_key.get(canonical_key), False
 
     def first(self, spellings) -> str | None:
         for s in spellings:
@@ -237,6 +249,12 @@ class MarkerSetChoice:
         return text
 
 
+@functools.lru_cache(maxsize=256)
+def _preset_scores(names: frozenset) -> dict[str, tuple[int, int]]:
+    index = _NameIndex(sorted(names))
+    return {p: _coverage(load_marker_set(p), index) for p in PRESETS}
+
+
 def choose_marker_set(names, static_names=(), marker_set="auto") -> MarkerSetChoice:
     """The preset covering most segments of a trial (run and static names together).
 
@@ -247,11 +265,10 @@ def choose_marker_set(names, static_names=(), marker_set="auto") -> MarkerSetCho
     >>> choose_marker_set(["pelvis_1", "pelvis_2", "pelvis_3", "L_thigh_1"]).marker_set.name
     'ric'
     """
-    index = _NameIndex([*names, *static_names])
     if not (isinstance(marker_set, str) and marker_set == "auto"):
         ms = load_marker_set(marker_set)
-        return MarkerSetChoice(ms, {ms.name: _coverage(ms, index)}, chosen_by="given")
-    scores = {p: _coverage(load_marker_set(p), index) for p in PRESETS}
+        return MarkerSetChoice(ms, {ms.name: _coverage(ms, _NameIndex([*names, *static_names]))}, chosen_by="given")
+    scores = _preset_scores(frozenset(names) | frozenset(static_names))
     best = max(PRESETS, key=lambda p: (scores[p], -PRESETS.index(p)))
     ties = [p for p in PRESETS if p != best and scores[p][0] == scores[best][0] and scores[p][0] > 0]
     return MarkerSetChoice(load_marker_set(best), scores, ties)
@@ -271,7 +288,7 @@ def rigid_fit(reference: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np
     ref = np.ascontiguousarray(reference, dtype=float)
     pts = np.ascontiguousarray(points, dtype=float)
     if ref.ndim != 2 or ref.shape[1] != 3 or pts.ndim != 3 or pts.shape[1:] != ref.shape:
-        raise ValueError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
+        raise InputError(f"rigid_fit: reference must be (k, 3) and points (n, k, 3), got {ref.shape} and {pts.shape}")
     return _core.kin_rigid_fit(ref, pts)
 
 
@@ -297,6 +314,8 @@ class Landmarks:
     markers: dict = field(default_factory=dict)    # (role, side or None) -> trial marker names used
     clusters: dict = field(default_factory=dict)   # (segment, side or None) -> technical names found
     run: dict = field(default_factory=dict, repr=False)  # the trial's markers the landmarks came from
+    static: dict = field(default_factory=dict, repr=False)  # static marker name -> mean position (3,)
+    carriers: dict = field(default_factory=dict, repr=False)  # (segment, side or None) -> _Carrier
 
     def get(self, role: str, side: str | None = None) -> np.ndarray | None:
         key = (role, side)
@@ -318,9 +337,29 @@ class Landmarks:
         self.get(role, side)
         return tuple(self.markers.get((role, side), ()))
 
+    def static_point(self, role: str, side: str | None = None) -> np.ndarray | None:
+        """A landmark's mean position (3,) in the static trial, or None."""
+        for seg, roles in ROLES.items():
+            if role in roles:
+                name = self.carriers[_carrier_key(seg, side)].static_index.first(
+                    self.marker_set.spellings(seg, role, side)) if _carrier_key(seg, side) in self.carriers else None
+                return self.static.get(name) if name else None
+        return None
+
+    def carry(self, segment: str, side: str | None, points) -> np.ndarray | None:
+        """Points (k, 3) fixed to a segment in the static trial, carried into every run frame
+        by the segment's technical markers: (n, k, 3), NaN in frames seeing fewer than 3 of
+        them; None when the segment has no cluster seen in both trials."""
+        carrier = self.carriers.get(_carrier_key(segment, side))
+        return carrier.carry_points(np.atleast_2d(np.asarray(points, dtype=float))) if carrier else None
+
     def summary(self) -> dict[str, str]:
         """``"role"``/``"role_L"`` -> where it came from, for every role found."""
         return {(r if s is None else f"{r}_{s}"): self.sources[(r, s)] for r, s in self.points}
+
+
+def _carrier_key(segment, side):
+    return (segment, side if segment in SIDED_SEGMENTS else None)
 
 
 def _mean_of(lm, parts, role, side, how):
@@ -405,19 +444,23 @@ def resolve_landmarks(markers, *, static=None, marker_set="auto", rate: float | 
     choice = choose_marker_set(list(run), list(stat), marker_set)
     ms = choice.marker_set
     n = next(iter(run.values())).shape[0] if run else 0
-    lm = Landmarks(marker_set=ms, choice=choice, n_frames=n, run=run)
     run_index, static_index = _NameIndex(run), _NameIndex(stat)
     static_mean = _static_means(stat) if stat else {}
+    lm = Landmarks(marker_set=ms, choice=choice, n_frames=n, run=run, static=static_mean)
     for seg, side in _segment_keys():
         if seg not in ms.segments:
             continue
         tech = tuple(dict.fromkeys(h for h in (run_index.first([s]) for s in ms.technical(seg, side)) if h))
         if len(tech) >= 3:
             lm.clusters[(seg, side)] = tech
-        carrier = _Carrier(ms, seg, side, run, run_index, static_mean, static_index)
+        carrier = _Carrier(ms, seg, side, run, run_index, static_mean, static_index, tech)
+        lm.carriers[(seg, side)] = carrier
         for role in ROLES[seg]:
             for sd in ((side,) if seg in SIDED_SEGMENTS else (SIDES if _sided(seg, role) else (None,))):
                 _resolve_role(lm, ms, seg, role, sd, run, run_index, carrier, rate, max_gap_s)
+    for side in SIDES:
+        if not (lm.has("heel", side) and lm.has("toe", side)):
+            _virtual_foot(lm, side, rate, max_gap_s)
     return lm
 
 
@@ -430,24 +473,25 @@ def _marker_dict(markers, rate, what):
         out = {str(k): np.asarray(v, dtype=float) for k, v in markers.items()}
         bad = [k for k, v in out.items() if v.ndim != 2 or v.shape[1] != 3]
         if bad:
-            raise ValueError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
+            raise InputError(f"{what}: every marker must be an (n, 3) array; {bad[0]} is not")
         if len({v.shape[0] for v in out.values()}) > 1:
-            raise ValueError(f"{what}: markers have different numbers of frames")
+            raise InputError(f"{what}: markers have different numbers of frames")
         return out, rate
-    raise TypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
+    raise InputTypeError(f"{what} must be a gaitcore.Trial or a dict of (n, 3) arrays, got {type(markers).__name__}")
 
 
 class _Carrier:
     """Carries a segment's static landmarks into the run through its technical markers."""
 
-    def __init__(self, ms, seg, side, run, run_index, static_mean, static_index):
+    def __init__(self, ms, seg, side, run, run_index, static_mean, static_index, run_technical=()):
+        self.run_technical = tuple(run_technical)  # technical markers of the segment in the run
         self.pairs = []   # (run name, static name) of technical markers seen in both
         for s in ms.technical(seg, side):
             r, st = run_index.first([s]), static_index.first([s])
             if r and st and st in static_mean and (r, st) not in self.pairs:
                 self.pairs.append((r, st))
         self.run, self.static_mean, self.static_index = run, static_mean, static_index
-        self._fit = None
+        self._fits: dict = {}
 
     def usable(self):
         return len(self.pairs) >= 3
@@ -460,10 +504,34 @@ class _Carrier:
         pairs = [(r, s) for r, s in self.pairs if s != name and r != exclude]
         if len(pairs) < 3:
             return None
-        ref = np.stack([self.static_mean[s] for _, s in pairs])
-        pts = np.stack([self.run[r] for r, _ in pairs], axis=1)
-        rot, t = rigid_fit(ref, pts)
-        return np.einsum("nij,j->ni", rot, self.static_mean[name]) + t, name, tuple(r for r, _ in pairs)
+        return self._carry(pairs, self.static_mean[name][None])[:, 0], name, tuple(r for r, _ in pairs)
+
+    def carry_from_run(self, name):
+        """Without a static: a marker's gaps from the segment's other technical markers, the
+        segment's shape being their mean configuration over the run frames that see them all
+        (each such frame fitted to the first one, then averaged)."""
+        others = [r for r in self.run_technical if r != name]
+        if len(others) < 3:
+            return None, ()
+        stack = np.stack([self.run[r] for r in (*others, name)], axis=1)
+        full = np.isfinite(stack).all(axis=(1, 2))
+        if full.sum() < 3:
+            return None, ()
+        rot, t = rigid_fit(stack[np.argmax(full)], stack[full])
+        shape = np.einsum("nji,nkj->nki", rot, stack[full] - t[:, None]).mean(axis=0)  # R^T (p - t)
+        rot, t = rigid_fit(shape[:-1], stack[:, :-1])
+        return np.einsum("nij,j->ni", rot, shape[-1]) + t, tuple(others)
+
+    def carry_points(self, points):
+        return self._carry(self.pairs, points) if self.usable() else None
+
+    def _carry(self, pairs, points):
+        key = tuple(pairs)
+        if key not in self._fits:  # one fit per set of markers, shared by the segment's landmarks
+            ref = np.stack([self.static_mean[s] for _, s in pairs])
+            self._fits[key] = rigid_fit(ref, np.stack([self.run[r] for r, _ in pairs], axis=1))
+        rot, t = self._fits[key]
+        return np.einsum("nij,kj->nki", rot, points) + t[:, None]
 
 
 def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_gap_s):
@@ -477,9 +545,13 @@ def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_ga
         lm.points[key], lm.sources[key], lm.markers[key] = xyz, f"marker {name}", (name,)
         return
     carried = carrier.carry(spellings, name)
-    if carried is None:
-        if xyz is not None and np.isfinite(xyz).any():
+    if carried is None and xyz is not None and np.isfinite(xyz).any():
+        own, used = carrier.carry_from_run(name)
+        if own is None:
             lm.points[key], lm.sources[key], lm.markers[key] = xyz, f"marker {name}", (name,)
+            return
+        carried = own, None, used
+    if carried is None:
         return
     value, static_name, used = carried
     if xyz is not None:  # the marker seen in the run wins where it is seen
@@ -487,10 +559,62 @@ def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_ga
     value = _fill(value, rate, max_gap_s)
     if not np.isfinite(value).any():
         return
-    how = f"static {static_name} via cluster {'/'.join(used)}"
+    how = (f"static {static_name} via cluster {'/'.join(used)}" if static_name else
+           f"the run's own shape of cluster {'/'.join(used)}")
     lm.points[key] = value
     lm.sources[key] = (f"marker {name}, gaps from " + how) if xyz is not None else how
     lm.markers[key] = ((name,) if name else ()) + used
+
+
+def static_forward(lm: Landmarks) -> np.ndarray | None:
+    """Horizontal unit vector the subject faces in the static trial: mid-ASIS minus the pelvis
+    back, else up x (right - left) of the first bilateral landmark pair the static has."""
+    up = np.eye(3)[UP_AXIS]
+    asis = [lm.static_point("asis", s) for s in SIDES]
+    back = [lm.static_point("psis", s) for s in SIDES]
+    back = 0.5 * (back[0] + back[1]) if all(b is not None for b in back) else lm.static_point("sacrum")
+    forward = None
+    if all(a is not None for a in asis) and back is not None:
+        forward = 0.5 * (asis[0] + asis[1]) - back
+    else:
+        for role in ("asis", "trochanter", "knee_lat", "ankle_lat", "acromion"):
+            pair = [lm.static_point(role, s) for s in SIDES]
+            if all(p is not None for p in pair):
+                forward = np.cross(up, pair[1] - pair[0])
+                break
+    if forward is None:
+        return None
+    forward = forward - (forward @ up) * up
+    norm = np.linalg.norm(forward)
+    return forward / norm if norm > 0 else None
+
+
+VIRTUAL_TOE_MM = 150.0  # length of the virtual foot line in front of the heel point
+
+
+def _virtual_foot(lm, side, rate, max_gap_s):
+    """Heel and toe points for a foot with a cluster but no heel/toe marker, defined in the
+    static: the heel point below the ankle centre at the height of the lowest foot-cluster
+    marker, the toe point VIRTUAL_TOE_MM ahead of it (the foot line horizontal when standing),
+    both carried by the foot cluster.  Foot angles from them are relative to standing."""
+    carrier = lm.carriers.get(("foot", side))
+    ankle = [lm.static_point(r, side) for r in ("ankle_lat", "ankle_med")]
+    forward = static_forward(lm) if carrier is not None and carrier.usable() else None
+    if forward is None or any(a is None for a in ankle):
+        return
+    up = np.eye(3)[UP_AXIS]
+    heel = 0.5 * (ankle[0] + ankle[1])
+    lowest = min(lm.static[s] @ up for _, s in carrier.pairs)
+    heel = heel + (lowest - heel @ up) * up
+    carried = lm.carry("foot", side, np.stack([heel, heel + VIRTUAL_TOE_MM * forward]))
+    names = tuple(r for r, _ in carrier.pairs)
+    for k, role in enumerate(("heel", "toe")):
+        if lm.has(role, side):
+            continue
+        lm.points[(role, side)] = _fill(carried[:, k], rate, max_gap_s)
+        lm.sources[(role, side)] = (f"virtual {role}: defined in the static below the ankle centre "
+                                    f"(foot horizontal when standing), carried by cluster {'/'.join(names)}")
+        lm.markers[(role, side)] = names
 
 
 def _fill(value, rate, max_gap_s):
