@@ -147,7 +147,7 @@ def _plant_leg_pitch(m: dict, pitch_deg: float) -> None:
         pivot = _hip_centre(m, side)
         # rotating about +y moves points below the hip backwards (-x): a forward pitch is negative
         rot = _rotation(1, np.full(pivot.shape[0], -np.radians(pitch_deg)))
-        for k in [k for k in m if _is_leg(k, side)]:
+        for k in _leg_markers(m, side):
             m[k] = _rotate(m[k], pivot, rot)
 
 
@@ -158,14 +158,14 @@ def _plant_knee_flexion(m: dict, flex_deg: float) -> None:
 
     static = read_trial(datasets.path(BASE_STATIC)).markers
     for side in ("L", "R"):
-        cluster = [f"{side}TH{i}" for i in (1, 2, 3)]
+        cluster = list(resolve_landmarks(m, marker_set=BASE_SET).clusters.get(("thigh", side), ()))[:3]
         if not all(k in m for k in cluster) or not all(k in static for k in cluster + [f"{side}KJC"]):
             continue
         local = _in_cluster(static, cluster, np.nanmean(static[f"{side}KJC"], axis=0)[None, :])
         pivot = _from_cluster(m, cluster, local)
         # rotating about +y moves points below the knee backwards (-x): knee flexion
         rot = _rotation(1, np.full(pivot.shape[0], np.radians(flex_deg)))
-        for k in [k for k in m if _is_leg(k, side) and not k[1:].startswith(("TH", "HJC"))]:
+        for k in _segment_markers(m, "shank", side) + _segment_markers(m, "foot", side):
             m[k] = _rotate(m[k], pivot, rot)
 
 
