@@ -56,7 +56,8 @@ from pathlib import Path
 import numpy as np
 
 from . import _core, _quiet
-from ._errors import InputError, MissingMarkersError
+from ._errors import InputError, InputTypeError, MissingMarkersError
+from ._validate import non_negative
 from .markersets import Landmarks, resolve_landmarks, static_forward
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
@@ -197,9 +198,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     _check_args(trial, model, hjc, pelvis_sequence, static)
     if ankle_sequence not in _ANKLE:
         raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
-    radius = float(marker_radius_mm)
-    if not (math.isfinite(radius) and radius >= 0):
-        raise InputError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
+    radius = non_negative(marker_radius_mm, "marker_radius_mm")
     calib, calibration_source = _check_calibration(calibration, trial)
     m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     lm = resolve_landmarks(m, static=static, marker_set=marker_set, rate=trial.marker_rate, max_gap_s=max_gap_s)
@@ -241,17 +240,17 @@ def _angles(prox, dist, joint, side, n):
 
 def _check_args(trial, model, hjc, pelvis_sequence, static):
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if model != "cgm":
-        raise ValueError(f"model must be 'cgm', got {model!r}")
+        raise InputError(f"model must be 'cgm', got {model!r}")
     if hjc not in _HJC:
-        raise ValueError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
+        raise InputError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
     if pelvis_sequence not in _SEQ:
-        raise ValueError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
+        raise InputError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
     if static is not None and not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+        raise InputTypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
     if trial.n_frames == 0:
-        raise ValueError("trial has no marker frames")
+        raise InputError("trial has no marker frames")
 
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
@@ -259,7 +258,8 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     markers and, per marker, the frames that were filled.  The markers go through the C
     core together as one (markers, n, 3) array, each marker a contiguous slice of it."""
     names = list(trial.markers)
-    fill = bool(max_gap_s and max_gap_s > 0)
+    max_gap_s = 0.0 if max_gap_s is None else non_negative(max_gap_s, "max_gap_s")
+    fill = max_gap_s > 0
     if not names or (not fill and cutoff_hz is None):
         return {k: _finite_marker(k, np.ascontiguousarray(trial.markers[k], dtype=float)) for k in names}, {}
     stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=0)
@@ -267,7 +267,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     if not all_finite:
         bad = np.isinf(stacked).any(axis=(1, 2))
         if bad.any():
-            raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
+            raise InputError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
     filled = {}
     if fill and all_finite:
         filled = {k: np.zeros(stacked.shape[1], dtype=bool) for k in names}
@@ -282,7 +282,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
 
 def _finite_marker(name, xyz):
     if np.isinf(xyz).any():
-        raise ValueError(f"marker {name} holds infinite values")
+        raise InputError(f"marker {name} holds infinite values")
     return xyz
 
 
@@ -294,7 +294,7 @@ def _median_distance(a, b):
 def _progression(origin, pelvis, up, progression):
     if isinstance(progression, str):
         if progression not in ("auto", "lab_axis"):
-            raise ValueError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
+            raise InputError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
         direction, treadmill = _core.kin_travel_direction(origin, pelvis, up, 300.0)
         direction = np.array(direction)
         if progression == "lab_axis":
@@ -306,7 +306,7 @@ def _progression(origin, pelvis, up, progression):
         if vec.size == 2:
             vec = np.insert(vec, UP_AXIS, 0.0)
         if vec.size != 3 or not np.isfinite(vec).all():
-            raise ValueError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
+            raise InputError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
         direction, treadmill = vec, False
     return _core.kin_progression_frame(tuple(direction), up), bool(treadmill)
 
