@@ -107,9 +107,10 @@ def _yup_m_params(params: list) -> list:
 
 
 def rewrite_c3d(src, dst, processor=INTEL, integer=False, unsigned=False, rename=lambda s: s,
-                yup_m=False, type4=False):
+                yup_m=False, type4=False, edit=None):
     """Write ``src`` again as ``dst`` with another processor / storage / marker names; ``yup_m``:
-    y up in metres (src must be z up, mm); ``type4``: type-2 plates as type-4 (calibration matrix)."""
+    y up in metres (src must be z up, mm); ``type4``: type-2 plates as type-4 (calibration matrix);
+    ``edit(params) -> (params, header_events)``: the lab's own parameters and header events."""
     c = ezc3d.c3d(str(src))
     head = c["header"]
     points = np.asarray(c["data"]["points"])[:3].transpose(2, 1, 0)  # (n, P, 3), NaN = invalid
@@ -120,6 +121,7 @@ def rewrite_c3d(src, dst, processor=INTEL, integer=False, unsigned=False, rename
         points, params, units = _to_yup_m(points), _yup_m_params(params), "m"
     if type4:
         analog, params = _as_type4(analog, params)
+    params, header_events = edit(params) if edit else (params, ())
     n, n_points = points.shape[:2]
     k = analog.shape[0] // n if analog.size else 1
     point_scale, scale, offset = (1e-4 if yup_m else 0.1), None, None
@@ -133,7 +135,7 @@ def rewrite_c3d(src, dst, processor=INTEL, integer=False, unsigned=False, rename
     write_c3d(dst, points, float(head["points"]["frame_rate"]), analog=analog if analog.size else None,
               analog_per_frame=k, processor=processor, integer=integer, point_scale=point_scale,
               analog_scale=scale, analog_offset=offset, unsigned=unsigned, labels=labels, units=units,
-              params=params, first_frame=int(head["points"]["first_frame"]) + 1)
+              params=params, header_events=header_events, first_frame=int(head["points"]["first_frame"]) + 1)
     return dst
 
 
@@ -275,6 +277,46 @@ def test_type4_plates_give_the_same_analysis(name, tmp_path, originals):
     """AMTI type-2 plates delivered as type 4: raw signals and a 6x6 calibration matrix."""
     path = rewrite_c3d(datasets.path(name), tmp_path / name, type4=True)
     assert_same_analysis(originals(name), _analyze(path), exact=False)
+
+
+def _stored_events(params):
+    given = {(g, nm): v for g, nm, v in params}
+    times = np.asarray(given[("EVENT", "TIMES")], float).reshape(-1, 2)
+    return list(given[("EVENT", "LABELS")]), list(given[("EVENT", "CONTEXTS")]), 60.0 * times[:, 0] + times[:, 1]
+
+
+def _relabel(spell):
+    """EVENT:LABELS/CONTEXTS rewritten by ``spell(label, context) -> (label, context)``."""
+    def edit(params):
+        labels, contexts, _ = _stored_events(params)
+        pairs = [spell(lab, ctx) for lab, ctx in zip(labels, contexts)]
+        out = [e for e in params if e[:2] not in (("EVENT", "LABELS"), ("EVENT", "CONTEXTS"))]
+        return out + [("EVENT", "LABELS", [p[0] for p in pairs]), ("EVENT", "CONTEXTS", [p[1] for p in pairs])], ()
+    return edit
+
+
+def _header_only(params):
+    """No EVENT group: the events in the header's event block, 4-character labels (LHS, RTO)."""
+    labels, contexts, times = _stored_events(params)
+    short = [ctx[0] + ("HS" if "Strike" in lab else "TO") for lab, ctx in zip(labels, contexts)]
+    return [e for e in params if e[0] != "EVENT"], list(zip(short, times))
+
+
+EVENT_SPELLINGS = {
+    "LHS-no-context": _relabel(lambda lab, ctx: (ctx[0] + ("HS" if "Strike" in lab else "TO"), "")),
+    "Left-Foot-Strike-General": _relabel(lambda lab, ctx: (f"{ctx} {lab}", "General")),
+    "Heel-Strike-Toe-Off": _relabel(lambda lab, ctx: ("Heel Strike" if "Strike" in lab else "Toe Off", ctx.upper())),
+    "header-only": _header_only,
+}
+
+
+@pytest.mark.parametrize("spelling", list(EVENT_SPELLINGS))
+def test_stored_events_in_other_spellings_are_read_alike(spelling, tmp_path):
+    """walk.c3d's 8 stored Nexus events as other writers store them; event_method="file"."""
+    original = _analyze(datasets.path("walk.c3d"), event_method="file")
+    assert len(original.events) == 8
+    path = rewrite_c3d(datasets.path("walk.c3d"), tmp_path / "walk.c3d", edit=EVENT_SPELLINGS[spelling])
+    assert_same_analysis(original, _analyze(path, event_method="file"))
 
 
 # ---- OpenSim-style text files -----------------------------------------------------------
