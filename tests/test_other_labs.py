@@ -107,10 +107,11 @@ def _yup_m_params(params: list) -> list:
 
 
 def rewrite_c3d(src, dst, processor=INTEL, integer=False, unsigned=False, rename=lambda s: s,
-                yup_m=False, type4=False, edit=None):
+                yup_m=False, type4=False, edit=None, negative_scale=False):
     """Write ``src`` again as ``dst`` with another processor / storage / marker names; ``yup_m``:
     y up in metres (src must be z up, mm); ``type4``: type-2 plates as type-4 (calibration matrix);
-    ``edit(params) -> (params, header_events)``: the lab's own parameters and header events."""
+    ``edit(params) -> (params, header_events)``: the lab's own parameters and header events;
+    ``negative_scale``: integer analog with negative ANALOG:SCALE (as Qualisys writes Kistler plates)."""
     c = ezc3d.c3d(str(src))
     head = c["header"]
     points = np.asarray(c["data"]["points"])[:3].transpose(2, 1, 0)  # (n, P, 3), NaN = invalid
@@ -129,7 +130,7 @@ def rewrite_c3d(src, dst, processor=INTEL, integer=False, unsigned=False, rename
         point_scale = max(float(np.nanmax(np.abs(points))) / 30000.0, 1e-3) if np.isfinite(points).any() else 0.1
         if analog.size:
             peak = np.abs(analog).max(axis=0)
-            scale = np.where(peak > 0, peak / 30000.0, 1.0)
+            scale = np.where(peak > 0, peak / 30000.0, 1.0) * (-1.0 if negative_scale else 1.0)
             offset = np.full(analog.shape[1], 32768.0 if unsigned else 0.0)
     labels = [rename(_raw(s)) for s in c["parameters"]["POINT"]["LABELS"]["value"]]
     write_c3d(dst, points, float(head["points"]["frame_rate"]), analog=analog if analog.size else None,
@@ -246,10 +247,10 @@ def test_other_processor_gives_the_same_analysis(name, processor, tmp_path, orig
 
 
 @pytest.mark.parametrize("name", list(C3D_TRIALS))
-@pytest.mark.parametrize("processor,unsigned", [(INTEL, False), (DEC, True), (MIPS, False)],
-                         ids=["Intel-int", "DEC-int-unsigned", "MIPS-int"])
-def test_integer_storage_gives_the_same_analysis(name, processor, unsigned, tmp_path, originals):
-    how = dict(processor=processor, integer=True, unsigned=unsigned)
+@pytest.mark.parametrize("processor,unsigned,negative", [(INTEL, False, False), (DEC, True, False), (MIPS, False, True)],
+                         ids=["Intel-int", "DEC-int-unsigned", "MIPS-int-negative-scale"])
+def test_integer_storage_gives_the_same_analysis(name, processor, unsigned, negative, tmp_path, originals):
+    how = dict(processor=processor, integer=True, unsigned=unsigned, negative_scale=negative)
     path = rewrite_c3d(datasets.path(name), tmp_path / name, **how)
     report = _analyze(path, **_rewritten_kw(name, tmp_path, **how))
     assert_same_analysis(originals(name), report, exact=False)
@@ -371,6 +372,25 @@ def test_trc_with_prefixed_and_dotted_names_gives_the_same_analysis(tmp_path, ra
     assert_same_analysis(rajagopal, report)
 
 
+GRF_NAMINGS = {  # OpenSim force-set prefixes other pipelines write, for the Rajagopal R_/L_ sets
+    "calcn_r/calcn_l": ("calcn_r_", "calcn_l_"),
+    "right/left": ("right_ground_", "left_ground_"),
+    "ground/1_ground": pytest.param(("ground_", "1_ground_"), marks=pytest.mark.xfail(
+        strict=True, reason="unsided per-foot treadmill force sets (OpenSim's numbered naming): events differ "
+        "(31 vs 29) and no body mass from the GRF (sweep findings, 01:55, events + analysis._body_mass)")),
+}
+
+
+@pytest.mark.parametrize("prefixes", list(GRF_NAMINGS.values()), ids=list(GRF_NAMINGS))
+def test_grf_force_sets_named_otherwise_give_the_same_analysis(prefixes, tmp_path, rajagopal):
+    right, left = prefixes
+    text = datasets.path(RAJAGOPAL[1]).read_text().replace("R_ground_", right).replace("L_ground_", left)
+    grf = tmp_path / "grf.mot"
+    grf.write_text(text)
+    report = _analyze(datasets.path(RAJAGOPAL[0]), grf=grf, static=datasets.path(RAJAGOPAL[2]))
+    assert_same_analysis(rajagopal, report)
+
+
 # ---- a lab's folder: a static beside the runs ------------------------------------------
 
 def _cohort(folder):
@@ -392,6 +412,20 @@ def test_folder_with_static_beside_the_run(tmp_path, originals):
     for col in expected.index:
         want, got = expected[col], float(row[col])
         assert (np.isnan(want) and np.isnan(got)) or abs(want - got) <= 1e-6 + 1e-6 * abs(want), col
+
+
+def test_folder_with_one_static_and_several_runs(tmp_path, originals):
+    """Vicon-style names: 'Jane Cal 01.c3d' is the static of every 'Jane Run NN.c3d' beside it."""
+    rewrite_c3d(datasets.path("20141003T073938_static.c3d"), tmp_path / "Jane Cal 01.c3d", processor=DEC)
+    for k in (1, 2):
+        rewrite_c3d(datasets.path("20141003T073938_run.c3d"), tmp_path / f"Jane Run 0{k}.c3d", processor=DEC)
+    table = _cohort(tmp_path)
+    assert list(table["error"]) == ["", ""]
+    assert [Path(s).name for s in table["static"]] == ["Jane Cal 01.c3d"] * 2
+    expected = _numbers(originals("20141003T073938_run.c3d"))
+    for _, row in table.iterrows():
+        got = row[expected.index].astype(float)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
 
 
 def test_opensim_folder_as_shipped(tmp_path, rajagopal):
