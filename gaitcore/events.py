@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 import threading
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -711,9 +710,10 @@ def _lower_foot(trial: Trial, feet: dict, on_s: float, off_s: float) -> str | No
     height = {}
     for s, pts in feet.items():
         rel = [p[k0:k1 + 1, UP_AXIS] - np.nanpercentile(p[:, UP_AXIS], 5) for p in pts.values()]
-        h = np.nanmean(np.nanmin(np.array(rel), axis=0)) if rel and np.isfinite(rel).any() else np.nan
-        if np.isfinite(h):
-            height[s] = h
+        lowest = np.fmin.reduce(np.array(rel), axis=0) if rel else np.empty(0)
+        lowest = lowest[np.isfinite(lowest)]
+        if lowest.size:
+            height[s] = float(lowest.mean())
     if len(height) < 2:
         return None
     low, high = sorted(height, key=lambda s: height[s])
@@ -765,19 +765,6 @@ def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
         while len(_ROLE_CACHE) > _ROLE_CACHE_SIZE:
             _ROLE_CACHE.popitem(last=False)
     return names
-
-
-def foot_centre(markers: dict, side: str) -> np.ndarray | None:
-    """Mean position (n, 3) of a foot's heel, toe and metatarsal markers (of its cluster
-    markers when it has none of those), NaN-aware; None when the foot has no marker."""
-    pts = foot_points(markers, side)
-    anatomical = [p for role, p in pts.items() if not role.startswith("cluster:")]
-    chosen = anatomical or list(pts.values())
-    if not chosen:
-        return None
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames where every marker is NaN
-        return np.nanmean(np.stack(chosen), axis=0)
 
 
 # ---- markers
@@ -874,9 +861,8 @@ def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
         if lift < _STATIC_LIFT_MM:
             return "static", f"no foot rises more than {_STATIC_LIFT_MM:g} mm (highest {lift:.0f} mm): no step"
         if len(feet) == 2:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # frames without any foot marker
-                low = [np.nanmin(np.stack(list(f.height.values())), axis=0) for f in feet.values()]
+            # the lowest marker of each foot (fmin: NaN only where every marker is missing)
+            low = [np.fmin.reduce(np.stack(list(f.height.values())), axis=0) for f in feet.values()]
             both = np.isfinite(low[0]) & np.isfinite(low[1])
             if both.any():
                 flight = float(np.mean((low[0][both] > _LEAVING_MM) & (low[1][both] > _LEAVING_MM)))
@@ -895,11 +881,11 @@ def _pelvis_speed(trial: Trial) -> float:
     names = [m for m in ("SACR", "LPSI", "RPSI", "LASI", "RASI") if _finite_marker(trial, m)]
     if not names or trial.n_frames < 3:
         return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmean(np.stack([trial.markers[m] for m in names]), axis=0)
-        v = np.gradient(np.delete(centre, UP_AXIS, axis=1), axis=0) * trial.marker_rate
-        return float(np.nanmedian(np.hypot(v[:, 0], v[:, 1])))
+    centre = np.mean(np.stack([trial.markers[m] for m in names]), axis=0)  # NaN where one is missing
+    v = np.gradient(np.delete(centre, UP_AXIS, axis=1), axis=0) * trial.marker_rate
+    speed = np.hypot(v[:, 0], v[:, 1])
+    speed = speed[np.isfinite(speed)]
+    return float(np.median(speed)) if speed.size else float("nan")
 
 
 def _finite_marker(trial: Trial, name: str) -> bool:
@@ -1002,7 +988,7 @@ def _walking_contact(foot: _Foot, run: tuple[int, int]) -> tuple[float, float]:
         peak = np.nanpercentile(speed, 95) if np.isfinite(speed).any() else np.nan
         t = _crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True)
         before = speed[max(lo, 0):int(t) + 1] if np.isfinite(t) else speed[:0]
-        if len(before) and np.nanmax(before) >= 0.5 * peak:
+        if np.isfinite(before).any() and np.nanmax(before) >= 0.5 * peak:
             stops.append(t)
     leaving = [_crossing(z, _WALK_LEAVING_MM, mid, hi, rising=True, last=False)
                for z in _local_heights(foot, run).values()]
@@ -1019,9 +1005,9 @@ def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
             in_stance[a:b] = True
         foot.stance_speeds = {}
         for role, v in foot.velocity.items():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                belt = np.nanmedian(v[in_stance], axis=0) if in_stance.any() else np.zeros(2)
+            seen = v[in_stance]
+            seen = seen[np.isfinite(seen).all(axis=1)]
+            belt = np.median(seen, axis=0) if len(seen) else np.zeros(2)
             foot.stance_speeds[role] = np.hypot(*(v - belt).T)
     return foot.stance_speeds
 
