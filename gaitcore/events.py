@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -151,7 +151,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
                   marker_cutoff_hz: float = 12.0, min_contact_s: float = 0.1,
                   min_flight_s: float = 0.02, drift_correction: bool | str = "auto",
                   kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
-                  kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
+                  kinematic_offset_s: tuple[float, float] = (0.0, 0.0), static: Trial | None = None) -> pd.DataFrame:
     """Initial contacts (IC) and toe-offs (TO) of both feet (docs/methods.md part A).
 
     The gait mode is decided first (:func:`gait_mode`: static, walking or running, from
@@ -223,6 +223,10 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     kinematic_offset_s : (float, float), s
         Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
         mean (force - marker) time difference (docs/methods.md A: "allow a per-lab offset").
+    static : Trial or None
+        The subject's static trial: a foot carrying only a marker cluster gets the heel and
+        toe defined in the static and carried by the cluster (marker-set roles API), which
+        the marker methods use instead of the cluster markers.
 
     Returns
     -------
@@ -245,6 +249,10 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     """
     if not isinstance(trial, Trial):
         raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+    if static is not None:
+        if not isinstance(static, Trial):
+            raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+        trial = _with_static_feet(trial, static)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if kinematic not in ("auto",) + KINEMATIC_METHODS:
@@ -740,6 +748,32 @@ def foot_points(markers: dict, side: str) -> dict[str, np.ndarray]:
     return {role: markers[name] for role, name in names.items() if np.isfinite(markers[name]).any()}
 
 
+def _with_static_feet(trial: Trial, static: Trial) -> Trial:
+    """The trial with, for each foot seen only through its cluster, the heel and toe defined
+    in the static and carried by the cluster (as extra markers, registered as that foot's
+    landmarks)."""
+    names = {s: dict(v) for s, v in _foot_marker_names(trial.markers).items()}
+    if not any(role.startswith("cluster:") for v in names.values() for role in v):
+        return trial
+    lm = resolve_landmarks(trial, static=static)
+    extra = {}
+    for side in _SIDES:
+        if not all(role.startswith("cluster:") for role in names[side]):
+            continue
+        virtual = {role: lm.get(role, side) for role in ("heel", "toe")
+                   if lm.source(role, side).startswith("virtual")}
+        if len(virtual) == 2:
+            names[side] = {}
+            for role, xyz in virtual.items():
+                extra[f"{side} {role} (from the static)"] = xyz
+                names[side][role] = f"{side} {role} (from the static)"
+    if not extra:
+        return trial
+    markers = {**trial.markers, **extra}
+    _remember_foot_names(markers, names)
+    return replace(trial, markers=markers)
+
+
 def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
     """side -> role -> marker name, resolved once per set of marker arrays (a resolve costs
     10-30 ms; plate assignment asks for every contact).  The cache keeps the arrays it was
@@ -760,11 +794,16 @@ def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
                     names[side]["forefoot:" + used[0] if role.startswith("mt") else role] = used[0]
             if not names[side]:
                 names[side] = {f"cluster:{n}": n for n in lm.clusters.get(("foot", side), ()) if n in markers}
+    _remember_foot_names(markers, names)
+    return names
+
+
+def _remember_foot_names(markers: dict, names: dict) -> None:
+    key = tuple((name, id(xyz)) for name, xyz in markers.items())
     with _ROLE_CACHE_LOCK:
         _ROLE_CACHE[key] = (dict(markers), names)
         while len(_ROLE_CACHE) > _ROLE_CACHE_SIZE:
             _ROLE_CACHE.popitem(last=False)
-    return names
 
 
 # ---- markers
