@@ -5,13 +5,13 @@ PY     := $(VENV)/bin/python
 CC     ?= cc
 CSTD   := -std=c11 -Wall -Wextra -Werror -pthread
 CORE_SRC  := $(sort $(wildcard csrc/core/*.c))
-CORE_HDR  := csrc/core/gaitcore.h
+CORE_HDR  := $(wildcard csrc/core/*.h)
 CTEST_SRC := $(sort $(wildcard csrc/tests/test_*.c))
 GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null || gsl-config --cflags)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || gsl-config --libs)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1
 
-.PHONY: all demo test pytest ctest sanitize bench notebooks gsl clean
+.PHONY: all demo test pytest ctest sanitize bench notebooks gsl clean fuzz
 all: $(VENV)/.installed
 
 # GSL's development files: apt-get when neither pkg-config nor gsl-config finds them.
@@ -90,6 +90,16 @@ notebooks: build/.ext
 	[nbformat.write(nbclient.NotebookClient(nbformat.read(p, as_version=4), timeout=600, kernel_name="python3", \
 	  resources={"metadata": {"path": "notebooks"}}).execute(), "notebooks/executed/" + p.split("/")[-1]) \
 	 or print("executed", p) for p in sys.argv[1:]]' $(sort $(wildcard notebooks/*.ipynb))
+
+# Fuzzing: mutated bundled files through the public readers and bad arguments through the public
+# functions, each case in a worker process with a time limit (tests/fuzz/).  A short run with a
+# fixed seed is part of `make test` (tests/test_fuzz.py); failing cases are saved, minimised,
+# to tests/fuzz/corpus/ and replayed by the tests.
+FUZZ_CASES ?= 100000
+FUZZ_SEED  ?= 1
+FUZZ_JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+fuzz: build/.ext
+	$(PY) tests/fuzz/run.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --jobs $(FUZZ_JOBS)
 
 bench: build/.ext
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done

@@ -47,6 +47,7 @@ if os.environ.get("GAITCORE_SANITIZE") == "1":
 core = Extension(
     "gaitcore._core",
     sources=sorted(glob.glob("csrc/core/*.c")) + ["csrc/_coremodule.c", "csrc/_glm_glue.c"],
+    depends=sorted(glob.glob("csrc/core/*.h")) + ["csrc/_glue.h"],
     include_dirs=["csrc", numpy.get_include()],
     extra_compile_args=compile_args,
     extra_link_args=link_args,

@@ -18,19 +18,19 @@
 /* gaitcore's exception hierarchy (gaitcore/_errors.py), looked up at module init:
  * bad arguments raise InputError (a ValueError), failed numerics ComputationError
  * (a RuntimeError). */
-static PyObject *InputError = NULL;
-static PyObject *ComputationError = NULL;
+PyObject *glue_InputError = NULL;
+PyObject *glue_ComputationError = NULL;
 
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
 PyObject *raise_status(int status, const char *what)
 {
-    PyObject *type = ComputationError;
+    PyObject *type = glue_ComputationError;
     switch (status) {
     case GC_EINVAL:
     case GC_ENOTFINITE:
     case GC_ETOOSHORT:
     case GC_ENODATA:
-        type = InputError;
+        type = glue_InputError;
         break;
     case GC_ENOMEM:
         return PyErr_NoMemory();
@@ -46,13 +46,13 @@ static int axis_layout(PyArrayObject *arr, int axis, size_t *outer, size_t *n, s
 {
     const int ndim = PyArray_NDIM(arr);
     if (ndim == 0) {
-        PyErr_SetString(InputError, "x must have at least one dimension");
+        PyErr_SetString(glue_InputError, "x must have at least one dimension");
         return -1;
     }
     if (axis < 0)
         axis += ndim;
     if (axis < 0 || axis >= ndim) {
-        PyErr_Format(InputError, "axis out of range for an array of %d dimensions", ndim);
+        PyErr_Format(glue_InputError, "axis out of range for an array of %d dimensions", ndim);
         return -1;
     }
     const npy_intp *shape = PyArray_DIMS(arr);
@@ -76,7 +76,7 @@ static PyArrayObject *as_double_ndim(PyObject *obj, int ndim, const char *what)
 {
     PyArrayObject *arr = as_double_array(obj);
     if (arr && PyArray_NDIM(arr) != ndim) {
-        PyErr_Format(InputError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
+        PyErr_Format(glue_InputError, "%s must be %d-D, got %d dimensions", what, ndim, PyArray_NDIM(arr));
         Py_DECREF(arr);
         return NULL;
     }
@@ -85,16 +85,24 @@ static PyArrayObject *as_double_ndim(PyObject *obj, int ndim, const char *what)
 
 /* ---- filter ------------------------------------------------------------- */
 
+/* (order, wn) of butter and butter_sos; -1 with an exception set when order is out of range. */
+static int parse_design(PyObject *args, Py_ssize_t *order, double *wn)
+{
+    if (!PyArg_ParseTuple(args, "nd", order, wn))
+        return -1;
+    if (*order < 1 || *order > GC_FILTER_MAX_ORDER) {
+        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *py_butter(PyObject *Py_UNUSED(self), PyObject *args)
 {
     Py_ssize_t order;
     double wn;
-    if (!PyArg_ParseTuple(args, "nd", &order, &wn))
+    if (parse_design(args, &order, &wn) < 0)
         return NULL;
-    if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
-        return NULL;
-    }
     npy_intp len = order + 1;
     PyArrayObject *b = NULL, *a = NULL;
     b = (PyArrayObject *)PyArray_SimpleNew(1, &len, NPY_DOUBLE);
@@ -113,6 +121,24 @@ error:
     return NULL;
 }
 
+static PyObject *py_butter_sos(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_ssize_t order;
+    double wn;
+    if (parse_design(args, &order, &wn) < 0)
+        return NULL;
+    npy_intp dims[2] = {(npy_intp)gc_filter_n_sections((size_t)order), 6};
+    PyArrayObject *sos = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    if (!sos)
+        return NULL;
+    int status = gc_filter_butter_sos((size_t)order, wn, PyArray_DATA(sos));
+    if (status != GC_OK) {
+        Py_DECREF(sos);
+        return raise_status(status, "butter_sos");
+    }
+    return (PyObject *)sos;
+}
+
 static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *x_obj;
@@ -124,7 +150,7 @@ static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "Odni", &x_obj, &wn, &order, &axis))
         return NULL;
     if (order < 1 || order > GC_FILTER_MAX_ORDER) {
-        PyErr_Format(InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
+        PyErr_Format(glue_InputError, "order must be 1..%d", GC_FILTER_MAX_ORDER);
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -136,19 +162,18 @@ static PyObject *py_lowpass(PyObject *Py_UNUSED(self), PyObject *args)
     y = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
     if (!y)
         goto error;
-    double b[GC_FILTER_MAX_ORDER + 1], a[GC_FILTER_MAX_ORDER + 1];
-    int status = gc_filter_butter_lowpass((size_t)order, wn, b, a);
-    if (status != GC_OK) {
-        raise_status(status, "lowpass");
+    if (!(wn > 0.0 && wn < 1.0)) {
+        raise_status(GC_EINVAL, "lowpass");
         goto error;
     }
-    w = gc_filter_alloc((size_t)order, n);
+    w = gc_filter_alloc((size_t)order, wn, n);
     if (!w) {
         PyErr_NoMemory();
         goto error;
     }
+    int status;
     Py_BEGIN_ALLOW_THREADS
-    status = gc_filter_filtfilt(w, b, a, PyArray_DATA(x), PyArray_DATA(y), outer, n, inner);
+    status = gc_filter_filtfilt(w, PyArray_DATA(x), PyArray_DATA(y), outer, n, inner);
     Py_END_ALLOW_THREADS
     if (status != GC_OK) {
         raise_status(status, "lowpass");
@@ -175,7 +200,7 @@ static PyObject *py_fill_gaps(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "Onni", &x_obj, &max_gap, &support, &axis))
         return NULL;
     if (max_gap < 0 || support < 2) {
-        PyErr_SetString(InputError, "max_gap must be >= 0 and support >= 2");
+        PyErr_SetString(glue_InputError, "max_gap must be >= 0 and support >= 2");
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -249,17 +274,17 @@ static PyObject *py_cadence(PyObject *Py_UNUSED(self), PyObject *args)
     if (!x)
         goto error;
     if (PyArray_NDIM(x) != 2) {
-        PyErr_SetString(InputError, "x must be 2-D (n, k)");
+        PyErr_SetString(glue_InputError, "x must be 2-D (n, k)");
         goto error;
     }
     const size_t n = (size_t)PyArray_DIM(x, 0), k = (size_t)PyArray_DIM(x, 1);
     if (nperseg < 4 || (size_t)nperseg > n) {
-        PyErr_SetString(InputError, "nperseg must be between 4 and the number of samples");
+        PyErr_SetString(glue_InputError, "nperseg must be between 4 and the number of samples");
         goto error;
     }
     const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
     if (nbins < 3) {
-        PyErr_SetString(InputError, "rate and fmax_hz must be > 0");
+        PyErr_SetString(glue_InputError, "rate and fmax_hz must be > 0");
         goto error;
     }
     w = cadence_workspace_take((size_t)nperseg, nbins);
@@ -325,17 +350,17 @@ static PyObject *py_cadence_track(PyObject *Py_UNUSED(self), PyObject *args)
     if (!x)
         goto error;
     if (PyArray_NDIM(x) != 1) {
-        PyErr_SetString(InputError, "x must be 1-D");
+        PyErr_SetString(glue_InputError, "x must be 1-D");
         goto error;
     }
     const size_t n = (size_t)PyArray_DIM(x, 0);
     if (nperseg < 4 || (size_t)nperseg > n || hop < 1) {
-        PyErr_SetString(InputError, "need 4 <= nperseg <= len(x) and hop >= 1");
+        PyErr_SetString(glue_InputError, "need 4 <= nperseg <= len(x) and hop >= 1");
         goto error;
     }
     const size_t nbins = gc_cadence_nbins((size_t)nperseg, rate, fmax_hz);
     if (nbins < 3) {
-        PyErr_SetString(InputError, "rate and fmax_hz must be > 0");
+        PyErr_SetString(glue_InputError, "rate and fmax_hz must be > 0");
         goto error;
     }
     w = cadence_workspace_take((size_t)nperseg, nbins);
@@ -385,7 +410,7 @@ static PyObject *t_dist(PyObject *args, int inverse)
         goto error;
     npy_intp n = PyArray_SIZE(x);
     if (PyArray_SIZE(df) != n) {
-        PyErr_SetString(InputError, "x and df must have the same size");
+        PyErr_SetString(glue_InputError, "x and df must have the same size");
         goto error;
     }
     y = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
@@ -423,7 +448,7 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "iOOd", &kind, &ya_obj, &yb_obj, &mu))
         return NULL;
     if (kind < 0 || kind > 2) {
-        PyErr_SetString(InputError, "kind must be 0, 1 or 2");
+        PyErr_SetString(glue_InputError, "kind must be 0, 1 or 2");
         return NULL;
     }
     ya = as_double_ndim(ya_obj, 2, "ya");
@@ -436,7 +461,7 @@ static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
             goto error;
         Jb = (size_t)PyArray_DIM(yb, 0);
         if ((size_t)PyArray_DIM(yb, 1) != Q || (kind == 1 && Jb != Ja)) {
-            PyErr_SetString(InputError, "ya and yb have incompatible shapes");
+            PyErr_SetString(glue_InputError, "ya and yb have incompatible shapes");
             goto error;
         }
     }
@@ -487,7 +512,7 @@ static PyObject *py_spm_ttest2_df(PyObject *Py_UNUSED(self), PyObject *args)
     size_t Ja = (size_t)PyArray_DIM(ya, 0), Jb = (size_t)PyArray_DIM(yb, 0);
     size_t Q = (size_t)PyArray_DIM(ya, 1);
     if ((size_t)PyArray_DIM(yb, 1) != Q) {
-        PyErr_SetString(InputError, "ya and yb have incompatible shapes");
+        PyErr_SetString(glue_InputError, "ya and yb have incompatible shapes");
         goto error;
     }
     int status;
@@ -516,7 +541,7 @@ static PyObject *py_spm_threshold(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "ddddn", &alpha, &df, &r0, &r1, &nodes))
         return NULL;
     if (nodes < 0) {
-        PyErr_SetString(InputError, "nodes must be >= 0");
+        PyErr_SetString(glue_InputError, "nodes must be >= 0");
         return NULL;
     }
     int status = gc_spm_threshold(alpha, df, r0, r1, (size_t)nodes, &u);
@@ -604,7 +629,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "OdOOnid", &x_obj, &rate, &s_obj, &e_obj, &points, &kind, &tol))
         return NULL;
     if (points < 2) {
-        PyErr_SetString(InputError, "points must be >= 2");
+        PyErr_SetString(glue_InputError, "points must be >= 2");
         return NULL;
     }
     x = as_double_array(x_obj);
@@ -617,7 +642,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     size_t n_cycles = (size_t)PyArray_SIZE(s);
     if ((size_t)PyArray_SIZE(e) != n_cycles) {
-        PyErr_SetString(InputError, "starts_s and ends_s must have the same length");
+        PyErr_SetString(glue_InputError, "starts_s and ends_s must have the same length");
         goto error;
     }
     int ndim = PyArray_NDIM(x);
@@ -627,7 +652,7 @@ static PyObject *py_normalize_cycles(PyObject *Py_UNUSED(self), PyObject *args)
     for (int d = 1; d < ndim && d < NPY_MAXDIMS; d++)
         dims[d + 1] = PyArray_DIM(x, d);
     if (ndim + 1 > NPY_MAXDIMS) {
-        PyErr_SetString(InputError, "x has too many dimensions");
+        PyErr_SetString(glue_InputError, "x has too many dimensions");
         goto error;
     }
     out = (PyArrayObject *)PyArray_SimpleNew(ndim + 1, dims, NPY_DOUBLE);
@@ -669,7 +694,7 @@ static PyObject *py_detect_contacts(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0);
     if (n == 0) {
-        PyErr_SetString(InputError, "fz is empty");
+        PyErr_SetString(glue_InputError, "fz is empty");
         goto error;
     }
     const size_t cap = gc_events_max_contacts(n);
@@ -728,7 +753,7 @@ static PyObject *py_flight_baseline(PyObject *Py_UNUSED(self), PyObject *args)
         goto error;
     const size_t n = (size_t)PyArray_DIM(fz, 0), nc = (size_t)PyArray_DIM(on, 0);
     if ((size_t)PyArray_DIM(off, 0) != nc || n == 0) {
-        PyErr_SetString(InputError, "on_s and off_s must have the same length, fz non-empty");
+        PyErr_SetString(glue_InputError, "on_s and off_s must have the same length, fz non-empty");
         goto error;
     }
     contacts = PyMem_RawMalloc((nc + 1) * sizeof *contacts);
@@ -803,7 +828,7 @@ static double *kin_in(kin_inputs *in, PyObject *obj, int inner, npy_intp *n, con
     if (ok && ndim > (inner == 3 ? 1 : 2) && *n >= 0 && sh[0] != *n)
         ok = 0;
     if (!ok) {
-        PyErr_Format(InputError, "%s has shape incompatible with (n, 3%s) or differs in n",
+        PyErr_Format(glue_InputError, "%s has shape incompatible with (n, 3%s) or differs in n",
                      name, inner == 3 ? "" : ", 3");
         return NULL;
     }
@@ -1030,7 +1055,7 @@ static PyObject *py_kin_rigid_fit(PyObject *Py_UNUSED(self), PyObject *args)
         goto fail;
     if (PyArray_NDIM(ref) != 2 || PyArray_DIM(ref, 1) != 3 || PyArray_DIM(ref, 0) < 1 || PyArray_NDIM(pts) != 3 ||
         PyArray_DIM(pts, 1) != PyArray_DIM(ref, 0) || PyArray_DIM(pts, 2) != 3) {
-        PyErr_SetString(PyExc_ValueError, "rigid_fit: reference must be (k, 3) with k >= 1 and points (n, k, 3)");
+        PyErr_SetString(glue_InputError, "rigid_fit: reference must be (k, 3) with k >= 1 and points (n, k, 3)");
         goto fail;
     }
     npy_intp n = PyArray_DIM(pts, 0), k = PyArray_DIM(ref, 0);
@@ -1171,7 +1196,7 @@ static PyObject *py_kin_lean(PyObject *Py_UNUSED(self), PyObject *args)
     double *b = t ? kin_in(&in, bo, 3, &n, "bottom", NULL) : NULL;
     double *f = b ? kin_in(&in, fo, 99, &n, "progression frame", &stride) : NULL;
     if (f && stride != 0) {
-        PyErr_SetString(InputError, "progression frame must have shape (3, 3)");
+        PyErr_SetString(glue_InputError, "progression frame must have shape (3, 3)");
         goto fail;
     }
     if (!f || !(out = kin_out(n, 1)))
@@ -1209,14 +1234,14 @@ static PyObject *py_c3d_decode(PyObject *Py_UNUSED(self), PyObject *args)
     if (start < 0 || start > buf.len || gc_c3d_data_size(&lay, &need) != GC_OK
         || need > (size_t)(buf.len - start) || n_frames > (unsigned long long)NPY_MAX_INTP / 4
         || (per_frame && n_frames * per_frame / per_frame != n_frames)) {
-        PyErr_SetString(PyExc_ValueError, "c3d_decode: the data section is shorter than its layout says");
+        PyErr_SetString(glue_InputError, "c3d_decode: the data section is shorter than its layout says");
         goto error;
     }
     m = (size_t)(n_frames * per_frame);
     if (!(off = as_double_ndim(off_obj, 1, "analog_offset")) || !(scale = as_double_ndim(scale_obj, 1, "analog_scale")))
         goto error;
     if ((size_t)PyArray_DIM(off, 0) != lay.n_analog || (size_t)PyArray_DIM(scale, 0) != lay.n_analog) {
-        PyErr_SetString(PyExc_ValueError, "c3d_decode: analog_offset and analog_scale need one value per channel");
+        PyErr_SetString(glue_InputError, "c3d_decode: analog_offset and analog_scale need one value per channel");
         goto error;
     }
     npy_intp xyz_dims[3] = {(npy_intp)n_points, (npy_intp)n_frames, 3};
@@ -1264,7 +1289,7 @@ static PyObject *py_text_table(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     size_t rows = 0, bad_row = 0, bad_col = 0;
     if (start < 0 || start > buf.len || n_cols < 0) {
-        PyErr_SetString(PyExc_ValueError, "text_table: start or n_cols out of range");
+        PyErr_SetString(glue_InputError, "text_table: start or n_cols out of range");
         goto error;
     }
     const char *text = (const char *)buf.buf + start;
@@ -1276,7 +1301,7 @@ static PyObject *py_text_table(PyObject *Py_UNUSED(self), PyObject *args)
     /* Each cell of a real row takes at least one byte: a header declaring far more columns
      * than the rows hold must not allocate rows x n_cols doubles. */
     if (st != GC_OK || (n_cols && rows > (2 * len + 1000000) / (size_t)n_cols)) {
-        PyErr_SetString(PyExc_ValueError, "the header declares far more columns than the rows hold");
+        PyErr_SetString(glue_InputError, "the header declares far more columns than the rows hold");
         goto error;
     }
     npy_intp dims[2] = {(npy_intp)rows, (npy_intp)n_cols};
@@ -1298,6 +1323,8 @@ error:
 static PyMethodDef core_methods[] = {
     {"butter", py_butter, METH_VARARGS,
      "butter(order, wn) -> (b, a): digital Butterworth low-pass, wn in (0, 1)."},
+    {"butter_sos", py_butter_sos, METH_VARARGS,
+     "butter_sos(order, wn) -> sos: the same filter as unit-gain second-order sections."},
     {"lowpass", py_lowpass, METH_VARARGS,
      "lowpass(x, wn, order, axis) -> y: zero-lag Butterworth over finite runs."},
     {"fill_gaps", py_fill_gaps, METH_VARARGS,
@@ -1363,10 +1390,10 @@ PyMODINIT_FUNC PyInit__core(void)
     PyObject *errors = PyImport_ImportModule("gaitcore._errors");
     if (!errors)
         return NULL;
-    InputError = PyObject_GetAttrString(errors, "InputError");
-    ComputationError = PyObject_GetAttrString(errors, "ComputationError");
+    glue_InputError = PyObject_GetAttrString(errors, "InputError");
+    glue_ComputationError = PyObject_GetAttrString(errors, "ComputationError");
     Py_DECREF(errors);
-    if (!InputError || !ComputationError)
+    if (!glue_InputError || !glue_ComputationError)
         return NULL;
     PyObject *m = PyModule_Create(&core_module);
     if (m && glue_glm_register(m) < 0)

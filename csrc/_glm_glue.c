@@ -13,7 +13,7 @@ static PyArrayObject *as_array(PyObject *obj, int type, int ndim, const char *wh
 {
     PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_OTF(obj, type, NPY_ARRAY_IN_ARRAY);
     if (arr && PyArray_NDIM(arr) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s must be %d-D, got %d dimensions", what, ndim,
+        PyErr_Format(glue_InputError, "%s must be %d-D, got %d dimensions", what, ndim,
                      PyArray_NDIM(arr));
         Py_DECREF(arr);
         return NULL;
@@ -32,7 +32,7 @@ static int matrix_arg(PyObject *obj, size_t cols, const char *what, int optional
     if (!*out)
         return -1;
     if (cols && (size_t)PyArray_DIM(*out, 1) != cols) {
-        PyErr_Format(PyExc_ValueError, "%s must have %zu columns", what, cols);
+        PyErr_Format(glue_InputError, "%s must have %zu columns", what, cols);
         return -1;
     }
     return 0;
@@ -61,14 +61,14 @@ static int glm_args_parse(glm_args *a, PyObject *y, PyObject *X, PyObject *C, in
         return -1;
     size_t n = (size_t)PyArray_DIM(a->y, 0), p = (size_t)PyArray_DIM(a->X, 1);
     if ((size_t)PyArray_DIM(a->X, 0) != n) {
-        PyErr_SetString(PyExc_ValueError, "X must have one row per row of y");
+        PyErr_SetString(glue_InputError, "X must have one row per row of y");
         return -1;
     }
     if (matrix_arg(C, p, "C", 0, &a->C) < 0 || matrix_arg(Ce, p, "Ce", 1, &a->Ce) < 0 ||
         matrix_arg(Xr, 0, "Xr", 1, &a->Xr) < 0)
         return -1;
     if (a->Xr && (size_t)PyArray_DIM(a->Xr, 0) != n) {
-        PyErr_SetString(PyExc_ValueError, "Xr must have one row per row of y");
+        PyErr_SetString(glue_InputError, "Xr must have one row per row of y");
         return -1;
     }
     gc_glm_design d = {PyArray_DATA(a->X), n, p, PyArray_DATA(a->C),
@@ -134,13 +134,13 @@ static PyObject *py_glm_permute(PyObject *Py_UNUSED(self), PyObject *args)
     npy_intp n_perm = PyArray_DIM(src, 0), Q = PyArray_DIM(a.y, 1);
     if ((size_t)PyArray_DIM(src, 1) != a.d.n ||
         (sign && (PyArray_DIM(sign, 0) != n_perm || PyArray_DIM(sign, 1) != PyArray_DIM(src, 1)))) {
-        PyErr_SetString(PyExc_ValueError, "src and sign must be (n_perm, n)");
+        PyErr_SetString(glue_InputError, "src and sign must be (n_perm, n)");
         goto error;
     }
     npy_intp *s = PyArray_DATA(src);
     for (npy_intp i = 0; i < n_perm * (npy_intp)a.d.n; i++)
         if (s[i] < 0 || (size_t)s[i] >= a.d.n) {
-            PyErr_SetString(PyExc_ValueError, "src holds a row index out of range");
+            PyErr_SetString(glue_InputError, "src holds a row index out of range");
             goto error;
         }
     npy_intp dims[2] = {n_perm, Q};
@@ -212,7 +212,7 @@ static PyObject *py_spm_field_threshold(PyObject *Py_UNUSED(self), PyObject *arg
     if (!PyArg_ParseTuple(args, "idddddn", &f.kind, &f.df1, &f.df2, &alpha, &r0, &r1, &nodes))
         return NULL;
     if (nodes < 0) {
-        PyErr_SetString(PyExc_ValueError, "nodes must be >= 0");
+        PyErr_SetString(glue_InputError, "nodes must be >= 0");
         return NULL;
     }
     int status = gc_spm_field_threshold(&f, alpha, r0, r1, (size_t)nodes, &u);
@@ -230,7 +230,7 @@ static PyObject *py_spm_field_rft(PyObject *Py_UNUSED(self), PyObject *args)
     if (!PyArg_ParseTuple(args, "iddidddd", &f.kind, &f.df1, &f.df2, &what, &u, &r0, &r1, &extra))
         return NULL;
     if (what == GC_RFT_P_MAX && !(extra < 1e15)) {
-        PyErr_SetString(PyExc_ValueError, "nodes out of range");
+        PyErr_SetString(glue_InputError, "nodes out of range");
         return NULL;
     }
     int status = gc_spm_field_rft(&f, what, u, r0, r1, extra, &out);

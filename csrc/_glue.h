@@ -11,6 +11,11 @@
 #endif
 #include <numpy/arrayobject.h>
 
+/* gaitcore.InputError (a ValueError) and gaitcore.ComputationError (a RuntimeError), looked
+ * up at module init: the glue raises these, never bare built-in exceptions. */
+extern PyObject *glue_InputError;
+extern PyObject *glue_ComputationError;
+
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
 PyObject *raise_status(int status, const char *what);
 

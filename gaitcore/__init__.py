@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from . import datasets
 from ._errors import (ComputationError, FormatError, GaitcoreError, InputError, InputTypeError,
-                      MissingMarkersError, NotEnoughDataError, TrialTimeoutError)
+                      MissingMarkersError, NotEnoughDataError, OutputLockedError, TrialTimeoutError)
 from .cadence import Cadence, cadence, cadence_track, trial_cadence
 from .events import compare_events, detect_contacts, detect_events, event_quality, gait_mode, spatiotemporal
 from .factors import factor_summary, stance_factors
@@ -41,7 +41,7 @@ def __getattr__(name):
 __all__ = [
     # errors
     "ComputationError", "FormatError", "GaitcoreError", "InputError", "InputTypeError", "MissingMarkersError",
-    "NotEnoughDataError", "TrialTimeoutError",
+    "NotEnoughDataError", "OutputLockedError", "TrialTimeoutError",
     # data
     "ForcePlate", "MARKER_ALIASES", "Trial", "canonical_marker_name", "datasets",
     "read_c3d", "read_mot", "read_trc", "read_trial", "write_mot", "write_trc",

@@ -12,7 +12,8 @@ each also derives from the built-in type that code written before the hierarchy 
     │   └── NotEnoughDataError           too few samples, steps or strides for the analysis
     ├── FormatError (ValueError)         a file is truncated, corrupt or not its claimed format
     ├── ComputationError (RuntimeError)  a numerical routine failed (no convergence, GSL error)
-    └── TrialTimeoutError (TimeoutError) a batch trial ran past its time limit
+    ├── TrialTimeoutError (TimeoutError) a batch trial ran past its time limit
+    └── OutputLockedError (RuntimeError) another batch is writing the same output folder
 
 File-system problems (a missing file, a permission denied) stay ``OSError``.
 """
@@ -62,5 +63,9 @@ class TrialTimeoutError(GaitcoreError, TimeoutError):
     """A trial of a batch ran past the per-trial time limit and was stopped."""
 
 
+class OutputLockedError(GaitcoreError, RuntimeError):
+    """Another batch run holds the lock of the output folder."""
+
+
 __all__ = ["ComputationError", "FormatError", "GaitcoreError", "InputError", "InputTypeError",
-           "MissingMarkersError", "NotEnoughDataError", "TrialTimeoutError"]
+           "MissingMarkersError", "NotEnoughDataError", "OutputLockedError", "TrialTimeoutError"]

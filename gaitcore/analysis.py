@@ -162,7 +162,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     >>> round(report.factors["cadence_steps_per_min"])
     174
     """
-    trial = trial_or_path if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
+    trial = trial_or_path.validate() if isinstance(trial_or_path, Trial) else read_trial(trial_or_path, grf=grf)
     _refuse_static(trial)
     if static is not None and not isinstance(static, Trial):
         static = read_trial(static)

@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError
 from . import _core
 from .filters import fill_gaps
 from ._validate import positive, real_array
+from ._validate import rate as sampling_rate
 from .events import is_belt
 from .markersets import resolve_landmarks
 from .trial import Trial
@@ -128,7 +130,7 @@ def cadence(x, rate: float, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s:
     (174.0, 1)
     """
     arr = real_array(x, "x", max_ndim=2)
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     code = _kind_code(kind)
     lo, hi = _band(band_hz, rate)
     if window_s is not None:
@@ -138,9 +140,10 @@ def cadence(x, rate: float, *, kind: str = "auto", band_hz=(1.0, 5.0), window_s:
     n = cols.shape[0]
     duration_s = n / rate
     if duration_s * hi < MIN_STEPS or n < 8:
-        raise ValueError(f"x is too short: {duration_s:.3g} s holds fewer than {MIN_STEPS:g} steps "
+        raise InputError(f"x is too short: {duration_s:.3g} s holds fewer than {MIN_STEPS:g} steps "
                          f"even at band_hz[1] = {hi:g} Hz")
-    nperseg = _segment_length(n, rate) if window_s is None else min(max(int(round(window_s * rate)), 4), n)
+    nperseg = (_segment_length(n, rate) if window_s is None  # min first: 1e308 s is finite
+               else min(max(int(round(min(window_s * rate, n))), 4), n))
     psd, step_hz, peak_hz, harmonic, quality = _core.cadence(np.ascontiguousarray(cols), nperseg, rate,
                                                               code, lo, hi, _fmax_hz(hi, rate, nperseg))
     _check_estimates(step_hz, duration_s, lo, hi)
@@ -182,23 +185,23 @@ def cadence_track(x, rate: float, window_s: float = 8.0, hop_s: float = 1.0, *, 
     (53, 168.0)
     """
     arr = real_array(x, "x", max_ndim=1)
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     window_s = positive(window_s, "window_s")
     hop_s = positive(hop_s, "hop_s")
     code = _kind_code(kind)
     lo, hi = _band(band_hz, rate)
     sig = np.array(arr, dtype=np.float64)
     if np.isinf(sig).any():
-        raise ValueError("x contains infinite values")
+        raise InputError("x contains infinite values")
     _check_missing(sig, "x")
     if np.isnan(sig).any():
         sig, _ = fill_gaps(sig, rate, max_gap_s=MAX_GAP_S)
-    nperseg = int(round(window_s * rate))
+    nperseg = int(round(min(window_s * rate, sig.shape[0] + 1.0)))  # capped: 1e308 s is finite
     if nperseg > sig.shape[0]:
-        raise ValueError(f"x is too short: {sig.shape[0] / rate:.3g} s is shorter than one window_s = {window_s:g} s")
+        raise InputError(f"x is too short: {sig.shape[0] / rate:.3g} s is shorter than one window_s = {window_s:g} s")
     if window_s * hi < MIN_STEPS or nperseg < 8:
-        raise ValueError(f"window_s = {window_s:g} s holds fewer than {MIN_STEPS:g} steps even at {hi:g} Hz")
-    hop = max(1, int(round(hop_s * rate)))
+        raise InputError(f"window_s = {window_s:g} s holds fewer than {MIN_STEPS:g} steps even at {hi:g} Hz")
+    hop = max(1, int(round(min(hop_s * rate, sig.shape[0]))))
     time_s, step_hz, quality = _core.cadence_track(sig, nperseg, hop, rate, code, lo, hi,
                                                    _fmax_hz(hi, rate, nperseg))
     return pd.DataFrame({"time_s": time_s, "steps_per_min": 60.0 * step_hz, "quality": quality})
@@ -227,7 +230,7 @@ def trial_cadence(trial: Trial, *, kind: str = "auto", band_hz=(1.0, 5.0), windo
     ('vertical force summed over plates R_ground, L_ground', 174)
     """
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     sig, rate, name = _trial_signal(trial)
     c = cadence(sig, rate, kind=kind, band_hz=band_hz, window_s=window_s)
     return Cadence(c.steps_per_min, c.step_hz, c.harmonic, c.quality, c.peak_hz, c.freqs, c.psd, name)
@@ -267,9 +270,9 @@ def _fmax_hz(hi: float, rate: float, nperseg: int) -> float:
 
 def _kind_code(kind) -> int:
     if not isinstance(kind, str):
-        raise TypeError(f"kind must be one of 'auto', 'step', 'stride', got {type(kind).__name__}")
+        raise InputTypeError(f"kind must be one of 'auto', 'step', 'stride', got {type(kind).__name__}")
     if kind not in _KINDS:
-        raise ValueError(f"kind must be one of 'auto', 'step', 'stride', got {kind!r}")
+        raise InputError(f"kind must be one of 'auto', 'step', 'stride', got {kind!r}")
     return _KINDS[kind]
 
 
@@ -277,15 +280,15 @@ def _band(band_hz, rate: float) -> tuple[float, float]:
     try:
         lo, hi = band_hz
     except (TypeError, ValueError):
-        raise TypeError(f"band_hz must be a pair (lo, hi) of frequencies in Hz, got {band_hz!r}") from None
+        raise InputTypeError(f"band_hz must be a pair (lo, hi) of frequencies in Hz, got {band_hz!r}") from None
     for v in (lo, hi):
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"band_hz must hold real numbers, got {band_hz!r}")
+            raise InputTypeError(f"band_hz must hold real numbers, got {band_hz!r}")
     lo, hi = float(lo), float(hi)
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
-        raise ValueError(f"band_hz must satisfy 0 < lo < hi (finite), got {band_hz!r}")
+        raise InputError(f"band_hz must satisfy 0 < lo < hi (finite), got {band_hz!r}")
     if hi >= rate / 2:
-        raise ValueError(f"band_hz[1] = {hi:g} Hz must be below the Nyquist frequency rate/2 = {rate / 2:g} Hz")
+        raise InputError(f"band_hz[1] = {hi:g} Hz must be below the Nyquist frequency rate/2 = {rate / 2:g} Hz")
     return lo, hi
 
 
@@ -297,14 +300,14 @@ def _check_missing(col: np.ndarray, name: str) -> None:
         finite = finite[int(np.argmax(finite)):len(finite) - int(np.argmax(finite[::-1]))]
     share = finite.mean() if finite.size else 0.0
     if share < MIN_FINITE_SHARE:
-        raise ValueError(f"{name} is mostly missing: {100 * (1 - share):.0f}% of its samples are NaN "
+        raise InputError(f"{name} is mostly missing: {100 * (1 - share):.0f}% of its samples are NaN "
                          f"(at least {100 * MIN_FINITE_SHARE:.0f}% must be finite)")
 
 
 def _clean_columns(cols: np.ndarray, rate: float) -> np.ndarray:
     """Crop to the span finite in every column, bridge short gaps, refuse long ones."""
     if np.isinf(cols).any():
-        raise ValueError("x contains infinite values")
+        raise InputError("x contains infinite values")
     k = cols.shape[1]
     for j in range(k):
         _check_missing(cols[:, j], "x" if k == 1 else f"x column {j}")
@@ -320,7 +323,7 @@ def _clean_columns(cols: np.ndarray, rate: float) -> np.ndarray:
         col = bad[:, j]
         start = int(np.argmax(col))
         length = int(np.argmax(~col[start:])) if (~col[start:]).any() else col.size - start
-        raise ValueError(f"x{'' if k == 1 else f' column {j}'} has a gap of {length / rate:.3g} s at "
+        raise InputError(f"x{'' if k == 1 else f' column {j}'} has a gap of {length / rate:.3g} s at "
                          f"t = {(first + start) / rate:.3g} s, longer than the {MAX_GAP_S:g} s that are "
                          "interpolated; cut the record around it or use cadence_track")
     return filled
@@ -330,10 +333,10 @@ def _check_estimates(step_hz: np.ndarray, duration_s: float, lo: float, hi: floa
     for j, f in enumerate(step_hz):
         where = "" if step_hz.size == 1 else f" (column {j})"
         if np.isnan(f):
-            raise ValueError(f"no spectral peak in band_hz = ({lo:g}, {hi:g}) Hz{where}: "
+            raise InputError(f"no spectral peak in band_hz = ({lo:g}, {hi:g}) Hz{where}: "
                              "is the signal constant or not periodic?")
         if f * duration_s < MIN_STEPS:
-            raise ValueError(f"x is too short: {duration_s:.3g} s holds fewer than {MIN_STEPS:g} steps "
+            raise InputError(f"x is too short: {duration_s:.3g} s holds fewer than {MIN_STEPS:g} steps "
                              f"at the estimated {f:.3g} Hz{where}")
 
 
@@ -359,6 +362,6 @@ def _trial_signal(trial: Trial) -> tuple[np.ndarray, float, str]:
             xyz = lm.get(role)
             if xyz is not None and np.isfinite(xyz).any():
                 return xyz[:, 2], trial.marker_rate, f"vertical position of the {role} ({lm.source(role)})"
-    raise ValueError("trial has neither treadmill force plates (loaded for >= 30% of the record) nor "
+    raise InputError("trial has neither treadmill force plates (loaded for >= 30% of the record) nor "
                      "pelvis markers (SACR, LASI, RASI, LPSI, RPSI, or a pelvis cluster of a known marker "
                      "set) with data to estimate cadence from")

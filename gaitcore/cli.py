@@ -143,7 +143,7 @@ def _positive(kind):
 
 
 def _analyze(args) -> int:
-    from .cohort import analyze_cohort, load_manifest
+    from .cohort import DEFAULT_TIMEOUT_S, analyze_cohort, load_manifest
 
     if args.workers is not None and args.dask:
         raise UsageError("give --workers or --dask, not both")
@@ -157,7 +157,8 @@ def _analyze(args) -> int:
         raise UsageError(_one_line(exc)) from None
     _stop_on_sigterm()
     table = analyze_cohort(list(args.paths), out=args.out, workers=args.workers, dask=args.dask,
-                           force=args.force, progress=not args.no_progress, **options)
+                           force=args.force, progress=not args.no_progress,
+                           timeout_s=args.timeout or DEFAULT_TIMEOUT_S, **options)
     return _summary(table, args.out)
 
 
@@ -179,6 +180,7 @@ def _compare(args) -> int:
     import pandas as pd
 
     from .cohort import compare_groups, read_factor_table
+    from .writers import write_csv
 
     table_path = Path(args.dir) / "factors.csv"
     if not table_path.exists():
@@ -194,7 +196,7 @@ def _compare(args) -> int:
     except ValueError as exc:  # fewer than two groups in that column
         raise UsageError(f"--by {args.by}: {_one_line(exc)}") from None
     out = Path(args.dir) / f"compare_{args.by}.csv"
-    result.to_csv(out, index=False)
+    write_csv(result, out)  # group names escaped for spreadsheets
     shown = [c for c in ("metric", "group", "n", "n_reference", "diff", "unit", "ci_low", "ci_high", "p",
                          "p_holm", "q_fdr", "hedges_g") if c in result.columns]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -262,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="run on an existing Dask scheduler")
     p.add_argument("--force", action="store_true", help="recompute every trial, even those up to date in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--timeout", type=_positive(float), default=None, metavar="S",
+                   help="time limit of each trial in seconds on the local workers (default: 900); "
+                        "a trial running longer is stopped and recorded as timed out")
     _add_analysis_options(p)
     p.set_defaults(run=_analyze)
 

@@ -9,10 +9,11 @@ order and every value comes from the same deterministic per-trial computation.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import errno
 import hashlib
 import json
-import multiprocessing
 import os
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -20,8 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import _atomic
+from . import _atomic, _pool, _validate
+from ._errors import InputError, InputTypeError
 from .io.static import is_static_name, pair_in_folder
+from .writers import unescape_formula, write_csv
 
 TRIAL_SUFFIXES = (".c3d", ".trc")
 MANIFEST_COLUMNS = ("path", "subject", "group", "grf", "static")
@@ -46,17 +49,19 @@ def load_manifest(manifest) -> pd.DataFrame:
     """
     if isinstance(manifest, (list, tuple)):
         if not manifest:
-            raise ValueError("no trials given (an empty list of paths)")
+            raise InputError("no trials given (an empty list of paths)")
         table = pd.concat([load_manifest(m) for m in manifest], ignore_index=True)
         return table.drop_duplicates("trial_id", ignore_index=True)
     if isinstance(manifest, pd.DataFrame):
         table, base = manifest.copy(), Path.cwd()
+    elif not isinstance(manifest, (str, os.PathLike)):
+        raise InputTypeError(f"manifest must be a DataFrame, a path or a list of them, got {type(manifest).__name__}")
     else:
         table, base = _read_source(Path(manifest))
     if "path" not in table.columns:
-        raise ValueError(f"manifest must have a 'path' column (columns: {list(table.columns)})")
+        raise InputError(f"manifest must have a 'path' column (columns: {list(table.columns)})")
     if not len(table):
-        raise ValueError("the manifest lists no trials")
+        raise InputError("the manifest lists no trials")
     table = table.reset_index(drop=True)
     ids = [_id_part(p) for p in table["path"]]
     grf_ids = [_id_part(g) if _given(g) else "" for g in table["grf"]] if "grf" in table else [""] * len(table)
@@ -82,18 +87,18 @@ def _read_source(src: Path) -> tuple[pd.DataFrame, Path]:
     if src.suffix.lower() in TRIAL_SUFFIXES:
         return pd.DataFrame([_trial_row(src.name, src.parent)]), src.parent
     if src.suffix.lower() != ".csv":
-        raise ValueError(f"{src}: not a trial (.c3d, .trc), a folder or a manifest (.csv)")
+        raise InputError(f"{src}: not a trial (.c3d, .trc), a folder or a manifest (.csv)")
     try:
         table = pd.read_csv(src, dtype={"subject": str, "group": str}, keep_default_na=False,
                             na_values=[""])
     except pd.errors.EmptyDataError:
-        raise ValueError(f"manifest {src} is empty (it needs a header with a 'path' column)") from None
+        raise InputError(f"manifest {src} is empty (it needs a header with a 'path' column)") from None
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ValueError(f"manifest {src} is not a readable CSV file ({type(exc).__name__})") from None
+        raise InputError(f"manifest {src} is not a readable CSV file ({type(exc).__name__})") from None
     if "path" not in table.columns:
-        raise ValueError(f"manifest {src} has no 'path' column (columns: {list(table.columns)})")
+        raise InputError(f"manifest {src} has no 'path' column (columns: {list(table.columns)})")
     if not len(table):
-        raise ValueError(f"manifest {src} lists no trials")
+        raise InputError(f"manifest {src} lists no trials")
     return table, src.parent
 
 
@@ -104,11 +109,13 @@ def _trial_row(name: str, folder: Path) -> dict:
 
 
 def _folder_manifest(folder: Path) -> pd.DataFrame:
-    files = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in TRIAL_SUFFIXES and p.is_file()]
-    statics = [p for p in files if is_static_name(p)]  # *static*, *cal*: the static of the trials beside them
-    rows = [{"path": p.name, **pair_in_folder(p, statics)} for p in files if p not in statics]
+    # entries that are not regular files (directories named x.c3d, FIFOs, broken links) are
+    # kept: analyze_cohort reports each with its reason instead of dropping it silently
+    entries = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in TRIAL_SUFFIXES]
+    statics = [p for p in entries if p.is_file() and is_static_name(p)]  # *static*, *cal*: the static of the trials beside them
+    rows = [{"path": p.name, **pair_in_folder(p, statics)} for p in entries if p not in statics]
     if not rows:
-        raise ValueError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if statics else ""))
+        raise InputError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if statics else ""))
     return pd.DataFrame(rows)
 
 
@@ -191,12 +198,62 @@ def run_one(path: str, grf: str, static: str, options: dict) -> dict:
                 "elapsed_s": time.perf_counter() - t0}
 
 
+def _failed(_key, error: Exception, elapsed_s: float = 0.0) -> dict:
+    """The result of a trial that produced none (timed out, worker died, not analysed)."""
+    return {"factors": {}, "curves": {}, "error": f"{type(error).__name__}: {error}", "elapsed_s": elapsed_s}
+
+
+# ---- entries that cannot be analysed ------------------------------------------------
+
+def entry_problem(path: str) -> str:
+    """Why a manifest entry cannot be read as a trial file ("" when it can).
+
+    Checked before any work, without opening the file: a FIFO would block its reader
+    forever, a directory named ``x.c3d`` or a symbolic-link loop would fail obscurely.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "dangling symbolic link" if os.path.islink(path) else "no such file"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a trial file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), not a trial file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (socket or device)"
+    if not os.access(path, os.R_OK):
+        return "permission denied"
+    return ""
+
+
+def _unreadable_entries(table: pd.DataFrame) -> dict[int, dict]:
+    """{row: result} for the rows naming a file (path, grf, static) that cannot be read."""
+    out = {}
+    for i, row in enumerate(table.itertuples()):
+        for col in ("path", "grf", "static"):
+            value = getattr(row, col)
+            problem = entry_problem(value) if _given(value) else ""
+            if problem:
+                kind = FileNotFoundError if problem == "no such file" else InputError
+                out[i] = _failed(i, kind(f"not analysed: {col} {value}: {problem}"))
+                break
+    return out
+
+
 # ---- executors --------------------------------------------------------------------
 
-def _default_executor(workers: int | None) -> cf.Executor:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                                  mp_context=multiprocessing.get_context(method))
+DEFAULT_TIMEOUT_S = 900.0  #: per-trial time limit of the local pool (a 10-min trial takes ~10 s)
+
+
+def _default_executor(workers: int | None):
+    """The executor used when none is given: None, i.e. gaitcore's own pool (gaitcore._pool),
+    which alone can stop one trial at its time limit and never leaves orphan workers.
+    (Tests replace it by a thread pool to watch the calls in-process.)"""
+    return None
 
 
 def _dask_client(dask):
@@ -205,8 +262,9 @@ def _dask_client(dask):
     return (Client(dask), True) if isinstance(dask, str) else (dask, False)
 
 
-def _submit_all(jobs, executor, dask, workers):
-    """Yield (index, result) as trials finish, on the chosen backend."""
+def _submit_all(jobs, executor, dask, workers, timeout_s):
+    """Yield (index, result) as trials finish, on the chosen backend.  The default local
+    pool enforces ``timeout_s`` per trial (see gaitcore._pool)."""
     if dask is not None:
         from distributed import as_completed
 
@@ -214,20 +272,28 @@ def _submit_all(jobs, executor, dask, workers):
         try:
             futures = {client.submit(run_one, *job, pure=False): i for i, job in jobs}
             for fut in as_completed(futures):
-                yield futures[fut], fut.result()
+                yield futures[fut], _result_or_failure(fut)
         finally:
             if owned:
                 client.close()
         return
-    owned = executor is None
-    ex = _default_executor(workers) if owned else executor
+    if executor is None:
+        executor = _default_executor(workers)
+    if executor is None:
+        yield from _pool.run_jobs(jobs, run_one, workers=workers or os.cpu_count() or 1,
+                                  timeout_s=timeout_s, failed=_failed)
+        return
+    futures = {executor.submit(run_one, *job): i for i, job in jobs}
+    for fut in cf.as_completed(futures):
+        yield futures[fut], _result_or_failure(fut)
+
+
+def _result_or_failure(fut) -> dict:
+    """A future's result; an executor's own failure (e.g. a broken pool) becomes that trial's error."""
     try:
-        futures = {ex.submit(run_one, *job): i for i, job in jobs}
-        for fut in cf.as_completed(futures):
-            yield futures[fut], fut.result()
-    finally:
-        if owned:
-            ex.shutdown(wait=True, cancel_futures=True)
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - one entry must not stop the batch
+        return _failed(None, exc)
 
 
 # ---- output folder ----------------------------------------------------------------
@@ -235,13 +301,17 @@ def _submit_all(jobs, executor, dask, workers):
 class _OutDir:
     """Per-trial results (JSON + curves NPZ), factor tables and the run log, all atomic."""
 
-    def __init__(self, root):
+    def __init__(self, root, lock_wait_s: float = 0.0):
         self.root = Path(root)
         self.trials = self.root / "trials"
         self.curves = self.root / "curves"
         self.trials.mkdir(parents=True, exist_ok=True)
         self.curves.mkdir(parents=True, exist_ok=True)
+        self.lock = _atomic.FolderLock(self.root, wait_s=lock_wait_s)  # one run per folder
         _atomic.remove_stale_temporaries(self.root)
+
+    def close(self) -> None:
+        self.lock.release()
 
     def done(self, tid: str, key: str) -> dict | None:
         """The saved result of a trial if it was computed from the same inputs (``key``)."""
@@ -268,8 +338,7 @@ class _OutDir:
         _atomic.write_text(self.trials / f"{tid}.json", json.dumps(record, default=_json_default))
 
     def save_table(self, table: pd.DataFrame, log_lines: list[str]) -> None:
-        with _atomic.atomic_path(self.root / "factors.csv") as tmp:
-            table.to_csv(tmp, index=False)
+        write_csv(table, self.root / "factors.csv")  # text cells escaped for spreadsheets
         with _atomic.atomic_path(self.root / "factors.parquet") as tmp:
             table.to_parquet(tmp, index=False)
         _atomic.write_text(self.root / "run.log", "\n".join(log_lines) + "\n")
@@ -286,7 +355,7 @@ def _json_default(value):
 # ---- the batch --------------------------------------------------------------------
 
 def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=None, force=False,
-                   workers=None, **options) -> pd.DataFrame:
+                   workers=None, timeout_s=DEFAULT_TIMEOUT_S, lock_wait_s=0.0, **options) -> pd.DataFrame:
     """Analyse every trial of a manifest; one row of factors per trial.
 
     Parameters
@@ -302,8 +371,15 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         Show a tqdm progress bar.
     out : path, optional
         Folder for ``factors.csv``, ``factors.parquet``, ``curves/<trial_id>.npz``,
-        ``trials/<trial_id>.json`` and ``run.log``, each written atomically.  A rerun
-        skips trials already done there unless ``force=True``.
+        ``trials/<trial_id>.json`` and ``run.log``, each written atomically (modes follow
+        the umask).  A rerun skips trials already done there unless ``force=True``.  One
+        run at a time writes a folder: another run on it raises
+        :class:`~gaitcore.OutputLockedError` after waiting up to ``lock_wait_s`` seconds.
+    timeout_s : float or None
+        Time limit of each trial on the default local pool (default 900 s); a trial
+        running longer has its worker process replaced and its row carries a
+        ``TrialTimeoutError``.  ``None``: no limit.  Not enforced on ``executor=`` or
+        ``dask=``.
     **options
         Passed to :func:`gaitcore.analyze_trial`.
 
@@ -311,6 +387,8 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
     -------
     DataFrame: the manifest columns, ``trial_id``, one column per factor (unit-suffixed
     names, see :class:`gaitcore.TrialReport`) and ``error`` ("" when the trial succeeded).
+    Every entry has its row: one that cannot be read as a file (missing, a directory, a
+    FIFO, a dangling link or a link loop) is not analysed and its ``error`` says why.
     Timings go to the run log, not the table, so that the table does not depend on the
     executor.
 
@@ -321,9 +399,20 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
     >>> table = gaitcore.analyze_cohort("lab/cohort.csv", dask=Client("tcp://scheduler:8786"))  # doctest: +SKIP
     """
     if executor is not None and dask is not None:
-        raise ValueError("give either executor= or dask=, not both")
+        raise InputError("give either executor= or dask=, not both")
+    if timeout_s is not None:
+        timeout_s = _validate.positive(timeout_s, "timeout_s")
+    lock_wait_s = _validate.non_negative(lock_wait_s, "lock_wait_s")
     table = _with_default_files(load_manifest(manifest), options)
-    outdir = _OutDir(out) if out is not None else None
+    outdir = _OutDir(out, lock_wait_s) if out is not None else None
+    try:
+        return _run_batch(table, outdir, options, executor, dask, workers, timeout_s, force, progress)
+    finally:
+        if outdir is not None:
+            outdir.close()
+
+
+def _run_batch(table, outdir, options, executor, dask, workers, timeout_s, force, progress) -> pd.DataFrame:
     keys = [resume_key(row, options) for row in table.to_dict("records")]
     results: dict[int, dict] = {}
     if outdir is not None and not force:
@@ -332,17 +421,20 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
             if previous is not None:
                 results[i] = previous
     reused = len(results)
+    results.update({i: r for i, r in _unreadable_entries(table).items() if i not in results})
     jobs = [(i, (row.path, row.grf, row.static, options)) for i, row in enumerate(table.itertuples())
             if i not in results]
-    log = [f"gaitcore analyze_cohort: {len(table)} trials, {len(results)} already done"]
+    log = [f"gaitcore analyze_cohort: {len(table)} trials, {reused} already done"]
     bar = _progress_bar(len(jobs), progress)
+    finished = _submit_all(jobs, executor, dask, workers, timeout_s)
     try:
-        for i, result in _submit_all(jobs, executor, dask, workers):
+        for i, result in finished:
             results[i] = result
             if outdir is not None:
                 outdir.save_trial(table.at[i, "trial_id"], result, keys[i])
             bar.update(1)
     finally:
+        finished.close()  # stops the local workers now, whatever stopped the loop
         bar.close()
     factors = _assemble(table, results)
     log += [f"{table.at[i, 'trial_id']}: {results[i]['elapsed_s']:.3f} s, {results[i]['error'] or 'ok'}"
@@ -400,7 +492,7 @@ def read_factor_table(path) -> pd.DataFrame:
     text = {c: str for c in head if c in TEXT_COLUMNS}
     table = pd.read_csv(path, dtype=text, keep_default_na=True)
     for col in text:
-        table[col] = table[col].fillna("")
+        table[col] = [unescape_formula(v) for v in table[col].fillna("")]
     if "error" not in table.columns:
         table["error"] = ""
     return table
@@ -408,13 +500,13 @@ def read_factor_table(path) -> pd.DataFrame:
 
 def _groups(table: pd.DataFrame, by: str, reference) -> tuple[str, list[str]]:
     if by not in table.columns:
-        raise ValueError(f"no column {by!r} in the table (columns: {list(table.columns)})")
+        raise InputError(f"no column {by!r} in the table (columns: {list(table.columns)})")
     levels = [g for g in pd.unique(table[by].astype(str)) if g not in ("", "nan")]
     if len(levels) < 2:
-        raise ValueError(f"column {by!r} needs at least two groups, found {levels}")
+        raise InputError(f"column {by!r} needs at least two groups, found {levels}")
     reference = levels[0] if reference is None else str(reference)
     if reference not in levels:
-        raise ValueError(f"reference group {reference!r} not in {levels}")
+        raise InputError(f"reference group {reference!r} not in {levels}")
     return reference, [g for g in levels if g != reference]
 
 
@@ -506,6 +598,9 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     from .stats import spm_ttest2
 
     if isinstance(reports_or_dir, pd.DataFrame):
+        missing = {"subject", by, "report"} - set(reports_or_dir.columns)
+        if missing:
+            raise InputError(f"reports_or_dir needs the columns subject, {by!r} and report; missing {sorted(missing)}")
         table = reports_or_dir.assign(trial_id=[f"t{i}" for i in range(len(reports_or_dir))])
         curves = {tid: rep.curves for tid, rep in zip(table["trial_id"], table["report"])}
     else:
@@ -521,10 +616,10 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
                    "n_reference": 0 if yb is None else len(yb), "note": ""}
             try:
                 if yb is None:
-                    raise ValueError(f"no {name} curves in the reference group")
+                    raise InputError(f"no {name} curves in the reference group")
                 keep_a, keep_b = np.isfinite(ya).all(axis=1), np.isfinite(yb).all(axis=1)
                 if min(keep_a.sum(), keep_b.sum()) < 3:
-                    raise ValueError(f"fewer than 3 subjects with a complete {name} curve "
+                    raise InputError(f"fewer than 3 subjects with a complete {name} curve "
                                      f"({int(keep_a.sum())} in {group}, {int(keep_b.sum())} in {reference})")
                 res = spm_ttest2(ya[keep_a], yb[keep_b]).inference(alpha=alpha, two_tailed=True)
                 results[(name, group)] = res

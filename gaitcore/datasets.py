@@ -21,6 +21,8 @@ import os
 import sys
 from pathlib import Path
 
+from ._errors import InputError
+
 __all__ = ["list", "path", "data_dir"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -67,7 +69,7 @@ def path(name: str) -> Path:
     """
     available = list()
     if name not in available:
-        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available)}")
+        raise InputError(f"unknown dataset {name!r}; available: {', '.join(available)}")
     return data_dir() / name
 
 

@@ -10,9 +10,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError
 from . import _core, _quiet
 from ._sampling import next_after, sample_at
 from ._validate import non_negative, positive, real_array
+from ._validate import rate as sampling_rate
 from .filters import lowpass
 from .markersets import resolve_landmarks
 from .trial import UP_AXIS, ForcePlate, Trial
@@ -84,17 +86,17 @@ def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold:
     [[0.19025, 0.49975]]
     """
     arr = real_array(fz, "fz", max_ndim=1)
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     threshold = positive(threshold, "threshold")
     off = threshold if off_threshold is None else positive(off_threshold, "off_threshold")
     if off > threshold:
-        raise ValueError(f"off_threshold ({off:g} N) must not exceed threshold ({threshold:g} N)")
+        raise InputError(f"off_threshold ({off:g} N) must not exceed threshold ({threshold:g} N)")
     min_contact_s = non_negative(min_contact_s, "min_contact_s")
     min_flight_s = non_negative(min_flight_s, "min_flight_s")
     if max_contact_s is not None:
         max_contact_s = positive(max_contact_s, "max_contact_s")
         if max_contact_s <= min_contact_s:
-            raise ValueError(f"max_contact_s ({max_contact_s:g} s) must exceed min_contact_s ({min_contact_s:g} s)")
+            raise InputError(f"max_contact_s ({max_contact_s:g} s) must exceed min_contact_s ({min_contact_s:g} s)")
     args = (rate, threshold, off, min_contact_s, min_flight_s)
     on_s, off_s, flags = _core_contacts(arr, args)
     baseline = None
@@ -104,7 +106,7 @@ def detect_contacts(fz, rate: float, threshold: float = LOADED_N, off_threshold:
             try:
                 baseline = _core.flight_baseline(signal, rate, on_s, off_s)
             except ValueError:
-                raise ValueError("drift_correction needs at least one flight phase with finite "
+                raise InputError("drift_correction needs at least one flight phase with finite "
                                  "force; none was found") from None
             on_s, off_s, flags = _core_contacts(signal - baseline, args)
     out = _contact_frame(on_s, off_s, flags)
@@ -120,7 +122,7 @@ def _core_contacts(fz, args):
         return _core.detect_contacts(fz, *args)
     except ValueError as exc:
         if "infinite" in str(exc):  # the C core checks inf in its single pass
-            raise ValueError("fz contains infinite values (NaN marks a gap; inf is an error)") from None
+            raise InputError("fz contains infinite values (NaN marks a gap; inf is an error)") from None
         raise
 
 
@@ -248,25 +250,25 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     (7, 'running')
     """
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if static is not None:
         if not isinstance(static, Trial):
-            raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+            raise InputTypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
         trial = _with_static_feet(trial, static)
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise InputError(f"method must be one of {METHODS}, got {method!r}")
     if kinematic not in ("auto",) + KINEMATIC_METHODS:
-        raise ValueError(f"kinematic must be one of {('auto',) + KINEMATIC_METHODS}, got {kinematic!r}")
+        raise InputError(f"kinematic must be one of {('auto',) + KINEMATIC_METHODS}, got {kinematic!r}")
     if force_cutoff_hz is not None:
         force_cutoff_hz = positive(force_cutoff_hz, "force_cutoff_hz")
     marker_cutoff_hz = positive(marker_cutoff_hz, "marker_cutoff_hz")
     if drift_correction not in (True, False, "auto"):
-        raise ValueError(f"drift_correction must be True, False or 'auto', got {drift_correction!r}")
+        raise InputError(f"drift_correction must be True, False or 'auto', got {drift_correction!r}")
     contact_args = dict(threshold=LOADED_N if threshold is None else threshold, off_threshold=off_threshold,
                         min_contact_s=min_contact_s, min_flight_s=min_flight_s, drift_correction=drift_correction)
     offsets = _offsets(kinematic_offset_s)
     if method in KINEMATIC_METHODS and method != "zeni" and not _has_foot_markers(trial):
-        raise ValueError(f"method={method!r} needs foot markers (heel, toe, metatarsal or foot-cluster "
+        raise InputError(f"method={method!r} needs foot markers (heel, toe, metatarsal or foot-cluster "
                          "markers) on both feet; the trial has none on " +
                          " and ".join(s for s in _SIDES if not foot_points(trial.markers, s)))
     mode, why = gait_mode(trial, marker_cutoff_hz)
@@ -278,7 +280,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     rows: list[tuple] = []
     if method in ("force", "auto"):
         if method == "force" and not trial.plates:
-            raise ValueError("method='force' needs force plates; the trial has none")
+            raise InputError("method='force' needs force plates; the trial has none")
         rows = _force_events(trial, force_cutoff_hz, contact_args, bool(cop_on_plate))
     kin = kinematic if method == "auto" else method
     if kin == "auto":
@@ -391,9 +393,9 @@ def _offsets(value) -> dict[str, float]:
     try:
         ic, to = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise TypeError(f"kinematic_offset_s must be a pair of numbers (IC, TO) in s, got {value!r}") from None
+        raise InputTypeError(f"kinematic_offset_s must be a pair of numbers (IC, TO) in s, got {value!r}") from None
     if not (np.isfinite(ic) and np.isfinite(to)):
-        raise ValueError(f"kinematic_offset_s must be finite, got {value!r}")
+        raise InputError(f"kinematic_offset_s must be finite, got {value!r}")
     return {"IC": ic, "TO": to}
 
 
@@ -1106,7 +1108,7 @@ def _zeni_events(trial: Trial, cutoff_hz: float) -> list[tuple]:
     toes = {s: _first_role(trial, s, ("toe", "forefoot")) for s in _SIDES}
     missing = [f"{s} {what}" for s in _SIDES for what, d in (("heel", heels), ("toe", toes)) if d[s] is None]
     if missing:
-        raise ValueError(f"kinematic events (zeni) need heel and toe markers; missing: {', '.join(missing)}")
+        raise InputError(f"kinematic events (zeni) need heel and toe markers; missing: {', '.join(missing)}")
     smooth = lambda x: lowpass(x, fs, cutoff_hz) if cutoff_hz < fs / 2 else x  # noqa: E731
     sacrum = smooth(sacrum)
     fwd = _forward({f"{s}{k}": smooth(d[s]) for s in _SIDES for k, d in (("HEE", heels), ("TOE", toes))})
@@ -1150,7 +1152,7 @@ def _sacrum(trial: Trial) -> tuple[np.ndarray, str]:
         return trial.markers["SACR"], "SACR"
     if _finite_marker(trial, "LPSI") and _finite_marker(trial, "RPSI"):
         return 0.5 * (trial.markers["LPSI"] + trial.markers["RPSI"]), "LPSI+RPSI"
-    raise ValueError("kinematic events (zeni) need a sacrum marker SACR or both LPSI and RPSI with data; "
+    raise InputError("kinematic events (zeni) need a sacrum marker SACR or both LPSI and RPSI with data; "
                      "the trial lacks them")
 
 
@@ -1161,7 +1163,7 @@ def _forward(markers: dict) -> np.ndarray:
     d[UP_AXIS] = 0.0
     norm = np.linalg.norm(d)
     if not np.isfinite(norm) or norm == 0:
-        raise ValueError("cannot find the direction of travel from the heel and toe markers")
+        raise InputError("cannot find the direction of travel from the heel and toe markers")
     return d / norm
 
 
@@ -1252,12 +1254,12 @@ def spatiotemporal(events: pd.DataFrame, trial: Trial | None = None) -> pd.DataF
     174
     """
     if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        raise InputTypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
     missing = {"side", "event", "time_s"} - set(events.columns)
     if missing:
-        raise ValueError(f"events lacks the column(s) {sorted(missing)}")
+        raise InputError(f"events lacks the column(s) {sorted(missing)}")
     if trial is not None and not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial or None, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial or None, got {type(trial).__name__}")
     ev = events
     if "order_ok" in ev.columns:
         ev = ev[ev["order_ok"].astype(bool)]

@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError, MissingMarkersError
+from ._errors import InputError, InputTypeError, MissingMarkersError
 from ._quiet import quiet
 from ._sampling import next_after, sample_at
 from .events import loaded_runs, plate_fz
@@ -118,7 +118,7 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
     ['R', 'L', 'R']
     """
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     sides, ic, to = _stances(events)
     km, km_reason = kinematic_model, ""
     if km is None:
@@ -134,6 +134,8 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
 
 def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean of every numeric metric per side (the per-limb values of docs/methods.md C)."""
+    if not isinstance(table, pd.DataFrame) or "side" not in table.columns:
+        raise InputError("table must be a DataFrame of stance_factors (with a 'side' column)")
     numeric = table.select_dtypes("number").drop(columns=["ic_s", "to_s"], errors="ignore")
     return numeric.groupby(table["side"]).mean()
 
@@ -143,15 +145,15 @@ def factor_summary(table: pd.DataFrame) -> pd.DataFrame:
 def _stances(events):
     """Side, IC and TO (s) of every complete stance, in IC order."""
     if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        raise InputTypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
     missing = [c for c in ("side", "event", "time_s") if c not in events.columns]
     if missing:
-        raise ValueError(f"events is missing columns {missing} (needs side, event, time_s)")
+        raise InputError(f"events is missing columns {missing} (needs side, event, time_s)")
     side = events["side"].to_numpy(object)
     kind = events["event"].to_numpy(object)
     time_s = events["time_s"].to_numpy(float)
     if not np.isfinite(time_s[np.isin(side, ["L", "R"]) & np.isin(kind, ["IC", "TO"])]).all():
-        raise ValueError("events: time_s must be finite")
+        raise InputError("events: time_s must be finite")
     stances = []
     for s in ("L", "R"):
         ics = np.sort(time_s[(side == s) & (kind == "IC")])
@@ -314,7 +316,7 @@ def _pitch_deg(v):
 def _static_reference(static, kinematics):
     """Standing values: foot pitch (toe - heel), hip flexion, trunk lean and pelvic obliquity."""
     if not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial, got {type(static).__name__}")
+        raise InputTypeError(f"static must be a gaitcore.Trial, got {type(static).__name__}")
     kw = {k: v for k, v in kinematics.items() if k not in ("progression", "cutoff_hz", "max_gap_s")}
     try:
         with quiet():  # standing still: no filter, no gap filling (a static may be one frame)

@@ -4,39 +4,62 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from ._errors import InputError
 from ._validate import axis_index, integer, non_negative, positive, real_array
+from ._validate import rate as sampling_rate
 
 MAX_ORDER = 8
 _SPLINE_SUPPORT = 10  # valid samples used on each side of a gap (>= 2 required)
 
 
-def butter(order: int, cutoff: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients ``(b, a)`` of a digital Butterworth low-pass filter.
+def butter(order: int, cutoff: float, rate: float, output: str = "ba"):
+    """Coefficients of a digital Butterworth low-pass filter.
 
-    Equal to ``scipy.signal.butter(order, cutoff / (rate / 2))``.
+    ``output="ba"``: ``(b, a)``, equal to ``scipy.signal.butter(order, cutoff / (rate / 2))``.
+    ``output="sos"``: the second-order sections :func:`lowpass` runs, an
+    ``(ceil(order / 2), 6)`` array of rows ``[b0, b1, b2, 1, a1, a2]`` for
+    ``scipy.signal.sosfilt``, each section of unit DC gain (the same filter as
+    ``scipy.signal.butter(..., output="sos")``, the gain spread differently).  Prefer it:
+    the ``(b, a)`` form is ill-conditioned at high orders and low cutoffs.
 
     Parameters
     ----------
     order : int, 1..8
     cutoff : float, Hz, 0 < cutoff < rate / 2
     rate : float, Hz, sampling rate
+    output : "ba" or "sos"
+
+    Example
+    -------
+    >>> import gaitcore
+    >>> gaitcore.butter(4, 10.0, 200.0, output="sos").shape
+    (2, 6)
     """
     order, wn = _check_design(order, cutoff, rate)
-    return _core.butter(order, wn)
+    if not isinstance(output, str) or output not in ("ba", "sos"):
+        raise InputError(f"output must be 'ba' or 'sos', got {output!r}")
+    if output == "ba":
+        return _core.butter(order, wn)
+    return _core.butter_sos(order, wn)
 
 
 def lowpass(x, rate: float, cutoff: float, order: int = 2, axis: int = 0) -> np.ndarray:
     """Zero-lag Butterworth low-pass: the filter run forward, then backward.
 
-    Equals ``scipy.signal.filtfilt(*scipy.signal.butter(order, cutoff / (rate / 2)), x,
-    axis=axis)`` (odd padding of ``3 * (order + 1)`` samples, steady-state initial
-    conditions) on NaN-free input.  Running the filter twice doubles the effective order
-    and lowers the -3 dB point: a 2nd-order filter at 10 Hz run both ways is the usual
-    "4th-order zero-lag" filter, its -3 dB point at about 8.0 Hz (Winter 2009, p. 69).
+    Equals ``scipy.signal.sosfiltfilt(scipy.signal.butter(order, cutoff / (rate / 2),
+    output="sos"), x, axis=axis)`` (odd padding of ``3 * (order + 1)`` samples,
+    steady-state initial conditions per section) on NaN-free input, for every order and
+    cutoff accepted.  The filter runs in second-order sections, each of unit DC gain, and
+    each run as ``x0 + filter(x - x0)`` (``x0`` its first sample): a constant stays
+    constant to the last bit and an offset costs no precision (SciPy's own
+    ``filtfilt(b, a)`` is 35 % off at order 4 and cutoff/Nyquist 1e-4).  Running the
+    filter twice doubles the effective order and lowers the -3 dB point: a 2nd-order
+    filter at 10 Hz run both ways is the usual "4th-order zero-lag" filter, its -3 dB
+    point at about 8.0 Hz (Winter 2009, p. 69).
 
     NaN samples are gaps: every finite run along ``axis`` is filtered on its own and NaN
     stays where it was.  A finite run of ``3 * (order + 1)`` samples or fewer is too short
-    to pad and is returned **unfiltered**.  Infinite values raise ValueError.
+    to pad and is returned **unfiltered**.  Infinite values raise InputError.
 
     Parameters
     ----------
@@ -94,17 +117,17 @@ def fill_gaps(x, rate: float, max_gap_s: float = 0.1, axis: int = 0) -> tuple[np
     (5, True)
     """
     arr = real_array(x, "x")
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     max_gap_s = non_negative(max_gap_s, "max_gap_s")
     axis = axis_index(axis, arr.ndim)
-    max_gap = int(round(max_gap_s * rate))
+    max_gap = int(round(min(max_gap_s * rate, arr.shape[axis])))  # no gap is longer than x
     return _core.fill_gaps(arr, max_gap, _SPLINE_SUPPORT, axis)
 
 
 def _check_design(order, cutoff, rate) -> tuple[int, float]:
     order = integer(order, "order", 1, MAX_ORDER)
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     cutoff = positive(cutoff, "cutoff")
     if cutoff >= rate / 2:
-        raise ValueError(f"cutoff must be below the Nyquist frequency rate/2 = {rate / 2:g} Hz, got {cutoff:g} Hz")
+        raise InputError(f"cutoff must be below the Nyquist frequency rate/2 = {rate / 2:g} Hz, got {cutoff:g} Hz")
     return order, cutoff / (rate / 2)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from ._validate import real_array
 
 _STAT_CODE = {"T": 0, "F": 1}
@@ -185,7 +185,7 @@ class GLMTest:
         if two_tailed is None:
             two_tailed = self.stat == "T"
         if not isinstance(two_tailed, (bool, np.bool_)):
-            raise TypeError(f"two_tailed must be True, False or None, got {two_tailed!r}")
+            raise InputTypeError(f"two_tailed must be True, False or None, got {two_tailed!r}")
         if self.stat == "F" and two_tailed:
             raise InputError("an SPM{F} is one-tailed: use two_tailed=False (or None)")
         if method == "rft":

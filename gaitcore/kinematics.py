@@ -55,7 +55,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core, _quiet
-from ._errors import InputError, MissingMarkersError
+from ._errors import InputError, InputTypeError, MissingMarkersError
+from ._validate import non_negative
 from .markersets import Landmarks, resolve_landmarks, static_forward
 from .filters import fill_gaps, lowpass
 from .trial import UP_AXIS, Trial
@@ -67,6 +68,7 @@ DEFAULT_MAX_GAP_S = 0.1      # docs/methods.md E: spline-fill gaps of <= 10 fram
 DEFAULT_KNEE_WIDTH_MM = 100.0
 DEFAULT_ANKLE_WIDTH_MM = 70.0
 MARKER_RADIUS_MM = 7.0
+VIRTUAL_WAND_MM = 100.0  # offset of the virtual wand of a segment without wand or medial marker
 
 _SEG = ("anterior_tilt", "obliquity_right_up", "rotation_right_forward")
 _JOINT = ("flexion", "adduction", "internal_rotation")
@@ -193,9 +195,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     _check_args(trial, model, hjc, pelvis_sequence, static)
     if ankle_sequence not in _ANKLE:
         raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
-    radius = float(marker_radius_mm)
-    if not (math.isfinite(radius) and radius >= 0):
-        raise InputError(f"marker_radius_mm must be finite and >= 0, got {marker_radius_mm}")
+    radius = non_negative(marker_radius_mm, "marker_radius_mm")
     calib = _check_calibration(calibration)
     m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     lm = resolve_landmarks(m, static=static, marker_set=marker_set, rate=trial.marker_rate, max_gap_s=max_gap_s)
@@ -236,17 +236,17 @@ def _angles(prox, dist, joint, side, n):
 
 def _check_args(trial, model, hjc, pelvis_sequence, static):
     if not isinstance(trial, Trial):
-        raise TypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
     if model != "cgm":
-        raise ValueError(f"model must be 'cgm', got {model!r}")
+        raise InputError(f"model must be 'cgm', got {model!r}")
     if hjc not in _HJC:
-        raise ValueError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
+        raise InputError(f"hjc must be 'harrington' or 'davis', got {hjc!r}")
     if pelvis_sequence not in _SEQ:
-        raise ValueError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
+        raise InputError(f"pelvis_sequence must be 'baker' or 'pig', got {pelvis_sequence!r}")
     if static is not None and not isinstance(static, Trial):
-        raise TypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+        raise InputTypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
     if trial.n_frames == 0:
-        raise ValueError("trial has no marker frames")
+        raise InputError("trial has no marker frames")
 
 
 def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
@@ -254,7 +254,8 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     markers and, per marker, the frames that were filled.  The markers go through the C
     core together as one (markers, n, 3) array, each marker a contiguous slice of it."""
     names = list(trial.markers)
-    fill = bool(max_gap_s and max_gap_s > 0)
+    max_gap_s = 0.0 if max_gap_s is None else non_negative(max_gap_s, "max_gap_s")
+    fill = max_gap_s > 0
     if not names or (not fill and cutoff_hz is None):
         return {k: _finite_marker(k, np.ascontiguousarray(trial.markers[k], dtype=float)) for k in names}, {}
     stacked = np.stack([np.asarray(trial.markers[k], dtype=float) for k in names], axis=0)
@@ -262,7 +263,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
     if not all_finite:
         bad = np.isinf(stacked).any(axis=(1, 2))
         if bad.any():
-            raise ValueError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
+            raise InputError(f"marker {names[int(np.argmax(bad))]} holds infinite values")
     filled = {}
     if fill and all_finite:
         filled = {k: np.zeros(stacked.shape[1], dtype=bool) for k in names}
@@ -277,7 +278,7 @@ def _prepare_markers(trial, cutoff_hz, order, max_gap_s):
 
 def _finite_marker(name, xyz):
     if np.isinf(xyz).any():
-        raise ValueError(f"marker {name} holds infinite values")
+        raise InputError(f"marker {name} holds infinite values")
     return xyz
 
 
@@ -289,7 +290,7 @@ def _median_distance(a, b):
 def _progression(origin, pelvis, up, progression):
     if isinstance(progression, str):
         if progression not in ("auto", "lab_axis"):
-            raise ValueError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
+            raise InputError(f"progression must be 'auto', 'lab_axis' or a vector, got {progression!r}")
         direction, treadmill = _core.kin_travel_direction(origin, pelvis, up, 300.0)
         direction = np.array(direction)
         if progression == "lab_axis":
@@ -301,7 +302,7 @@ def _progression(origin, pelvis, up, progression):
         if vec.size == 2:
             vec = np.insert(vec, UP_AXIS, 0.0)
         if vec.size != 3 or not np.isfinite(vec).all():
-            raise ValueError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
+            raise InputError(f"progression vector must have 2 or 3 finite components, got {progression!r}")
         direction, treadmill = vec, False
     return _core.kin_progression_frame(tuple(direction), up), bool(treadmill)
 
@@ -312,12 +313,12 @@ def _check_calibration(calibration):
     calibration = dict(calibration or {})
     unknown = sorted(set(calibration) - set(keys))
     if unknown:
-        raise ValueError(f"calibration: unknown keys {unknown}; accepted: {keys}")
+        raise InputError(f"calibration: unknown keys {unknown}; accepted: {keys}")
     out = {}
     for k in keys:
         v = calibration.get(k, 0.0)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
+            raise InputError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
         out[k] = math.radians(float(v))
     return out
 
@@ -436,9 +437,14 @@ def _joint_centre(km, trial, side, prox, joint, hint, radius, stored):
     if stored and lm.has(stored_role, side):
         return np.ascontiguousarray(lm.get(stored_role, side))
     L, M, W = lm.get(lat, side), lm.get(med, side), lm.get(wand, side)
-    if W is None:  # any marker rigid on the segment and off the long axis defines the chord plane
-        tech = [n for n in lm.clusters.get((segment, side), ()) if n not in lm.marker_names(lat, side)]
-        W = km.markers[tech[0]] if tech else None
+    if W is None and M is None and L is not None:
+        km.notes.append(f"{side} {joint}: no wand or medial marker; the chord plane is taken along the proximal "
+                        "segment's medio-lateral axis (the proximal joint's axial rotation is then 0 by "
+                        "construction)")
+    if W is None and L is not None:
+        # no wand: a virtual one lateral of the segment's middle, along the proximal segment's
+        # medio-lateral axis (-hint), so the chord plane is the segment's frontal plane
+        W = 0.5 * (prox + L) - VIRTUAL_WAND_MM * hint
     width = trial.metadata.get(f"{width_key}_{side}")
     for rule in lm.marker_set.rules(segment) or ("chord", "midpoint"):
         if L is None:
@@ -447,9 +453,9 @@ def _joint_centre(km, trial, side, prox, joint, hint, radius, stored):
             return _core.kin_chord(prox, np.ascontiguousarray(W), L, hint, 0.5 * float(width) + radius)
         if rule == "midpoint" and M is not None:
             return np.ascontiguousarray(0.5 * (L + M))
-    if L is None or W is None:
-        km.notes.append(f"{side} {segment}: no lateral {joint} marker (or wand/cluster for the chord method) in "
-                        f"the {lm.marker_set.name} set; the angles that need it are NaN")
+    if L is None:
+        km.notes.append(f"{side} {segment}: no lateral {joint} marker in the {lm.marker_set.name} set; the angles "
+                        "that need it are NaN")
         return None
     km.notes.append(f"{side} {joint}: no {width_key}_{side} in metadata and no medial marker; chord method "
                     f"with a default width of {default_width:g} mm")

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from ._errors import InputTypeError
+
 __all__ = ["MARKER_ALIASES", "canonical_marker_name", "rename_markers", "normalize_marker_key"]
 
 # Side-free spellings of bilateral landmarks: canonical suffix -> spellings (without the side letter).
@@ -95,6 +97,8 @@ def normalize_marker_key(name: str) -> str:
 
 def _lookup_table(aliases: Mapping[str, Iterable[str]] | None) -> dict[str, str]:
     """Normalised spelling -> canonical name; user entries override the default ones."""
+    if aliases is not None and not isinstance(aliases, Mapping):
+        raise InputTypeError(f"aliases must be a mapping canonical name -> spellings, got {type(aliases).__name__}")
     table: dict[str, str] = {}
     for source in (MARKER_ALIASES, aliases or {}):
         for canonical, spellings in source.items():
@@ -122,6 +126,8 @@ def canonical_marker_name(name: str, aliases: Mapping[str, Iterable[str]] | None
     >>> canonical_marker_name("r_asis")
     'RASI'
     """
+    if not isinstance(name, str):
+        raise InputTypeError(f"name must be a str, got {type(name).__name__}")
     table = _DEFAULT_TABLE if not aliases else _lookup_table(aliases)
     return table.get(normalize_marker_key(name), name)
 

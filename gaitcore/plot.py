@@ -33,6 +33,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError
 from .kinematics import ANGLE_COMPONENTS
 
 __all__ = ["REFERENCE_BANDS", "FIGSIZE", "angle_curves", "cadence_spectrum", "force_contacts",
@@ -122,9 +123,9 @@ def _component_index(angle: str, component: str, side: str) -> int:
     key = angle if angle in ANGLE_COMPONENTS else f"{side}_{angle}"
     names = ANGLE_COMPONENTS.get(key)
     if names is None:
-        raise ValueError(f"angle must be one of pelvis, thorax, hip, knee, ankle, trunk_lean; got {angle!r}")
+        raise InputError(f"angle must be one of pelvis, thorax, hip, knee, ankle, trunk_lean; got {angle!r}")
     if component not in names:
-        raise ValueError(f"component of {angle} must be one of {list(names)}, got {component!r}")
+        raise InputError(f"component of {angle} must be one of {list(names)}, got {component!r}")
     return names.index(component)
 
 
@@ -163,7 +164,7 @@ def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None
             ax.axvline(toe_off, color=color, ls="--", lw=1, label=f"toe-off {SIDE_NAMES[side]} ({toe_off:.0f} %)")
         drawn += 1
     if not drawn:
-        raise ValueError(f"report has no finite {angle} {component} curves (check report.factors['flags'])")
+        raise InputError(f"report has no finite {angle} {component} curves (check report.factors['flags'])")
     ax.set_xlim(0, 100)
     label = angle.replace("_", " ")
     comp = component.replace("_", " ")
@@ -200,7 +201,7 @@ def cadence_spectrum(cadence, ax=None, column: int = 0):
     psd = np.asarray(cadence.psd, float)
     if psd.ndim == 2:
         if not 0 <= column < psd.shape[1]:
-            raise ValueError(f"column must be in 0..{psd.shape[1] - 1}, got {column}")
+            raise InputError(f"column must be in 0..{psd.shape[1] - 1}, got {column}")
         psd = psd[:, column]
     step_hz = float(np.atleast_1d(cadence.step_hz)[column])
     peak_hz = float(np.atleast_1d(cadence.peak_hz)[column])
@@ -241,7 +242,7 @@ def force_contacts(trial, events=None, ax=None):
     ax : matplotlib Axes, optional
     """
     if not trial.plates:
-        raise ValueError("trial has no force plates to plot")
+        raise InputError("trial has no force plates to plot")
     if events is None:
         from .events import detect_events
 
@@ -299,11 +300,11 @@ def _bands(reference) -> dict:
         out = {}
         for name, band in reference.items():
             if len(band) not in (2, 3) or not float(band[1]) > 0:
-                raise ValueError(f"reference[{name!r}] must be (mean, sd) or (mean, sd, source) with sd > 0, "
+                raise InputError(f"reference[{name!r}] must be (mean, sd) or (mean, sd, source) with sd > 0, "
                                  f"got {band!r}")
             out[name] = (float(band[0]), float(band[1]), str(band[2]) if len(band) == 3 else "")
         return out
-    raise TypeError(f"reference must be None, a dict or a DataFrame, got {type(reference).__name__}")
+    raise InputTypeError(f"reference must be None, a dict or a DataFrame, got {type(reference).__name__}")
 
 
 def factor_profile(factors, reference=None, ax=None, metrics=None):
@@ -327,7 +328,7 @@ def factor_profile(factors, reference=None, ax=None, metrics=None):
     values = pd.Series(factors)
     names = [m for m in (metrics if metrics is not None else bands) if m in bands and m in values.index]
     if not names:
-        raise ValueError("no metric of factors has a reference band; pass reference= or metrics=")
+        raise InputError("no metric of factors has a reference band; pass reference= or metrics=")
     ax = _new_axes(ax, figsize=(FIGSIZE[0], 0.6 * len(names) + 1.6))
     ax.axvspan(-2, 2, color="0.92", lw=0, label="reference \u00b1 2 SD")
     ax.axvspan(-1, 1, color="0.80", lw=0, label="reference \u00b1 1 SD")
@@ -391,7 +392,7 @@ def hedges_g_ci(g, n1, n2, confidence: float = 0.95):
     """
     g, n1, n2 = (np.asarray(v, float) for v in (g, n1, n2))
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+        raise InputError(f"confidence must be in (0, 1), got {confidence}")
     j = 1.0 - 3.0 / (4.0 * (n1 + n2) - 9.0)
     d = g / j
     se = j * np.sqrt((n1 + n2) / (n1 * n2) + d ** 2 / (2.0 * (n1 + n2)))
@@ -414,14 +415,14 @@ def forest(comparison_table, ax=None, metrics=None, confidence: float = 0.95):
     need = {"metric", "group", "reference", "hedges_g", "n", "n_reference"}
     missing = need - set(comparison_table.columns)
     if missing:
-        raise ValueError(f"comparison_table lacks columns {sorted(missing)} (use gaitcore.compare_groups)")
+        raise InputError(f"comparison_table lacks columns {sorted(missing)} (use gaitcore.compare_groups)")
     table = comparison_table[np.isfinite(pd.to_numeric(comparison_table["hedges_g"], errors="coerce"))]
     if metrics is not None:
         table = table[table["metric"].isin(metrics)]
         order = {m: i for i, m in enumerate(metrics)}
         table = table.sort_values("metric", key=lambda s: s.map(order), kind="stable")
     if not len(table):
-        raise ValueError("no finite hedges_g to plot")
+        raise InputError("no finite hedges_g to plot")
     several = table["group"].nunique() > 1
     low, high = hedges_g_ci(table["hedges_g"].to_numpy(float), table["n"].to_numpy(float),
                             table["n_reference"].to_numpy(float), confidence)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError
 from . import _quiet
 from .events import loaded_runs
 from .markersets import ROLES, SIDED_SEGMENTS, load_marker_set, resolve_landmarks
@@ -182,9 +183,9 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
     (0.95, 5.37)
     """
     if not cadence_scale > 0:
-        raise ValueError(f"cadence_scale must be > 0, got {cadence_scale}")
+        raise InputError(f"cadence_scale must be > 0, got {cadence_scale}")
     if noise_mm < 0:
-        raise ValueError(f"noise_mm must be >= 0, got {noise_mm}")
+        raise InputError(f"noise_mm must be >= 0, got {noise_mm}")
     base = _base_trial()
     m = {k: v.copy() for k, v in base.markers.items()}
     times = base.time_s
@@ -275,7 +276,7 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     True
     """
     if not 0 <= drop_share < 1:
-        raise ValueError(f"drop_share must be in [0, 1), got {drop_share}")
+        raise InputError(f"drop_share must be in [0, 1), got {drop_share}")
     ms = load_marker_set(marker_set)
     trial, truth = simulate_runner(seed=seed, **planted)
     from . import datasets

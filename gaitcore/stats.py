@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._errors import InputError, InputTypeError
 from . import _core
 from ._validate import integer, positive, real_array
+from ._validate import rate as sampling_rate
 
 _KINDS = {"linear": 0, "cubic": 1, "steffen": 2}
 
@@ -64,40 +66,40 @@ def normalize_cycles(x, rate: float, starts_s, ends_s, points: int = 101, kind: 
     ((2, 101), True)
     """
     arr = real_array(x, "x")
-    rate = positive(rate, "rate")
+    rate = sampling_rate(rate, "rate")
     points = integer(points, "points", 2, 10**7)
     if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
+        raise InputError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
     if isinstance(nan_tolerance, bool) or not isinstance(nan_tolerance, numbers.Real) \
             or not 0 <= float(nan_tolerance) <= 1:
-        raise ValueError(f"nan_tolerance must be a fraction in [0, 1], got {nan_tolerance!r}")
+        raise InputError(f"nan_tolerance must be a fraction in [0, 1], got {nan_tolerance!r}")
     if arr.shape[0] < 2:
-        raise ValueError(f"x needs at least 2 samples along axis 0, got {arr.shape[0]}")
+        raise InputError(f"x needs at least 2 samples along axis 0, got {arr.shape[0]}")
     starts = _event_times(starts_s, "starts_s")
     ends = _event_times(ends_s, "ends_s")
     if starts.shape != ends.shape:
-        raise ValueError(f"starts_s and ends_s must have the same length, got {starts.size} and {ends.size}")
+        raise InputError(f"starts_s and ends_s must have the same length, got {starts.size} and {ends.size}")
     last_s = (arr.shape[0] - 1) / rate
     for name, bad in (("starts_s", starts < 0), ("ends_s", ends * rate > (arr.shape[0] - 1) * (1 + 1e-9)),
                       ("ends_s", ends <= starts)):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{name}[{i}]: cycle {starts[i]:g}..{ends[i]:g} s must satisfy "
+            raise InputError(f"{name}[{i}]: cycle {starts[i]:g}..{ends[i]:g} s must satisfy "
                              f"0 <= start < end <= {last_s:g} s (the last sample of x)")
     if np.isinf(arr).any():
-        raise ValueError("x contains infinite values (NaN marks missing data; inf is an error)")
+        raise InputError("x contains infinite values (NaN marks missing data; inf is an error)")
     return _core.normalize_cycles(arr, rate, starts, ends, points, _KINDS[kind], float(nan_tolerance))
 
 
 def _event_times(values, name: str) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values))
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be real numbers (seconds), got dtype {arr.dtype}")
+        raise InputTypeError(f"{name} must be real numbers (seconds), got dtype {arr.dtype}")
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        raise InputError(f"{name} must be 1-D, got shape {arr.shape}")
     arr = arr.astype(float)
     if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinite event times")
+        raise InputError(f"{name} contains NaN or infinite event times")
     return arr
 
 
@@ -117,7 +119,7 @@ class CurveStats:
     def to_frame(self) -> pd.DataFrame:
         """A DataFrame (one row per node, index = percent of cycle) for single-channel curves."""
         if self.mean.ndim != 1:
-            raise ValueError(f"to_frame needs single-channel curves, got shape {self.mean.shape}")
+            raise InputError(f"to_frame needs single-channel curves, got shape {self.mean.shape}")
         q = self.mean.shape[0]
         index = pd.Index(np.linspace(0, 100, q), name="percent_cycle")
         return pd.DataFrame({"mean": self.mean, "sd": self.sd, "ci_low": self.ci_low,
@@ -147,7 +149,7 @@ def curve_stats(cycles, confidence: float = 0.95) -> CurveStats:
     arr = real_array(cycles, "cycles", min_ndim=2).astype(float)
     confidence = _fraction(confidence, "confidence")
     if np.isinf(arr).any():
-        raise ValueError("cycles contains infinite values")
+        raise InputError("cycles contains infinite values")
     n = np.sum(np.isfinite(arr), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.nansum(arr, axis=0)
@@ -178,14 +180,16 @@ def subject_means(cycles_by_subject) -> np.ndarray:
     >>> gaitcore.subject_means([np.ones((3, 4)), np.zeros((5, 4))]).shape
     (2, 4)
     """
+    if isinstance(cycles_by_subject, (str, bytes)) or not hasattr(cycles_by_subject, "__iter__"):
+        raise InputTypeError(f"cycles_by_subject must be a sequence or dict of arrays, got {type(cycles_by_subject).__name__}")
     items = list(cycles_by_subject.values()) if isinstance(cycles_by_subject, dict) else list(cycles_by_subject)
     if not items:
-        raise ValueError("cycles_by_subject is empty")
+        raise InputError("cycles_by_subject is empty")
     means: list[np.ndarray] = []
     for i, c in enumerate(items):
         arr = real_array(c, f"cycles_by_subject[{i}]", min_ndim=2).astype(float)
         if means and arr.shape[1:] != means[0].shape:
-            raise ValueError(f"cycles_by_subject[{i}] has curves of shape {arr.shape[1:]}, "
+            raise InputError(f"cycles_by_subject[{i}] has curves of shape {arr.shape[1:]}, "
                              f"expected {means[0].shape}")
         means.append(curve_stats(arr).mean)
     return np.stack(means)
@@ -209,9 +213,20 @@ def t_isf(p, df):
 
 # ----------------------------------------------------------------------------- comparisons
 
+def _right_left(right, left) -> tuple[np.ndarray, np.ndarray]:
+    """Right and left values as float arrays of one shape (broadcast), else InputError."""
+    r = real_array(right, "right", min_ndim=0, allow_empty=True).astype(float)
+    l = real_array(left, "left", min_ndim=0, allow_empty=True).astype(float)
+    try:
+        np.broadcast_shapes(r.shape, l.shape)
+    except ValueError:
+        raise InputError(f"right and left must have the same shape, got {r.shape} and {l.shape}") from None
+    return r, l
+
+
 def symmetry_index(right, left):
     """Robinson (1987) symmetry index in %: (R - L) / (0.5 (R + L)) * 100 (0 = symmetric)."""
-    r, l = np.asarray(right, float), np.asarray(left, float)
+    r, l = _right_left(right, left)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (r - l) / (0.5 * (r + l)) * 100.0
     return float(out) if out.ndim == 0 else out
@@ -223,7 +238,7 @@ def symmetry_angle(right, left):
     ``SA = (45 deg - atan(L / R)) / 90 deg * 100``; when ``45 - atan(L/R) > 90`` deg the
     angle wraps: ``SA = (45 - atan(L/R) - 180) / 90 * 100``.  0 = symmetric, +-100 = opposite.
     """
-    r, l = np.asarray(right, float), np.asarray(left, float)
+    r, l = _right_left(right, left)
     with np.errstate(divide="ignore", invalid="ignore"):
         angle = 45.0 - np.degrees(np.arctan(l / r))
     angle = np.where(angle > 90.0, angle - 180.0, angle)
@@ -290,23 +305,23 @@ def compare(a, b, paired: bool = False, confidence: float = 0.95) -> Comparison:
     b = real_array(b, "b", max_ndim=1).astype(float)
     confidence = _fraction(confidence, "confidence")
     if np.isinf(a).any() or np.isinf(b).any():
-        raise ValueError("a and b must not contain infinite values")
+        raise InputError("a and b must not contain infinite values")
     if paired:
         if a.shape != b.shape:
-            raise ValueError(f"paired samples need equal lengths, got {a.size} and {b.size}")
+            raise InputError(f"paired samples need equal lengths, got {a.size} and {b.size}")
         keep = np.isfinite(a) & np.isfinite(b)
         a, b = a[keep], b[keep]
     else:
         a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     for name, s in (("a", a), ("b", b)):
         if s.size < 2:
-            raise ValueError(f"{name} needs at least 2 finite values, got {s.size}")
+            raise InputError(f"{name} needs at least 2 finite values, got {s.size}")
     na, nb = a.size, b.size
     ma, mb = a.mean(), b.mean()
     va, vb = a.var(ddof=1), b.var(ddof=1)
     sp = math.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
     if sp == 0:
-        raise ValueError("a and b have zero variance: t and effect sizes are undefined")
+        raise InputError("a and b have zero variance: t and effect sizes are undefined")
     diff = ma - mb
     df_s = float(na + nb - 2)
     t_s = diff / (sp * math.sqrt(1 / na + 1 / nb))
@@ -321,7 +336,7 @@ def compare(a, b, paired: bool = False, confidence: float = 0.95) -> Comparison:
         dd = a - b
         sd_d = dd.std(ddof=1)
         if sd_d == 0:
-            raise ValueError("the paired differences a - b have zero variance")
+            raise InputError("the paired differences a - b have zero variance")
         se = sd_d / math.sqrt(na)
         t_p = dd.mean() / se
         half = t_isf(tail, na - 1.0) * se
@@ -346,7 +361,7 @@ def _two_sided(t: float, df: float) -> float:
 
 def _fraction(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+        raise InputError(f"{name} must be a number in (0, 1), got {value!r}")
     return float(value)
 
 
@@ -466,13 +481,13 @@ class SPMTest:
         if method == "permutation":
             return self._glm().inference(alpha, two_tailed, method, n_perm, seed, n_threads)
         if method != "rft":
-            raise ValueError(f"method must be 'rft' or 'permutation', got {method!r}")
+            raise InputError(f"method must be 'rft' or 'permutation', got {method!r}")
         if n_perm is not None or seed is not None:
-            raise ValueError("n_perm and seed apply to method='permutation' only")
+            raise InputError("n_perm and seed apply to method='permutation' only")
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
-            raise ValueError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
+            raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
         if not isinstance(two_tailed, (bool, np.bool_)):
-            raise TypeError(f"two_tailed must be True or False, got {two_tailed!r}")
+            raise InputTypeError(f"two_tailed must be True or False, got {two_tailed!r}")
         r0, r1 = self.resels
         a = alpha / 2 if two_tailed else alpha
         u = _core.spm_threshold(a, self.df, r0, r1, self.t.size)
@@ -526,12 +541,12 @@ def spm_ttest(y, mu=0.0) -> SPMTest:
     y = _curves(y, "y")
     if isinstance(mu, numbers.Real) and not isinstance(mu, bool):
         if not math.isfinite(mu):
-            raise ValueError(f"mu must be finite, got {mu}")
+            raise InputError(f"mu must be finite, got {mu}")
         yc, mu_arg, mu_out = y, float(mu), float(mu)
     else:
         m = real_array(mu, "mu", max_ndim=1).astype(float)
         if m.shape != (y.shape[1],) or not np.isfinite(m).all():
-            raise ValueError(f"mu must be a finite number or a curve of {y.shape[1]} nodes, got shape {m.shape}")
+            raise InputError(f"mu must be a finite number or a curve of {y.shape[1]} nodes, got shape {m.shape}")
         yc, mu_arg, mu_out = y - m, 0.0, m
     t, fwhm = _spm_core(0, yc, None, mu_arg, [yc], [yc], "y")
     return _spm_test("ttest", t, y.shape[0] - 1.0, fwhm, (y, mu_out))
@@ -549,7 +564,7 @@ def spm_ttest_paired(ya, yb) -> SPMTest:
     """
     ya, yb = _curves(ya, "ya"), _curves(yb, "yb")
     if ya.shape != yb.shape:
-        raise ValueError(f"ya and yb must have the same shape for a paired test, got {ya.shape} and {yb.shape}")
+        raise InputError(f"ya and yb must have the same shape for a paired test, got {ya.shape} and {yb.shape}")
     t, fwhm = _spm_core(1, ya, yb, 0.0, [ya - yb], [ya, yb], "ya - yb")
     return _spm_test("ttest_paired", t, ya.shape[0] - 1.0, fwhm, (ya, yb))
 
@@ -592,10 +607,10 @@ def spm_ttest2(ya, yb, equal_var: bool = True) -> SPMTest:
     (18.0, True, True)
     """
     if not isinstance(equal_var, (bool, np.bool_)):
-        raise TypeError(f"equal_var must be True or False, got {equal_var!r}")
+        raise InputTypeError(f"equal_var must be True or False, got {equal_var!r}")
     ya, yb = _curves(ya, "ya"), _curves(yb, "yb")
     if ya.shape[1] != yb.shape[1]:
-        raise ValueError(f"ya and yb must have the same number of nodes, got {ya.shape[1]} and {yb.shape[1]}")
+        raise InputError(f"ya and yb must have the same number of nodes, got {ya.shape[1]} and {yb.shape[1]}")
     t, fwhm = _spm_core(2, ya, yb, 0.0, [ya, yb], [ya, yb], "ya and yb (pooled)")
     if equal_var:
         df = ya.shape[0] + yb.shape[0] - 2.0
@@ -624,16 +639,16 @@ def rft_t_threshold(alpha: float, df: float, resels, nodes: int | None = None) -
     3.82411
     """
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
-        raise ValueError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
+        raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
     df = positive(df, "df")
     if df <= 1:
-        raise ValueError(f"df must be > 1 for a random-field threshold, got {df:g}")
+        raise InputError(f"df must be > 1 for a random-field threshold, got {df:g}")
     try:
         r0, r1 = (float(r) for r in resels)
     except (TypeError, ValueError):
-        raise TypeError(f"resels must be a pair (R0, R1) of numbers, got {resels!r}") from None
+        raise InputTypeError(f"resels must be a pair (R0, R1) of numbers, got {resels!r}") from None
     if not (math.isfinite(r0) and math.isfinite(r1) and r0 >= 0 and r1 >= 0 and r0 + r1 > 0):
-        raise ValueError(f"resels must be finite, >= 0 and not both 0, got {resels!r}")
+        raise InputError(f"resels must be finite, >= 0 and not both 0, got {resels!r}")
     n = 0 if nodes is None else integer(nodes, "nodes", 1, 2**62)
     return _core.spm_threshold(float(alpha), df, r0, r1, n)
 
@@ -648,13 +663,13 @@ def _curves(y, name: str) -> np.ndarray:
     arr = np.ascontiguousarray(arr, dtype=float)
     j, q = arr.shape
     if j < 3:
-        raise ValueError(f"{name} needs at least 3 curves (rows), got {j}")
+        raise InputError(f"{name} needs at least 3 curves (rows), got {j}")
     if q < 3:
-        raise ValueError(f"{name} needs at least 3 nodes (columns), got {q}")
+        raise InputError(f"{name} needs at least 3 nodes (columns), got {q}")
     bad = ~np.isfinite(arr)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise ValueError(f"{name} contains NaN or inf (first at curve {r}, node {c}); SPM needs "
+        raise InputError(f"{name} contains NaN or inf (first at curve {r}, node {c}); SPM needs "
                          "complete curves: drop or fill those curves first")
     return arr
 
@@ -692,11 +707,11 @@ def _raise_if_flat(groups, inputs, name: str, everywhere: bool = False) -> None:
     noise = 64 * np.finfo(float).eps * scale
     flat = ~(ss > rows * noise * noise)
     if everywhere and flat.all():
-        raise ValueError(f"{name} has zero variance at every node (e.g. identical curves): its "
+        raise InputError(f"{name} has zero variance at every node (e.g. identical curves): its "
                          "group variance is 0 and the unequal-variance (equal_var=False) effective "
                          "df is undefined; use equal_var=True or check the data")
     if not everywhere and flat.any():
         nodes = np.flatnonzero(flat)
         shown = ", ".join(str(i) for i in nodes[:10]) + (" ..." if nodes.size > 10 else "")
-        raise ValueError(f"{name} has zero variance at node(s) {shown}: t is undefined there "
+        raise InputError(f"{name} has zero variance at node(s) {shown}: t is undefined there "
                          "(e.g. curves forced to a common value); crop or drop those nodes")

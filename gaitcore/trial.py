@@ -7,12 +7,38 @@ the lab recorded them; the direction of travel is found by the analyses.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import _validate
+from ._errors import InputError, InputTypeError
+
 UP_AXIS = 2  #: index of the vertical axis in every (n, 3) array of a Trial
+AXES = "z-up, mm"  #: the only lab frame and length unit a Trial holds (readers convert to it)
+EVENT_COLUMNS = ("side", "event", "time_s")
+
+
+def _array(value, name: str, shape: tuple) -> np.ndarray:
+    """``value`` as a real array of ``shape`` (None = any length), else InputError naming it."""
+    if not isinstance(value, np.ndarray):
+        raise InputTypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
+    if value.dtype.kind not in "iuf":
+        raise InputTypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+    if value.ndim != len(shape) or any(want is not None and got != want
+                                       for got, want in zip(value.shape, shape)):
+        want = "(" + ", ".join("n" if w is None else str(w) for w in shape) + ("," if len(shape) == 1 else "") + ")"
+        raise InputError(f"{name} must have shape {want}, got {value.shape}")
+    return value
+
+
+def _rate_or_nan(value, name: str, required: bool) -> None:
+    """A sampling rate, or NaN where nothing is sampled at it."""
+    if not required and isinstance(value, (int, float, np.floating)) and math.isnan(value):
+        return
+    _validate.rate(value, name)
 
 
 @dataclass
@@ -43,6 +69,22 @@ class ForcePlate:
     corners: np.ndarray | None = None
     name: str = ""
     side: str = ""  #: "L"/"R" when the file already splits force by foot (OpenSim GRF), else ""
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> "ForcePlate":
+        """Check rates, shapes and dtypes; raise InputError naming the field.  Returns self."""
+        name = f"plate {self.name!r}" if self.name else "plate"
+        _validate.rate(self.rate, f"{name} rate")
+        m = _array(self.force, f"{name} force", (None, 3)).shape[0]
+        _array(self.cop, f"{name} cop", (m, 3))
+        _array(self.free_moment, f"{name} free_moment", (m,))
+        if self.corners is not None:
+            _array(self.corners, f"{name} corners", (4, 3))
+        if self.side not in ("", "L", "R"):
+            raise InputError(f"{name} side must be 'L', 'R' or '', got {self.side!r}")
+        return self
 
     @property
     def fz(self) -> np.ndarray:
@@ -90,6 +132,39 @@ class Trial:
     model_outputs: dict[str, np.ndarray] = field(default_factory=dict)
     source: str = ""
     axes: str = "z-up, mm"
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> "Trial":
+        """Check the trial: rates finite and > 0 (NaN only where nothing is sampled), every
+        marker and model output (n, 3) with one n, analog channels of one length, plates
+        valid, events with side/event/time_s, axes ``"z-up, mm"``.  Raises InputError (or
+        InputTypeError) naming the field; returns self.  The analyses call it, so a trial
+        edited after construction is checked again.
+        """
+        if self.axes != AXES:
+            raise InputError(f"axes must be {AXES!r} (readers convert to it), got {self.axes!r}")
+        for field_name in ("markers", "analogs", "model_outputs", "metadata"):
+            if not isinstance(getattr(self, field_name), dict):
+                raise InputTypeError(f"{field_name} must be a dict, got {type(getattr(self, field_name)).__name__}")
+        _rate_or_nan(self.marker_rate, "marker_rate", required=bool(self.markers))
+        n = None
+        for label, arr in self.markers.items():
+            n = _array(arr, f"marker {label!r}", (n, 3)).shape[0]
+        for label, arr in self.model_outputs.items():
+            _array(arr, f"model output {label!r}", (n, 3) if n is not None else (None, 3))
+        _rate_or_nan(self.analog_rate, "analog_rate", required=bool(self.analogs))
+        m = None
+        for label, arr in self.analogs.items():
+            m = _array(arr, f"analog channel {label!r}", (m,)).shape[0]
+        if not isinstance(self.plates, list) or not all(isinstance(p, ForcePlate) for p in self.plates):
+            raise InputTypeError("plates must be a list of ForcePlate")
+        for plate in self.plates:
+            plate.validate()
+        if self.events is not None and not all(c in getattr(self.events, "columns", ()) for c in EVENT_COLUMNS):
+            raise InputError(f"events must be a DataFrame with columns {list(EVENT_COLUMNS)}")
+        return self
 
     @property
     def n_frames(self) -> int:

@@ -11,12 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
+from ._errors import InputError, InputTypeError
 from . import _atomic
 from .trial import Trial
 
 
 def _zup_to_yup(xyz: np.ndarray) -> np.ndarray:
     return np.stack([xyz[..., 0], xyz[..., 2], -xyz[..., 1]], axis=-1)
+
+
+def _check_trial(trial) -> None:
+    if not isinstance(trial, Trial):
+        raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+    trial.validate()
 
 
 def _fmt(values: np.ndarray) -> list[str]:
@@ -34,8 +41,9 @@ def write_trc(trial: Trial, path) -> Path:
     >>> bool(abs(gaitcore.read_trc(p).markers["LASI"] - t.markers["LASI"]).max() < 1e-5)
     True
     """
+    _check_trial(trial)
     if not trial.markers:
-        raise ValueError("trial has no markers to write")
+        raise InputError("trial has no markers to write")
     names = list(trial.markers)
     n = trial.n_frames
     rate = trial.marker_rate
@@ -63,11 +71,12 @@ def write_mot(trial: Trial, path) -> Path:
     ``R_ground_``) or else ``plate.name``.  Unloaded COP (NaN) is written as 0, as OpenSim
     files do.
     """
+    _check_trial(trial)
     if not trial.plates:
-        raise ValueError("trial has no force plates to write")
+        raise InputError("trial has no force plates to write")
     rate, m = trial.plates[0].rate, trial.plates[0].force.shape[0]
     if any(p.rate != rate or p.force.shape[0] != m for p in trial.plates):
-        raise ValueError("all plates must share one rate and length to be written to one .mot")
+        raise InputError("all plates must share one rate and length to be written to one .mot")
     t0 = float(trial.metadata.get("first_time_s", 0.0))
     columns, data = ["time"], [t0 + np.arange(m) / rate]
     for k, plate in enumerate(trial.plates):
@@ -84,4 +93,39 @@ def write_mot(trial: Trial, path) -> Path:
               f"range {table[0, 0]:.6f} {table[-1, 0]:.6f}", "endheader", "\t".join(columns)]
     body = ["\t".join(f"{v:.6f}" for v in row) for row in table]
     _atomic.write_text(path, "\n".join(header + body) + "\n")
+    return Path(path)
+
+
+# ---- tables for spreadsheets --------------------------------------------------------
+
+#: A text cell starting with one of these is run as a formula by Excel, LibreOffice and
+#: Google Sheets ("CSV injection", OWASP); written with a leading apostrophe instead.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """``value`` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    """The inverse of :func:`escape_formula` (for tables read back from our own CSV files)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def write_csv(table, path) -> Path:
+    """Write a DataFrame as CSV atomically, its text cells escaped with :func:`escape_formula`
+    (numbers are left alone: ``-1.5`` stays a number).  Parquet files keep the raw text."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    text_columns = [c for c in table.columns if is_object_dtype(table[c]) or is_string_dtype(table[c])]
+    safe = table.copy(deep=False)
+    for col in text_columns:
+        safe[col] = [escape_formula(v) for v in table[col]]
+    with _atomic.atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False)
     return Path(path)

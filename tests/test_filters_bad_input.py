@@ -84,3 +84,18 @@ def test_all_nan_is_returned_as_nan():
     assert np.isnan(y).all()
     f, m = gaitcore.fill_gaps(np.full(50, np.nan), 100.0)
     assert np.isnan(f).all() and not m.any()
+
+
+def test_fill_gaps_huge_support_does_not_overflow_the_heap():
+    # 2 * support * sizeof(double) wrapped around to 160 bytes; the spline then wrote
+    # past that buffer.  A support beyond the signal means "every valid sample".
+    from gaitcore import _core
+
+    x = np.sin(np.linspace(0, 6, 200))
+    x[50:55] = np.nan
+    want = _core.fill_gaps(x, 10, 200, 0)
+    for support in (2**61 + 10, 2**62, 2**63 - 1):
+        got = _core.fill_gaps(x, 10, support, 0)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+    assert np.isfinite(_core.fill_gaps(x, 2**63 - 1, 10, 0)[0]).all()

@@ -94,3 +94,43 @@ def test_dorn_sprint_every_factor():
     assert 4 < f["trunk_lean_deg"] < 20
     assert 10 < f["peak_hip_extension_deg_L"] < 35 and 10 < f["peak_hip_extension_deg_R"] < 35
     assert 50 < f["valr_bw_per_s"] < 250 and f["braking_impulse_ns_per_kg"] < 0 < f["propulsive_impulse_ns_per_kg"]
+
+
+def plate_events(trial, threshold_n=20.0):
+    """IC/TO of each plate's loaded intervals, the side from the foot centre nearest the COP."""
+    lm = resolve_landmarks(trial)
+    rows = []
+    for plate in trial.plates:
+        on = np.flatnonzero(plate.fz > threshold_n)
+        if on.size < 2:
+            continue
+        mid = on[on.size // 2]
+        k = min(int(round(mid / plate.rate * trial.marker_rate)), trial.n_frames - 1)
+        side = min("LR", key=lambda s: np.linalg.norm((lm.get("foot_centre", s)[k] - plate.cop[mid])[:2]))
+        rows += [(side, "IC", on[0] / plate.rate), (side, "TO", on[-1] / plate.rate)]
+    import pandas as pd
+    return pd.DataFrame(rows, columns=["side", "event", "time_s"])
+
+
+def test_running_0002_every_factor_its_one_stance_supports():
+    """Qualisys running set, one stance on plate 1, no static, no body mass in the file: every
+    kinematic metric of that stance; the force metrics with a body mass given; the static-
+    referenced ones cannot be (no static trial)."""
+    trial = gaitcore.read_trial(datasets.path("Running_0002.c3d"))
+    events = plate_events(trial)
+    assert len(events) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = gaitcore.stance_factors(trial, events)
+        with_mass = gaitcore.stance_factors(trial, events, body_mass_kg=70.0)
+    row = table.iloc[0]
+    static_only = {"cpd_peak_vs_static_deg", "peak_hip_extension_vs_static_deg", "trunk_lean_mean_vs_static_deg"}
+    from gaitcore.factors import KINEMATIC, KINETIC
+    for col in set(KINEMATIC) - static_only:
+        assert np.isfinite(row[col]), col
+    assert all(np.isnan(row[c]) for c in KINETIC) and "no body mass" in row["reason"]
+    assert all(np.isfinite(with_mass.iloc[0][c]) for c in KINETIC)
+    # plausible for running at ~3.1 m/s
+    assert 0.2 < row["contact_time_s"] < 0.35 and 0 < row["trunk_lean_mean_deg"] < 20
+    assert -5 < row["cpd_peak_deg"] < 12 and 0 < row["peak_knee_flexion_stance_deg"] < 60
+    assert 0 < row["overstride_mm"] < 350

@@ -42,26 +42,42 @@ const char *gc_strerror(int status);
 
 /* Digital Butterworth low-pass of the given order and normalised cutoff wn
  * (0 < wn < 1, 1 = Nyquist), designed by the bilinear transform with
- * pre-warping.  Writes order + 1 coefficients to b and to a (a[0] == 1). */
+ * pre-warping.  Writes order + 1 coefficients to b and to a (a[0] == 1), equal to
+ * scipy.signal.butter(order, wn).  For reference only: this polynomial form is
+ * ill-conditioned at low wn and high order; the core filters in sections. */
 int gc_filter_butter_lowpass(size_t order, double wn, double *b, double *a);
+
+/* Number of second-order sections of an order-`order` filter: (order + 1) / 2. */
+size_t gc_filter_n_sections(size_t order);
+
+/* The same filter as gc_filter_n_sections(order) second-order sections, rows
+ * [b0 b1 b2 1 a1 a2] (scipy's sos layout, 6 doubles each), every section of unit DC
+ * gain with its zeros at z = -1; for odd orders the first section is first-order
+ * (b2 = a2 = 0).  The pole pairs run from the most damped to the least damped. */
+int gc_filter_butter_sos(size_t order, double wn, double *sos);
 
 /* Samples of odd-extension padding used at each end: 3 * (order + 1). */
 size_t gc_filter_padlen(size_t order);
 
 typedef struct gc_filter_workspace gc_filter_workspace;
 
-/* Workspace for filtering signals of up to max_n samples with an order-`order`
- * filter.  Returns NULL when out of memory or order is out of range. */
-gc_filter_workspace *gc_filter_alloc(size_t order, size_t max_n);
+/* Workspace holding the sections of the order-`order` low-pass at wn and a buffer
+ * for signals of up to max_n samples.  Returns NULL when out of memory, when order
+ * or wn is out of range, or when the buffer size would overflow. */
+gc_filter_workspace *gc_filter_alloc(size_t order, double wn, size_t max_n);
 void gc_filter_free(gc_filter_workspace *w);
 
-/* Forward-backward filtering (b, a of length order + 1, a[0] == 1) of every
- * finite run of x along its middle axis: each run is padded by odd extension,
- * started from the steady-state initial conditions, filtered forward, then
- * backward.  NaN samples stay NaN.  A finite run of padlen samples or fewer is
- * copied unfiltered.  Returns GC_ENOTFINITE on +-inf.  x and y may alias. */
-int gc_filter_filtfilt(gc_filter_workspace *w, const double *b, const double *a,
-                       const double *x, double *y,
+/* Copy the workspace's sections (gc_filter_n_sections(order) x 6) to sos. */
+int gc_filter_sos(const gc_filter_workspace *w, double *sos);
+
+/* Zero-lag filtering with the workspace's sections of every finite run of x along
+ * its middle axis, as scipy.signal.sosfiltfilt: each run is padded by odd extension,
+ * every section started from its steady-state initial conditions, filtered forward,
+ * then backward.  The run is filtered as x0 + filter(x - x0), x0 its first sample,
+ * which is exact for the unit DC gain and keeps constants constant.  NaN samples stay
+ * NaN.  A finite run of padlen samples or fewer is copied unfiltered.  Returns
+ * GC_ENOTFINITE on +-inf, GC_EINVAL if n > max_n.  x and y may alias. */
+int gc_filter_filtfilt(gc_filter_workspace *w, const double *x, double *y,
                        size_t outer, size_t n, size_t inner);
 
 /* ---- gaps: cubic-spline filling of short NaN runs ---------------------------- */

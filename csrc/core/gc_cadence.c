@@ -3,6 +3,7 @@
  * Method: docs/methods.md part B (JOS, Spectral Audio Signal Processing, quadratic
  * interpolation of spectral peaks). */
 #include "gaitcore.h"
+#include "gc_size.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -94,8 +95,8 @@ static int fill_tables(gc_cadence_workspace *w)
     }
     if (w->decim == 1)
         return GC_OK;
-    w->tw_re = malloc(w->decim * w->nbins * sizeof *w->tw_re);
-    w->tw_im = malloc(w->decim * w->nbins * sizeof *w->tw_im);
+    w->tw_re = gc_malloc_array(w->decim * w->nbins, sizeof *w->tw_re);  /* <= nfft / 2 */
+    w->tw_im = gc_malloc_array(w->decim * w->nbins, sizeof *w->tw_im);
     if (!w->tw_re || !w->tw_im)
         return GC_ENOMEM;
     for (size_t s = 0; s < w->decim; s++)
@@ -121,12 +122,12 @@ gc_cadence_workspace *gc_cadence_alloc(size_t nperseg, size_t nbins)
     w->nbins = nbins;
     w->m = sub_length(nfft, nbins);
     w->decim = nfft / w->m;
-    w->window = malloc(nperseg * sizeof *w->window);
-    w->seg = malloc(nperseg * sizeof *w->seg);
-    w->sub = malloc(w->m * sizeof *w->sub);
-    w->acc_re = malloc(nbins * sizeof *w->acc_re);
-    w->acc_im = malloc(nbins * sizeof *w->acc_im);
-    w->psd = malloc(nbins * sizeof *w->psd);
+    w->window = gc_malloc_array(nperseg, sizeof *w->window);
+    w->seg = gc_malloc_array(nperseg, sizeof *w->seg);
+    w->sub = gc_malloc_array(w->m, sizeof *w->sub);
+    w->acc_re = gc_malloc_array(nbins, sizeof *w->acc_re);
+    w->acc_im = gc_malloc_array(nbins, sizeof *w->acc_im);
+    w->psd = gc_malloc_array(nbins, sizeof *w->psd);
     w->wavetable = gsl_fft_real_wavetable_alloc(w->m);
     w->fft_work = gsl_fft_real_workspace_alloc(w->m);
     if (!w->window || !w->seg || !w->sub || !w->acc_re || !w->acc_im || !w->psd || !w->wavetable

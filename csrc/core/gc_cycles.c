@@ -11,6 +11,7 @@
 #include <gsl/gsl_interp.h>
 
 #include "gaitcore.h"
+#include "gc_size.h"
 
 #define SPLINE_MARGIN 3            /* extra samples each side for cubic/Steffen */
 #define END_SLACK 1e-9             /* rounding allowance on t_end * rate <= n - 1 */
@@ -156,8 +157,10 @@ int gc_cycles_normalize(const double *x, size_t n, size_t inner, double rate,
         if (span > max_span)
             max_span = span;
     }
-    size_t cap = max_span + 2 * SPLINE_MARGIN + 1;
-    double *buf = malloc((2 * cap + points) * sizeof *buf);
+    size_t cap = max_span + 2 * SPLINE_MARGIN + 1, count;
+    if (!gc_size_mul(2, cap, &count) || !gc_size_add(count, points, &count))
+        return GC_ENOMEM;
+    double *buf = gc_malloc_array(count, sizeof *buf);
     if (!buf)
         return GC_ENOMEM;
     double *tx = buf, *vx = buf + cap, *pos = buf + 2 * cap;

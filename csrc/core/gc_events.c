@@ -16,6 +16,7 @@
 #include <gsl/gsl_interp.h>
 
 #include "gaitcore.h"
+#include "gc_size.h"
 
 size_t gc_events_max_contacts(size_t n) { return n / 2 + 1; }
 
@@ -292,8 +293,11 @@ int gc_events_flight_baseline(const double *fz, size_t n, double rate,
 {
     if (!fz || !baseline || n == 0 || (n_contacts > 0 && !contacts) || !(rate > 0) || !isfinite(rate))
         return GC_EINVAL;
-    double *kt = malloc((n_contacts + 1) * sizeof *kt);
-    double *kv = malloc((n_contacts + 1) * sizeof *kv);
+    size_t max_knots;
+    if (!gc_size_add(n_contacts, 1, &max_knots))
+        return GC_EINVAL;
+    double *kt = gc_malloc_array(max_knots, sizeof *kt);
+    double *kv = gc_malloc_array(max_knots, sizeof *kv);
     int status = GC_OK;
     gsl_interp *interp = NULL;
     gsl_interp_accel *acc = NULL;

@@ -12,6 +12,7 @@
 #include <gsl/gsl_interp.h>
 
 #include "gaitcore.h"
+#include "gc_size.h"
 
 /* Bridge the gap x[g0..g1) (stride s) using up to `support` samples each side.
  * Returns GC_OK also when the gap is left unfilled for lack of support. */
@@ -90,8 +91,13 @@ int gc_gaps_fill(const double *x, double *y, uint8_t *filled,
         return GC_EINVAL;
     if (x == y)
         return GC_EINVAL;   /* the spline reads neighbours that may have been filled */
-    double *xa = malloc(2 * support * sizeof(double));
-    double *ya = malloc(2 * support * sizeof(double));
+    if (support > n)
+        support = n;    /* never more samples than the signal holds (and no huge buffers) */
+    size_t points;
+    if (!gc_size_mul(2, support, &points))
+        return GC_ENOMEM;
+    double *xa = gc_malloc_array(points, sizeof(double));
+    double *ya = gc_malloc_array(points, sizeof(double));
     int status = (xa && ya) ? GC_OK : GC_ENOMEM;
     for (size_t o = 0; o < outer && status == GC_OK; o++)
         for (size_t i = 0; i < inner && status == GC_OK; i++) {

@@ -26,6 +26,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "gaitcore.h"
+#include "gc_size.h"
 
 #define FLAT_EPS (64 * DBL_EPSILON) /* rounding noise allowed in a 'flat' node (as gc_spm.c) */
 
@@ -244,8 +245,8 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
     if (status != GC_OK)
         return status;
     gsl_matrix *E = gsl_matrix_alloc(n, Q);
-    double *scale = malloc(Q * sizeof *scale);
-    double *resid = malloc(n * Q * sizeof *resid);
+    double *scale = gc_malloc_array(Q, sizeof *scale);
+    double *resid = gc_malloc_array(n * Q, sizeof *resid);
     if (!E || !scale || !resid) {
         status = GC_ENOMEM;
         goto done;
@@ -296,7 +297,7 @@ static void *perm_worker(void *arg)
     perm_job *job = arg;
     const glm_factor *f = job->f;
     const size_t n = f->n, p = f->p, Q = job->Q;
-    double *e = malloc(p * Q * sizeof *e);
+    double *e = gc_malloc_array(p * Q, sizeof *e);
     if (!e) {
         job->status = GC_ENOMEM;
         return NULL;
@@ -400,8 +401,8 @@ int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size
     int status = factor_design(d, &f);
     if (status != GC_OK)
         return status;
-    double *q1 = malloc(n * d->p * sizeof *q1);
-    double *sst = calloc(Q, sizeof *sst), *scale = malloc(Q * sizeof *scale);
+    double *q1 = gc_malloc_array(n * d->p, sizeof *q1);
+    double *sst = calloc(Q, sizeof *sst), *scale = gc_malloc_array(Q, sizeof *scale);
     status = (q1 && sst && scale) ? thin_q(&f, q1) : GC_ENOMEM;
     if (status == GC_OK) {
         for (size_t j = 0; j < n; j++)

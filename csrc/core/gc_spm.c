@@ -14,6 +14,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "gaitcore.h"
+#include "gc_size.h"
 
 #define EPS_RFT 2.220446049250313e-16   /* clip of EC densities, added to E_c */
 #define GAMMA_3_2 0.88622692545275801   /* Gamma(3/2) = sqrt(pi) / 2 */
@@ -139,7 +140,8 @@ struct t_scratch {
 
 static double *t_scratch_alloc(struct t_scratch *w, size_t Q)
 {
-    double *buf = calloc(6 * Q, sizeof *buf);
+    size_t count;
+    double *buf = gc_size_mul(6, Q, &count) ? calloc(count, sizeof *buf) : NULL;
     if (buf) {
         w->mean = buf;
         w->mean_b = buf + Q;
@@ -312,7 +314,8 @@ int gc_spm_ttest2_reml_df(const double *ya, size_t Ja, const double *yb, size_t 
 {
     if (Ja < 2 || Jb < 2 || Q < 2)
         return GC_ETOOSHORT;
-    double *buf = calloc(6 * Q, sizeof *buf);
+    size_t count;
+    double *buf = gc_size_mul(6, Q, &count) ? calloc(count, sizeof *buf) : NULL;
     if (!buf)
         return GC_ENOMEM;
     double *mean_a = buf, *mean_b = buf + Q, *ss_a = buf + 2 * Q, *ss_b = buf + 3 * Q;
@@ -356,7 +359,8 @@ int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm)
         return GC_ETOOSHORT;
     if (!all_finite(resid, J * Q))
         return GC_ENOTFINITE;
-    double *buf = calloc(4 * Q, sizeof *buf);  /* zero mean, ss, dd, row */
+    size_t count;
+    double *buf = gc_size_mul(4, Q, &count) ? calloc(count, sizeof *buf) : NULL;  /* zero mean, ss, dd, row */
     if (!buf)
         return GC_ENOMEM;
     accumulate_residuals(resid, NULL, J, Q, buf, buf + 3 * Q, buf + Q, buf + 2 * Q);

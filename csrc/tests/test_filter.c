@@ -1,5 +1,8 @@
 /* C unit tests of gc_filter.c; reference numbers from SciPy 1.17
- * (scipy.signal.butter(2, 0.2) and scipy.signal.filtfilt on a Fibonacci ramp). */
+ * (scipy.signal.butter(2, 0.2) and scipy.signal.sosfiltfilt on a Fibonacci ramp). */
+#include <math.h>
+#include <stdint.h>
+#include <complex.h>
 #include <stdlib.h>
 #include "core/gaitcore.h"
 #include "gc_test.h"
@@ -34,26 +37,72 @@ static void test_design(void)
     }
 }
 
+static void test_sections(void)
+{
+    /* each section of unit DC gain; the cascade equals the (b, a) form at z = e^{jw} */
+    for (size_t order = 1; order <= GC_FILTER_MAX_ORDER; order++) {
+        double sos[6 * 4], b[GC_FILTER_MAX_ORDER + 1], a[GC_FILTER_MAX_ORDER + 1];
+        const size_t ns = gc_filter_n_sections(order);
+        CHECK(ns == (order + 1) / 2);
+        CHECK(gc_filter_butter_sos(order, 0.3, sos) == GC_OK);
+        CHECK(gc_filter_butter_lowpass(order, 0.3, b, a) == GC_OK);
+        for (size_t s = 0; s < ns; s++) {
+            const double *c = sos + 6 * s;
+            CHECK(c[3] == 1.0);
+            CHECK((c[0] + c[1] + c[2]) == ((1.0 + c[4]) + c[5]));  /* unit DC gain, exactly */
+        }
+        for (double wfreq = 0.1; wfreq < 3.0; wfreq += 0.7) {
+            double complex hs = 1.0, nb = 0.0, na = 0.0;
+            const double complex zi = cexp(-I * wfreq);
+            for (size_t s = 0; s < ns; s++) {
+                const double *c = sos + 6 * s;
+                hs *= (c[0] + c[1] * zi + c[2] * zi * zi) / (1.0 + c[4] * zi + c[5] * zi * zi);
+            }
+            for (size_t k = order + 1; k-- > 0;) {
+                nb = nb * zi + b[k];
+                na = na * zi + a[k];
+            }
+            CHECK_CLOSE(cabs(hs - nb / na), 0.0, 1e-12);
+        }
+    }
+    double sos[6];
+    CHECK(gc_filter_butter_sos(0, 0.2, sos) == GC_EINVAL);
+    CHECK(gc_filter_butter_sos(2, 1.0, sos) == GC_EINVAL);
+    CHECK(gc_filter_butter_sos(2, NAN, sos) == GC_EINVAL);
+}
+
 static void test_filtfilt(void)
 {
-    double b[3], a[3], y[16];
-    gc_filter_butter_lowpass(2, 0.2, b, a);
-    gc_filter_workspace *w = gc_filter_alloc(2, 16);
+    double y[16];
+    gc_filter_workspace *w = gc_filter_alloc(2, 0.2, 16);
     CHECK(w != NULL);
-    CHECK(gc_filter_filtfilt(w, b, a, FIB, y, 1, 16, 1) == GC_OK);
+    CHECK(gc_filter_filtfilt(w, FIB, y, 1, 16, 1) == GC_OK);
     for (int k = 0; k < 16; k++)
         CHECK_CLOSE(y[k], FIB_FILTERED[k], 1e-12);
     /* a constant passes unchanged (steady-state initial conditions) */
     double c[16];
     for (int k = 0; k < 16; k++)
         c[k] = 3.5;
-    CHECK(gc_filter_filtfilt(w, b, a, c, y, 1, 16, 1) == GC_OK);
+    CHECK(gc_filter_filtfilt(w, c, y, 1, 16, 1) == GC_OK);
     for (int k = 0; k < 16; k++)
-        CHECK_CLOSE(y[k], 3.5, 1e-12);
+        CHECK(y[k] == 3.5);
     /* longer than the workspace: refused */
     double big[17] = {0};
-    CHECK(gc_filter_filtfilt(w, b, a, big, big, 1, 17, 1) == GC_EINVAL);
+    CHECK(gc_filter_filtfilt(w, big, big, 1, 17, 1) == GC_EINVAL);
     gc_filter_free(w);
+    /* the order-8 filter at wn = 0.006 keeps a constant constant (the (b, a) form did not) */
+    enum { M = 5000 };
+    double *k5 = malloc(M * sizeof *k5);
+    for (int k = 0; k < M; k++)
+        k5[k] = 5.0;
+    w = gc_filter_alloc(8, 0.006, M);
+    CHECK(w != NULL && gc_filter_filtfilt(w, k5, k5, 1, M, 1) == GC_OK);
+    double worst = 0.0;
+    for (int k = 0; k < M; k++)
+        worst = fmax(worst, fabs(k5[k] - 5.0));
+    CHECK(worst <= 5e-12);
+    gc_filter_free(w);
+    free(k5);
 }
 
 static void test_nan_runs(void)
@@ -61,15 +110,14 @@ static void test_nan_runs(void)
     /* two columns interleaved (inner = 2): NaN stays, runs are filtered alone,
      * a run of padlen samples or fewer is copied unfiltered */
     enum { N = 40 };
-    double x[2 * N], y[2 * N], ref[16], b[3], a[3];
-    gc_filter_butter_lowpass(2, 0.2, b, a);
+    double x[2 * N], y[2 * N], ref[16];
     for (int t = 0; t < N; t++) {
         x[2 * t] = (t < 16) ? FIB[t] : (t < 20 ? NAN : (double)t);
         x[2 * t + 1] = (t >= 30) ? NAN : 1.0;
     }
     x[2 * 25] = NAN;  /* leaves runs 20..24 (5 samples, too short) and 26..39 */
-    gc_filter_workspace *w = gc_filter_alloc(2, N);
-    CHECK(gc_filter_filtfilt(w, b, a, x, y, 1, N, 2) == GC_OK);
+    gc_filter_workspace *w = gc_filter_alloc(2, 0.2, N);
+    CHECK(gc_filter_filtfilt(w, x, y, 1, N, 2) == GC_OK);
     for (int t = 0; t < 16; t++)
         ref[t] = y[2 * t];
     for (int t = 0; t < 16; t++)
@@ -84,16 +132,21 @@ static void test_nan_runs(void)
     for (int t = 30; t < N; t++)
         CHECK(isnan(y[2 * t + 1]));
     x[2 * 3] = INFINITY;
-    CHECK(gc_filter_filtfilt(w, b, a, x, y, 1, N, 2) == GC_ENOTFINITE);
+    CHECK(gc_filter_filtfilt(w, x, y, 1, N, 2) == GC_ENOTFINITE);
     gc_filter_free(w);
-    CHECK(gc_filter_alloc(0, 10) == NULL);
-    CHECK(gc_filter_alloc(GC_FILTER_MAX_ORDER + 1, 10) == NULL);
+    CHECK(gc_filter_alloc(0, 0.2, 10) == NULL);
+    CHECK(gc_filter_alloc(GC_FILTER_MAX_ORDER + 1, 0.2, 10) == NULL);
+    CHECK(gc_filter_alloc(2, 0.0, 10) == NULL);
+    /* a buffer size that would overflow size_t is refused, not wrapped */
+    CHECK(gc_filter_alloc(2, 0.2, SIZE_MAX - 5) == NULL);
+    CHECK(gc_filter_alloc(2, 0.2, SIZE_MAX / 8) == NULL);
 }
 
 int main(void)
 {
     gc_test_init();
     test_design();
+    test_sections();
     test_filtfilt();
     test_nan_runs();
     return gc_test_report("test_filter");

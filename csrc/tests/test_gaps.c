@@ -1,6 +1,7 @@
 /* C unit tests of gc_gaps.c.  The exact checks use a line: a natural cubic spline
  * through collinear points is that line (a general cubic is only approximated, since
  * the natural end conditions set the second derivative to zero). */
+#include <stdint.h>
 #include "core/gaitcore.h"
 #include "gc_test.h"
 
@@ -36,6 +37,18 @@ int main(void)
     uint8_t zf[8];
     CHECK(gc_gaps_fill(z, zy, zf, 1, 8, 1, 3, 10) == GC_OK);
     CHECK(isnan(zy[3]) && isnan(zy[5]));
+    /* a support larger than the signal (up to sizes whose buffer size would overflow
+     * size_t: 2^61 + 10 wrapped to a 160-byte buffer before) means "every valid sample" */
+    double ref_y[N], big_y[N];
+    uint8_t ref_f[N], big_f[N];
+    CHECK(gc_gaps_fill(x, ref_y, ref_f, 1, N, 1, 5, N) == GC_OK);
+    const size_t huge[] = {((size_t)1 << 61) + 10, SIZE_MAX / 2 + 1, SIZE_MAX};
+    for (int k = 0; k < 3; k++) {
+        CHECK(gc_gaps_fill(x, big_y, big_f, 1, N, 1, 5, huge[k]) == GC_OK);
+        for (int t = 0; t < N; t++)
+            CHECK((isnan(ref_y[t]) && isnan(big_y[t])) || ref_y[t] == big_y[t]);
+    }
+    CHECK(gc_gaps_fill(x, big_y, big_f, 1, N, 1, SIZE_MAX, 10) == GC_OK);
     /* bad arguments */
     CHECK(gc_gaps_fill(z, z, zf, 1, 8, 1, 3, 10) == GC_EINVAL);
     CHECK(gc_gaps_fill(z, zy, zf, 1, 8, 1, 3, 1) == GC_EINVAL);

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import InputError
 from ..trial import Trial
 from ._common import existing_file
 from .c3d import read_c3d, read_c3d_parameters
@@ -70,7 +71,7 @@ def read_trial(path, grf=None, aliases=None, up_axis=None) -> Trial:
     elif suffix in readers:
         trial = readers[suffix](path, aliases=aliases, up_axis=up_axis)
     else:
-        raise ValueError(f"{path}: unsupported extension {path.suffix!r} (expected .c3d, .trc or .mot)")
+        raise InputError(f"{path}: unsupported extension {path.suffix!r} (expected .c3d, .trc or .mot)")
     if grf is not None:
         _attach_grf(trial, read_mot(grf))
     return trial
@@ -79,7 +80,7 @@ def read_trial(path, grf=None, aliases=None, up_axis=None) -> Trial:
 def _attach_grf(trial: Trial, forces: Trial) -> None:
     """Attach the plates of ``forces`` (a read .mot) to ``trial``, aligned on its first frame."""
     if not forces.plates:
-        raise ValueError(f"{forces.source}: no force columns (…force_vx/vy/vz) to attach as plates")
+        raise InputError(f"{forces.source}: no force columns (…force_vx/vy/vz) to attach as plates")
     t0 = trial.metadata.get("first_time_s", 0.0)
     t_end = t0 + (trial.n_frames - 1) / trial.marker_rate
     f0 = forces.metadata.get("first_time_s", 0.0)
@@ -87,7 +88,7 @@ def _attach_grf(trial: Trial, forces: Trial) -> None:
     f_end = f0 + (forces.plates[0].force.shape[0] - 1) / rate
     tol = 0.5 / rate
     if f0 > t0 + tol or f_end < t_end - tol:
-        raise ValueError(f"{forces.source}: forces cover {f0:.4f}-{f_end:.4f} s but the markers of "
+        raise InputError(f"{forces.source}: forces cover {f0:.4f}-{f_end:.4f} s but the markers of "
                          f"{trial.source} cover {t0:.4f}-{t_end:.4f} s")
     first = int(round((t0 - f0) * rate))
     last = first + int(np.floor((t_end + 1.0 / trial.marker_rate - t0) * rate + 1e-6))

@@ -1,12 +1,13 @@
 """Helpers shared by the readers: paths, units, frames, the empty events table."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._errors import FormatError
+from .._errors import FormatError, InputError, InputTypeError
 
 #: mm per length unit as files write it.
 LENGTH_TO_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "millimeter": 1.0, "millimetre": 1.0,
@@ -24,6 +25,8 @@ def empty_events() -> pd.DataFrame:
 
 
 def existing_file(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
@@ -89,7 +92,7 @@ def parse_axis(text: str) -> np.ndarray:
     sign = -1.0 if t.startswith("-") else 1.0
     t = t.lstrip("+-")
     if t not in ("x", "y", "z"):
-        raise ValueError(f"up_axis must be one of 'x', 'y', 'z' (optionally signed), got {text!r}")
+        raise InputError(f"up_axis must be one of 'x', 'y', 'z' (optionally signed), got {text!r}")
     return sign * np.eye(3)["xyz".index(t)]
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._errors import FormatError
+from .._errors import FormatError, InputError
 from .._quiet import warn
 from ..markers import rename_markers
 from ..trial import Trial
@@ -266,7 +266,7 @@ def _force_plates(path: Path, params: C3DParameters, analog: np.ndarray, geo: di
         corners = corners.reshape(-1, 4, 3)[:n_plates] * to_mm @ lab.T if corners is not None else None
         origins = origins.reshape(-1, 3)[:n_plates] * to_mm if origins is not None else np.zeros((n_plates, 3))
         if len(types) < n_plates or len(channels) < n_plates or len(origins) < n_plates:
-            raise ValueError(f"{n_plates} plates but fewer TYPE/CHANNEL/ORIGIN entries")
+            raise InputError(f"{n_plates} plates but fewer TYPE/CHANNEL/ORIGIN entries")
     except (AttributeError, ValueError) as exc:
         raise FormatError(path, f"inconsistent FORCE_PLATFORM parameters ({exc})") from exc
     units = params.strings("ANALOG:UNITS")

@@ -453,7 +453,7 @@ def resolve_landmarks(markers, *, static=None, marker_set="auto", rate: float | 
         tech = tuple(dict.fromkeys(h for h in (run_index.first([s]) for s in ms.technical(seg, side)) if h))
         if len(tech) >= 3:
             lm.clusters[(seg, side)] = tech
-        carrier = _Carrier(ms, seg, side, run, run_index, static_mean, static_index)
+        carrier = _Carrier(ms, seg, side, run, run_index, static_mean, static_index, tech)
         lm.carriers[(seg, side)] = carrier
         for role in ROLES[seg]:
             for sd in ((side,) if seg in SIDED_SEGMENTS else (SIDES if _sided(seg, role) else (None,))):
@@ -483,7 +483,8 @@ def _marker_dict(markers, rate, what):
 class _Carrier:
     """Carries a segment's static landmarks into the run through its technical markers."""
 
-    def __init__(self, ms, seg, side, run, run_index, static_mean, static_index):
+    def __init__(self, ms, seg, side, run, run_index, static_mean, static_index, run_technical=()):
+        self.run_technical = tuple(run_technical)  # technical markers of the segment in the run
         self.pairs = []   # (run name, static name) of technical markers seen in both
         for s in ms.technical(seg, side):
             r, st = run_index.first([s]), static_index.first([s])
@@ -504,6 +505,22 @@ class _Carrier:
         if len(pairs) < 3:
             return None
         return self._carry(pairs, self.static_mean[name][None])[:, 0], name, tuple(r for r, _ in pairs)
+
+    def carry_from_run(self, name):
+        """Without a static: a marker's gaps from the segment's other technical markers, the
+        segment's shape being their mean configuration over the run frames that see them all
+        (each such frame fitted to the first one, then averaged)."""
+        others = [r for r in self.run_technical if r != name]
+        if len(others) < 3:
+            return None, ()
+        stack = np.stack([self.run[r] for r in (*others, name)], axis=1)
+        full = np.isfinite(stack).all(axis=(1, 2))
+        if full.sum() < 3:
+            return None, ()
+        rot, t = rigid_fit(stack[np.argmax(full)], stack[full])
+        shape = np.einsum("nji,nkj->nki", rot, stack[full] - t[:, None]).mean(axis=0)  # R^T (p - t)
+        rot, t = rigid_fit(shape[:-1], stack[:, :-1])
+        return np.einsum("nij,j->ni", rot, shape[-1]) + t, tuple(others)
 
     def carry_points(self, points):
         return self._carry(self.pairs, points) if self.usable() else None
@@ -528,9 +545,13 @@ def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_ga
         lm.points[key], lm.sources[key], lm.markers[key] = xyz, f"marker {name}", (name,)
         return
     carried = carrier.carry(spellings, name)
-    if carried is None:
-        if xyz is not None and np.isfinite(xyz).any():
+    if carried is None and xyz is not None and np.isfinite(xyz).any():
+        own, used = carrier.carry_from_run(name)
+        if own is None:
             lm.points[key], lm.sources[key], lm.markers[key] = xyz, f"marker {name}", (name,)
+            return
+        carried = own, None, used
+    if carried is None:
         return
     value, static_name, used = carried
     if xyz is not None:  # the marker seen in the run wins where it is seen
@@ -538,7 +559,8 @@ def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_ga
     value = _fill(value, rate, max_gap_s)
     if not np.isfinite(value).any():
         return
-    how = f"static {static_name} via cluster {'/'.join(used)}"
+    how = (f"static {static_name} via cluster {'/'.join(used)}" if static_name else
+           f"the run's own shape of cluster {'/'.join(used)}")
     lm.points[key] = value
     lm.sources[key] = (f"marker {name}, gaps from " + how) if xyz is not None else how
     lm.markers[key] = ((name,) if name else ()) + used
