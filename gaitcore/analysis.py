@@ -170,7 +170,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     body_mass_kg = _body_mass(trial, body_mass_kg, flags)
     kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz}
     with quiet():  # skipped contacts are reported in quality
-        events = detect_events(trial, method=event_method, kinematic=kinematic, static=static)
+        events = detect_events(trial, method=event_method, kinematic=kinematic)
     good_events = events[events["order_ok"]] if "order_ok" in events else events
     st = spatiotemporal(events, trial)
     spectral = _spectral_cadence(trial, flags)

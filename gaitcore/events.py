@@ -228,7 +228,9 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     static : Trial or None
         The subject's static trial: a foot carrying only a marker cluster gets the heel and
         toe defined in the static and carried by the cluster (marker-set roles API), which
-        the marker methods use instead of the cluster markers.
+        the marker methods use instead of the cluster markers.  Unvalidated (no cluster-only
+        trial with plates): on the RIC run it evens the L/R step times but puts IC later
+        (docs/methods.md A); analyze_trial does not use it.
 
     Returns
     -------
