@@ -20,8 +20,8 @@ from .markers import MARKER_ALIASES, canonical_marker_name
 from .stats import (Cluster, Comparison, CurveStats, SPMResult, SPMTest, compare, curve_stats,
                     normalize_cycles, rft_t_threshold, spm_ttest, spm_ttest2, spm_ttest_paired,
                     subject_means, symmetry_angle, symmetry_index)
-from .glm import (GLMCluster, GLMResult, GLMTest, spm_ancova, spm_anova1, spm_anova1rm, spm_anova2,
-                  spm_glm, spm_regress)
+from .glm import (GLMCluster, GLMResult, GLMTest, hedges_g_curve, spm_ancova, spm_anova1, spm_anova1rm,
+                  spm_anova2, spm_glm, spm_posthoc, spm_regress)
 from .trial import ForcePlate, Trial
 from .writers import write_mot, write_trc
 from .analysis import TrialReport, analyze_trial  # noqa: E402 - needs the modules above
@@ -56,8 +56,8 @@ __all__ = [
     "Cluster", "Comparison", "CurveStats", "SPMResult", "SPMTest", "compare", "curve_stats",
     "normalize_cycles", "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired",
     "subject_means", "symmetry_angle", "symmetry_index",
-    "GLMCluster", "GLMResult", "GLMTest", "spm_ancova", "spm_anova1", "spm_anova1rm", "spm_anova2",
-    "spm_glm", "spm_regress",
+    "GLMCluster", "GLMResult", "GLMTest", "hedges_g_curve", "spm_ancova", "spm_anova1", "spm_anova1rm",
+    "spm_anova2", "spm_glm", "spm_posthoc", "spm_regress",
     # trials to cohorts
     "TrialReport", "analyze_cohort", "analyze_trial", "compare_curves", "compare_groups",
 ]

@@ -559,29 +559,47 @@ def _curves_from_dir(folder) -> tuple[pd.DataFrame, dict]:
     return table, curves
 
 
-def subject_curves(table: pd.DataFrame, curves: dict, by: str) -> dict:
-    """{group: {curve name: (n_subjects, points)}}: each subject's mean over its strides and trials."""
+def _ancova(y, n_group, covariates: pd.DataFrame, alpha):
+    """Group (the first n_group rows) - reference adjusted for the covariates, two-tailed."""
+    from .glm import spm_ancova
+
+    codes = np.r_[np.zeros(n_group, int), np.ones(len(y) - n_group, int)]  # t = group - reference
+    cov = {str(c): covariates[c].to_numpy(float) for c in covariates.columns}
+    return spm_ancova(y, codes, cov).inference(alpha, two_tailed=True)
+
+
+def subject_curves(table: pd.DataFrame, curves: dict, by: str, subjects_out: dict | None = None) -> dict:
+    """{group: {curve name: (n_subjects, points)}}: each subject's mean over its strides and trials.
+    ``subjects_out``, when given, receives the subject of each row: {group: {curve name: [subject]}}."""
     per_subject: dict = {}
     for row in table.itertuples():
         trial_curves = curves.get(row.trial_id, {})
         for name, arr in trial_curves.items():
             per_subject.setdefault((str(getattr(row, by)), row.subject), {}).setdefault(name, []).append(arr)
     out: dict = {}
-    for (group, _subject), by_name in per_subject.items():
+    for (group, subject), by_name in per_subject.items():
         for name, arrays in by_name.items():
             strides = np.concatenate(arrays, axis=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN nodes stay NaN
                 out.setdefault(group, {}).setdefault(name, []).append(np.nanmean(strides, axis=0))
+            if subjects_out is not None:
+                subjects_out.setdefault(group, {}).setdefault(name, []).append(subject)
     return {g: {n: np.vstack(v) for n, v in d.items()} for g, d in out.items()}
 
 
-def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, reference=None) -> pd.DataFrame:
+def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, reference=None,
+                   design: str = "ttest2", covariates=None) -> pd.DataFrame:
     """SPM two-sample t test per normalised angle curve between groups.
 
     Subjects are the units: each subject's curve is the mean over its strides (and trials),
     then :func:`gaitcore.spm_ttest2` compares each group with the ``reference`` group
     (default: the first in the table), two-tailed at ``alpha``.
+
+    ``design="ancova"`` adjusts the group difference for ``covariates`` (names of numeric
+    columns of the table, e.g. ``["speed_m_per_s"]`` from the manifest, each subject's mean over
+    its trials) with :func:`gaitcore.spm_ancova`: the SPM{t} of group - reference at every node
+    of curve = group + covariates (docs/methods.md H); subjects with a NaN covariate are left out.
 
     Parameters
     ----------
@@ -597,6 +615,10 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     """
     from .stats import spm_ttest2
 
+    if design not in ("ttest2", "ancova"):
+        raise ValueError(f"design must be 'ttest2' or 'ancova', got {design!r}")
+    if design == "ancova" and not covariates:
+        raise ValueError("design='ancova' needs covariates, e.g. covariates=['speed_m_per_s']")
     if isinstance(reports_or_dir, pd.DataFrame):
         missing = {"subject", by, "report"} - set(reports_or_dir.columns)
         if missing:
@@ -606,7 +628,13 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     else:
         table, curves = _curves_from_dir(reports_or_dir)
     reference, others = _groups(table, by, reference)
-    grouped = subject_curves(table, curves, by)
+    ids: dict = {}
+    grouped = subject_curves(table, curves, by, subjects_out=ids)
+    if design == "ancova":
+        missing = [c for c in covariates if c not in table.columns]
+        if missing:
+            raise ValueError(f"covariates {missing} are not columns of the cohort table")
+        per_subject = table.assign(**{by: table[by].astype(str)}).groupby([by, "subject"])[list(covariates)].mean()
     rows, results = [], {}
     ref_curves = grouped.get(reference, {})
     for group in others:
@@ -621,7 +649,13 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
                 if min(keep_a.sum(), keep_b.sum()) < 3:
                     raise InputError(f"fewer than 3 subjects with a complete {name} curve "
                                      f"({int(keep_a.sum())} in {group}, {int(keep_b.sum())} in {reference})")
-                res = spm_ttest2(ya[keep_a], yb[keep_b]).inference(alpha=alpha, two_tailed=True)
+                if design == "ancova":
+                    keys = [(group, s) for s in np.asarray(ids[group][name])[keep_a]] + \
+                           [(reference, s) for s in np.asarray(ids[reference][name])[keep_b]]
+                    res = _ancova(np.vstack([ya[keep_a], yb[keep_b]]), int(keep_a.sum()),
+                                  per_subject.loc[keys], alpha)
+                else:
+                    res = spm_ttest2(ya[keep_a], yb[keep_b]).inference(alpha=alpha, two_tailed=True)
                 results[(name, group)] = res
                 row.update(n=int(keep_a.sum()), n_reference=int(keep_b.sum()), t_star=res.t_star,
                            clusters="; ".join(f"{c.start:.1f}-{c.end:.1f} (p={c.p:.3g})" for c in res.clusters),

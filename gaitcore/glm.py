@@ -4,7 +4,7 @@
 QR factorisation of X (csrc/core/gc_glm.c).  A t contrast (a vector c) or an F contrast (a
 matrix C) gives the statistic curve; its smoothness (FWHM) comes from the residuals and the
 random field theory (RFT) of Worsley et al. (1996, Hum Brain Mapp 4:58) gives the critical
-threshold and the cluster p values, as for the t tests (METHODS.md D, docs/methods.md).
+threshold and the cluster p values, as for the t tests (docs/methods.md D and H).
 Permutation inference (sign flips or label permutations, maximum statistic and cluster mass;
 Nichols & Holmes 2002, Hum Brain Mapp 15:1) is the non-parametric alternative.
 
@@ -220,15 +220,25 @@ class GLMTest:
             raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
         if n_threads is None:
             n_threads = min(8, os.cpu_count() or 1)
-        if seed is None and n_perm is not None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        src, sign, seed_used = _arrangements(perm, self.n, two_tailed and self.stat == "T", n_perm, seed)
-        n_total = src.shape[0]
+        stat = _STAT_CODE[self.stat]
+        enumerated = _enumeration(perm, self.n, two_tailed and self.stat == "T", n_perm)
+        if enumerated is not None:
+            src, sign = enumerated
+            seed = None
+            fields, zmax = _core.glm_permute(self.y, self.X, self.C, stat, self.Ce, src, sign, two_tailed,
+                                             int(n_threads))
+        else:  # drawn in C: permutation i from its own stream of (seed, i); the identity first
+            if seed is None:
+                seed = int(np.random.SeedSequence().entropy % (2**63))
+            blocks = None if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
+            fields, zmax = _core.glm_permute_random(
+                self.y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme == "sign",
+                None if blocks is None else blocks.astype(np.intp), DEFAULT_N_PERM if n_perm is None else n_perm,
+                two_tailed, int(n_threads))
+        n_total = zmax.size
         if n_total * alpha < 1:
             raise InputError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
                              f"only {n_total} are possible or requested")
-        fields, zmax = _core.glm_permute(self.y, self.X, self.C, _STAT_CODE[self.stat], self.Ce, src, sign,
-                                         two_tailed, int(n_threads))
         u = float(np.percentile(zmax, 100 * (1 - alpha), method="linear"))
         mass = _core.spm_max_cluster_mass(fields, u, two_tailed)
         observed = fields[0]   # the identity arrangement comes first
@@ -236,7 +246,7 @@ class GLMTest:
         p_max = max(float(np.mean(zmax >= z_obs_max)), 1.0 / n_total)
         clusters = _permutation_clusters(observed, u, two_tailed, mass, n_total)
         return GLMResult(self.test, self.stat, self.effect, self.z, self.df, self.fwhm, self.resels, alpha,
-                         two_tailed, "permutation", u, clusters, math.nan, p_max, n_total, seed_used, zmax, mass)
+                         two_tailed, "permutation", u, clusters, math.nan, p_max, n_total, seed, zmax, mass)
 
 
 def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
@@ -264,58 +274,46 @@ def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
     return out
 
 
-def _arrangements(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm, seed):
-    """(src (N, n) row indices, sign (N, n) int8 or None, seed): the identity first."""
+def _enumeration(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm):
+    """(src (N, n) row indices, sign (N, n) int8 or None) of every distinct arrangement, the
+    identity first, when n_perm is None and there are at most ENUMERATE_MAX; else None."""
+    if n_perm is not None:
+        return None
     if perm.scheme == "sign":
-        total = 2 ** n if n < 62 else math.inf
         half = symmetric_two_tailed
-        count = total / 2 if half else total
-        if n_perm is None and count <= ENUMERATE_MAX:
-            # itertools.product((1, -1), repeat=n): with half, only those with a first sign of +1
-            signs = np.array(list(itertools.product((1, -1), repeat=n)), dtype=np.int8)
-            if half:
-                signs = signs[signs[:, 0] == 1]
-            return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), signs, None
-        k = DEFAULT_N_PERM if n_perm is None else n_perm
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        rng = np.random.default_rng(seed)
-        signs = np.where(rng.random((k, n)) < 0.5, -1, 1).astype(np.int8)
-        signs[0] = 1
-        return np.tile(np.arange(n, dtype=np.intp), (k, 1)), signs, seed
+        if n >= 62 or (2 ** (n - 1) if half else 2 ** n) > ENUMERATE_MAX:
+            return None
+        # itertools.product((1, -1), repeat=n): with half, only those with a first sign of +1
+        signs = np.array(list(itertools.product((1, -1), repeat=n)), dtype=np.int8)
+        if half:
+            signs = signs[signs[:, 0] == 1]
+        return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), signs
     levels, codes = np.unique(perm.labels, return_inverse=True)
     blocks = np.zeros(n, np.intp) if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
     members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
     count = 1
     for rows in members:
         count *= _n_arrangements(codes[rows])
+        if count > 2 * ENUMERATE_MAX:
+            return None
     half = (symmetric_two_tailed and perm.symmetric and perm.blocks is None and len(levels) == 2
             and 2 * np.sum(codes == 0) == n)
     count = count // 2 if half else count
-    enumerate_all = n_perm is None and count <= ENUMERATE_MAX
-    if enumerate_all:
-        per_block = [_label_arrangements(codes[rows], len(levels), half) for rows in members]
-        arrangements = np.empty((count, n), dtype=codes.dtype)
-        for i, combo in enumerate(itertools.product(*per_block)):
-            for rows, arr in zip(members, combo):
-                arrangements[i, rows] = arr
-        seed = None
-    else:
-        k = DEFAULT_N_PERM if n_perm is None else n_perm
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        rng = np.random.default_rng(seed)
-        arrangements = np.tile(codes, (k, 1))
-        for rows in members:  # permute within each block (subject), the blocks in order
-            arrangements[:, rows] = rng.permuted(arrangements[:, rows], axis=1)
-        arrangements[0] = codes
+    if count > ENUMERATE_MAX:
+        return None
+    per_block = [_label_arrangements(codes[rows], len(levels), half) for rows in members]
+    arrangements = np.empty((count, n), dtype=codes.dtype)
+    for i, combo in enumerate(itertools.product(*per_block)):
+        for rows, arr in zip(members, combo):
+            arrangements[i, rows] = arr
     # rows of X keep their (block, label); the rows of y given that (block, label) in an
     # arrangement fill them: a stable sort lists both label by label within block
-    width = len(levels)
+    keys = blocks * len(levels) + arrangements
+    if keys.max() < 256:
+        keys = keys.astype(np.uint8)  # NumPy's stable sort of small integers is a radix sort
     src = np.empty(arrangements.shape, dtype=np.intp)
-    slots = np.argsort(blocks * width + codes, kind="stable")
-    src[:, slots] = np.argsort(blocks * width + arrangements, axis=1, kind="stable")
-    return src, None, seed
+    src[:, np.argsort(blocks * len(levels) + codes, kind="stable")] = np.argsort(keys, axis=1, kind="stable")
+    return src, None
 
 
 def _n_arrangements(codes: np.ndarray) -> int:
@@ -437,17 +435,15 @@ def _check_design(y, x):
     if n - p < 2:
         raise InputError(f"{n} complete curves for {p} design columns: at least {p + 2} are needed "
                          "(error df >= 2)")
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError(f"the design X (n x p = {n} x {p}) is rank deficient: a level without "
-                         "curves, a constant covariate, or collinear columns")
 
 
 def _fit(test, stat, effect, y, x, c, ce, xr, dropped, permutations) -> GLMTest:
     try:
         z, df1, df2, fwhm = _core.glm_fit(y, x, c, _STAT_CODE[stat], ce, xr)
-    except ValueError as exc:
-        raise InputError(f"{test}: {exc} (a rank-deficient contrast, or curves with zero error "
-                         "variance at some node)") from None
+    except ValueError as exc:  # the C core checks the rank of X and C on its QR factorisation
+        raise InputError(f"{test}: {exc}: the design X ({x.shape[0]} x {x.shape[1]}) or the contrast is "
+                         "rank deficient (a level without curves, a constant covariate, collinear "
+                         "columns), or the curves have zero error variance at some node") from None
     return GLMTest(test, stat, effect, z, (df1, df2), fwhm, (1.0, (z.size - 1) / fwhm), y.shape[0],
                    dropped, y, x, c, ce, permutations)
 
@@ -788,3 +784,115 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
     test = "anova2onerm" if within == "b" else "anova2rm"
     return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, None) for e in labels]
+
+
+# ----------------------------------------------------------------------------- post hoc, effect sizes
+
+def spm_posthoc(Y, groups, *, alpha: float = 0.05, correction: str = "holm", subjects=None,
+                unit: str = "subject") -> pd.DataFrame:
+    """Pairwise two-sample SPM{t} after a one-way ANOVA, with the threshold corrected for the
+    m = k (k - 1) / 2 comparisons (two-tailed RFT inference, pooled variance per pair).
+
+    ``correction="sidak"``: every comparison at alpha_c = 1 - (1 - alpha)^(1/m) (Sidak 1967).
+    ``correction="holm"``: Holm's (1979) step-down on the comparisons' field-level p (the RFT
+    probability that the maximum |t| of the field reaches the observed one): the comparison
+    with the k-th smallest p (k = 0, 1, ...) is inferred at alpha / (m - k) until one fails;
+    that one and all later ones are inferred at the failing level (they cannot reject).
+
+    Returns a DataFrame, one row per pair (``a``, ``b``; t = a - b): ``n_a``, ``n_b``,
+    ``p_field``, ``alpha_corrected``, ``t_star``, ``clusters``, ``p_min``, ``significant``; the
+    results are in ``df.attrs["spm"][(a, b)]``.  Rows with NaN are dropped; with ``subjects``
+    strides are averaged per subject first (as :func:`spm_anova1`).
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(8)
+    >>> y = rng.standard_normal((18, 101)).cumsum(axis=1) + np.repeat([0.0, 0.0, 6.0], 6)[:, None]
+    >>> post = gaitcore.spm_posthoc(y, np.repeat(["a", "b", "c"], 6), correction="sidak")
+    >>> post[["a", "b"]].values.tolist()
+    [['a', 'b'], ['a', 'c'], ['b', 'c']]
+    """
+    from .stats import spm_ttest2
+
+    if correction not in ("holm", "sidak"):
+        raise InputError(f"correction must be 'holm' or 'sidak', got {correction!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
+        raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
+    y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
+    g = _factor(groups, "groups", y.shape[0])
+    y, g, s, _, _ = _drop_nan(y, g, None if subjects is None else _factor(subjects, "subjects", y.shape[0]))
+    if s is not None and _unit(unit) == "subject":
+        y, (g, s), _ = _average_units(y, [g, s])
+    levels = np.unique(g)
+    if len(levels) < 2:
+        raise InputError(f"groups needs at least 2 levels, got {len(levels)}")
+    pairs = list(itertools.combinations(levels, 2))
+    tests = [spm_ttest2(y[g == a], y[g == b]) for a, b in pairs]
+    m = len(pairs)
+    p_field = [min(1.0, 2 * _core.spm_field_rft(0, 1.0, t.df, 1, float(np.abs(t.t).max()), *t.resels, t.t.size))
+               for t in tests]
+    if correction == "sidak":
+        levels_alpha = [1 - (1 - alpha) ** (1 / m)] * m
+    else:
+        levels_alpha = [0.0] * m
+        failed = None
+        for rank, i in enumerate(np.argsort(p_field, kind="stable")):
+            level = alpha / (m - rank) if failed is None else failed
+            if failed is None and p_field[i] > level:
+                failed = level
+            levels_alpha[i] = level
+    rows, results = [], {}
+    for (a, b), t, p, a_c in zip(pairs, tests, p_field, levels_alpha):
+        res = t.inference(a_c, two_tailed=True)
+        results[(a, b)] = res
+        rows.append({"a": a, "b": b, "n_a": int(np.sum(g == a)), "n_b": int(np.sum(g == b)), "p_field": p,
+                     "alpha_corrected": a_c, "t_star": res.t_star,
+                     "clusters": "; ".join(f"{c.start:.1f}-{c.end:.1f} (p={c.p:.3g})" for c in res.clusters),
+                     "p_min": min((c.p for c in res.clusters), default=math.nan),
+                     "significant": bool(res.clusters)})
+    out = pd.DataFrame(rows)
+    out.attrs["spm"] = results
+    return out
+
+
+def hedges_g_curve(ya, yb, confidence: float = 0.95) -> pd.DataFrame:
+    """Hedges' g per node of group a vs group b with a normal-approximation confidence band.
+
+    ``d = (mean_a - mean_b) / s_p`` (pooled SD), ``g = J d`` with ``J = 1 - 3 / (4 (na + nb) - 9)``
+    (Hedges & Olkin 1985); ``SE = J sqrt((na + nb) / (na nb) + d^2 / (2 (na + nb)))`` and the band
+    ``g +- z SE`` (Borenstein et al. 2009, eqs 4.20-4.24; the band of :func:`gaitcore.plot.forest`).
+    Rows with NaN are dropped.  A node with zero pooled SD has NaN.
+
+    Returns a DataFrame (index: node) with columns ``g``, ``ci_low``, ``ci_high``.
+
+    Example
+    -------
+    >>> import numpy as np, gaitcore
+    >>> rng = np.random.default_rng(9)
+    >>> ya, yb = rng.normal(1.0, 1.0, (20, 11)), rng.normal(0.0, 1.0, (20, 11))
+    >>> band = gaitcore.hedges_g_curve(ya, yb)
+    >>> bool((band["ci_low"] < band["g"]).all() and (band["g"] > 0).mean() > 0.8)
+    True
+    """
+    from statistics import NormalDist
+
+    a = real_array(ya, "ya", min_ndim=2, max_ndim=2).astype(float)
+    b = real_array(yb, "yb", min_ndim=2, max_ndim=2).astype(float)
+    if a.shape[1] != b.shape[1]:
+        raise InputError(f"ya and yb must have the same number of nodes, got {a.shape[1]} and {b.shape[1]}")
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        raise InputError(f"confidence must be a number in (0, 1), got {confidence!r}")
+    a, b = a[np.isfinite(a).all(axis=1)], b[np.isfinite(b).all(axis=1)]
+    na, nb = a.shape[0], b.shape[0]
+    if min(na, nb) < 2:
+        raise InputError(f"each group needs at least 2 complete curves, got {na} and {nb}")
+    sp = np.sqrt(((na - 1) * a.var(axis=0, ddof=1) + (nb - 1) * b.var(axis=0, ddof=1)) / (na + nb - 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(sp > 0, (a.mean(axis=0) - b.mean(axis=0)) / sp, np.nan)
+    j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
+    se = j * np.sqrt((na + nb) / (na * nb) + d ** 2 / (2.0 * (na + nb)))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    g = j * d
+    return pd.DataFrame({"g": g, "ci_low": g - z * se, "ci_high": g + z * se},
+                        index=pd.RangeIndex(a.shape[1], name="node"))

@@ -170,3 +170,55 @@ def test_events_without_contexts_and_header_events(tmp_path):
     assert t.events.values.tolist() == [["L", "IC", pytest.approx(0.25)], ["R", "TO", pytest.approx(0.4)]]
     t = read_c3d(write_c3d(tmp_path / "hev.c3d", _points(60), 100.0, header_events=[("RHS", 0.3), ("LTO", 0.1)]))
     assert t.events.values.tolist() == [["L", "TO", pytest.approx(0.1)], ["R", "IC", pytest.approx(0.3)]]
+
+
+def _plate_file(tmp_path, name, ptype, channels, cal=None, origin=(200.0, 300.0, -40.0)):
+    corners = np.array([[300, -200, 0], [-300, -200, 0], [-300, 200, 0], [300, 200, 0]], "f4")
+    params = [("FORCE_PLATFORM", "USED", np.array([1])), ("FORCE_PLATFORM", "TYPE", np.array([ptype])),
+              ("FORCE_PLATFORM", "CHANNEL", np.arange(1, channels.shape[1] + 1).reshape(1, -1)),
+              ("FORCE_PLATFORM", "CORNERS", corners.reshape(1, 4, 3)),
+              ("FORCE_PLATFORM", "ORIGIN", np.array([origin], "f4"))]
+    if cal is not None:
+        params.append(("FORCE_PLATFORM", "CAL_MATRIX", cal.T.astype("f4")[None]))
+    return read_c3d(write_c3d(tmp_path / name, _points(len(channels) // 10, 1), 100.0, analog=channels,
+                              analog_per_frame=10, params=params))
+
+
+def _kistler_channels(n=200):
+    """fx12 fx34 fy14 fy23 fz1..fz4 of a load moving over the plate (force on the body, z down)."""
+    fz = -np.concatenate([np.zeros(50), 1500 * np.sin(np.linspace(0, np.pi, 100)), np.zeros(50)])
+    w = np.linspace(0.1, 0.4, n)
+    return np.column_stack([0.05 * fz, 0.03 * fz, 0.02 * fz, -0.01 * fz, w * fz, (0.5 - w) * fz,
+                            0.3 * fz, 0.2 * fz])
+
+
+def test_type7_is_type3_through_its_calibration(tmp_path):
+    raw = _kistler_channels()
+    gains = np.diag(np.linspace(1.5, 2.5, 8))
+    t3 = _plate_file(tmp_path, "t3.c3d", 3, raw)
+    t7 = _plate_file(tmp_path, "t7.c3d", 7, raw @ np.linalg.inv(gains).T, cal=gains)
+    np.testing.assert_allclose(t7.plates[0].force, t3.plates[0].force, atol=1e-3)
+    loaded = t3.plates[0].fz > 100
+    np.testing.assert_allclose(t7.plates[0].cop[loaded], t3.plates[0].cop[loaded], atol=1e-3)
+
+
+def test_type5_is_type4_with_eight_channels(tmp_path):
+    fz = _kistler_channels()[:, 4:8].sum(axis=1)  # negative when loaded (plate z down)
+    wrench = np.column_stack([np.full(200, 20.0), np.full(200, -10.0), fz, np.full(200, 3000.0),
+                              np.full(200, -4000.0), np.zeros(200)])
+    cal8 = np.hstack([np.eye(6), np.zeros((6, 2))])  # two spare channels the calibration ignores
+    channels = np.hstack([wrench, np.full((200, 2), 7.0)])
+    t5 = _plate_file(tmp_path, "t5.c3d", 5, channels, cal=cal8, origin=(0.0, 0.0, -40.0))
+    t2 = _plate_file(tmp_path, "t2.c3d", 2, wrench, origin=(0.0, 0.0, -40.0))
+    np.testing.assert_allclose(t5.plates[0].force, t2.plates[0].force, atol=1e-3)
+
+
+def test_type6_cop_at_the_loaded_sensor(tmp_path):
+    n = 100
+    channels = np.zeros((n, 12))
+    channels[:, 2] = -np.linspace(100, 900, n)  # only sensor 1 (at +a, +b) carries the load
+    t6 = _plate_file(tmp_path, "t6.c3d", 6, channels, cal=np.eye(12))
+    plate = t6.plates[0]
+    np.testing.assert_allclose(plate.fz, np.linspace(100, 900, n), atol=1e-3)
+    # plate frame (x, y) = (a, b) = (200, 300) mm; the plate's y points along -y of the lab here
+    np.testing.assert_allclose(plate.cop[:, :2], np.tile([200.0, -300.0], (n, 1)), atol=1e-3)

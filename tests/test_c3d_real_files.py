@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,10 @@ if os.environ.get("GAITCORE_EXPECT_SANITIZED"):
     pytest.skip("ezc3d aborts under AddressSanitizer (alloc-dealloc mismatch)", allow_module_level=True)
 ezc3d = pytest.importorskip("ezc3d")
 
-FILES = sorted(str(p.relative_to(DATA)) for p in DATA.rglob("*.c3d"))
+# Unlicensed recordings (Dorn 2012's Vicon sprint) are read only from $GAITCORE_EXTRA_DATA, never copied.
+EXTRA = sorted(str(p) for p in Path(os.environ["GAITCORE_EXTRA_DATA"]).rglob("*.c3d")) \
+    if os.environ.get("GAITCORE_EXTRA_DATA") else []
+FILES = sorted(str(p.relative_to(DATA)) for p in DATA.rglob("*.c3d")) + EXTRA  # DATA / absolute = absolute
 UNITS = {"mm": 1.0, "m": 1000.0, "cm": 10.0}
 
 
@@ -84,8 +88,8 @@ def _expected_fz(name, k, ptype, channels, params, lab):
     return f_plate @ rot[2]
 
 
-@pytest.mark.parametrize("name", [f for f in FILES if "formats" in f or f in ("walk.c3d", "Running_0002.c3d",
-                                                                                "walking2.c3d")])
+@pytest.mark.parametrize("name", [f for f in FILES if "formats" in f or f in EXTRA
+                                  or f in ("walk.c3d", "Running_0002.c3d", "walking2.c3d")])
 def test_plate_vertical_force_from_channels(name):
     trial = _read(name)
     header, params = read_c3d_parameters(DATA / name)

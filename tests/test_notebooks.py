@@ -1,6 +1,7 @@
 """The notebooks in notebooks/ run top to bottom (nbclient) and their own asserts pass:
 01 the real running trial, 02 the simulated cohort recovers its planted differences with the
-right sign, 03 the published SPM thresholds and clusters within 1e-4 (see each notebook).
+right sign, 03 the published SPM thresholds and clusters within 1e-4, 04 the planted hip-extension
+difference survives the adjustment for (simulated) running speed (see each notebook).
 
 The notebooks are committed with outputs cleared; this test also checks that."""
 import os
@@ -16,9 +17,9 @@ pytest.importorskip("matplotlib")
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_notebooks_are_there():
+def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb", "02_cohort_back_pain.ipynb",
-                                           "03_reproduce_spm1d_examples.ipynb"]
+                                           "03_reproduce_spm1d_examples.ipynb", "04_curve_statistics.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import gaitcore
@@ -321,5 +322,84 @@ def test_anova1rm_permutes_within_subjects():
     res = f.inference(0.05, method="permutation")
     assert res.n_perm == 6 ** 5 and res.h0_reject
     # every arrangement keeps each subject's curves within that subject
-    src, _, _ = glm._arrangements(f.permutations, 15, False, None, None)
+    src, _ = glm._enumeration(f.permutations, 15, False, None)
     assert (subj[src] == subj).all()
+
+
+# ----------------------------------------------------------------------------- post hoc, Hedges' g, cohorts
+
+def _three_groups(seed=12):
+    rng = np.random.default_rng(seed)
+    y = _smooth(rng, 24, 61) + np.repeat([0.0, 0.3, 6.0], 8)[:, None] * np.sin(np.linspace(0, np.pi, 61))
+    return y, np.repeat(["a", "b", "c"], 8)
+
+
+def test_posthoc_sidak_and_holm_levels():
+    y, g = _three_groups()
+    sidak = gaitcore.spm_posthoc(y, g, correction="sidak")
+    a_c = 1 - 0.95 ** (1 / 3)
+    assert np.allclose(sidak["alpha_corrected"], a_c)
+    for row in sidak.itertuples():
+        ref = gaitcore.spm_ttest2(y[g == row.a], y[g == row.b]).inference(a_c, two_tailed=True)
+        assert row.t_star == ref.t_star and row.significant == bool(ref.clusters)
+        # field-level p = rft1d's two-tailed P(max |t| >= observed)
+        t = gaitcore.spm_ttest2(y[g == row.a], y[g == row.b])
+        want = 2 * spm1d.rft1d.t.sf_resels(np.abs(t.t).max(), t.df, t.resels, withBonf=True, nNodes=t.t.size)
+        assert row.p_field == pytest.approx(min(1.0, want), rel=1e-8)
+    holm = gaitcore.spm_posthoc(y, g, correction="holm").set_index(["a", "b"])
+    order = holm["p_field"].sort_values().index
+    assert holm.loc[order[0], "alpha_corrected"] == pytest.approx(0.05 / 3)
+    assert holm.loc[("a", "c"), "significant"] and holm.loc[("b", "c"), "significant"]
+    assert not holm.loc[("a", "b"), "significant"]
+    assert holm.loc[order[1], "alpha_corrected"] == pytest.approx(0.05 / 2)
+
+
+def test_hedges_g_curve_equals_the_scalar_formula():
+    y, g = _three_groups()
+    band = gaitcore.hedges_g_curve(y[g == "c"], y[g == "a"])
+    for q in (0, 30, 60):
+        ref = gaitcore.compare(y[g == "c", q], y[g == "a", q])
+        assert band["g"][q] == pytest.approx(ref.hedges_g, rel=1e-12)
+    low, high = gaitcore.plot.hedges_g_ci(band["g"].to_numpy(), 8, 8)
+    np.testing.assert_allclose(band["ci_low"], low, rtol=1e-12)
+    np.testing.assert_allclose(band["ci_high"], high, rtol=1e-12)
+
+
+def test_compare_curves_ancova_equals_spm_ancova_on_subject_means():
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(13)
+    rows, means = [], {}
+    for k in range(14):
+        group = "back_pain" if k < 7 else "control"
+        speed = rng.uniform(2.8, 4.0)
+        for trial in range(2):  # two trials per subject, three strides each
+            strides = _smooth(rng, 3, 41) + 0.8 * speed + (1.0 if group == "back_pain" else 0.0)
+            rows.append({"subject": f"s{k}", "group": group, "speed_m_per_s": speed + 0.01 * trial,
+                         "report": SimpleNamespace(curves={"hip_flex_deg": strides})})
+            means.setdefault(f"s{k}", []).append(strides)
+    table = pd.DataFrame(rows)
+    out = gaitcore.compare_curves(table, by="group", reference="control", design="ancova",
+                                  covariates=["speed_m_per_s"])
+    res = out.attrs["spm"][("hip_flex_deg", "back_pain")]
+    subjects = [f"s{k}" for k in range(14)]
+    y = np.vstack([np.concatenate(means[s]).mean(axis=0) for s in subjects])
+    speed = table.groupby("subject")["speed_m_per_s"].mean()[subjects].to_numpy()
+    ref = gaitcore.spm_ancova(y, np.r_[np.zeros(7), np.ones(7)], speed).inference(0.05, two_tailed=True)
+    np.testing.assert_allclose(res.t, ref.t, rtol=1e-12)
+    assert res.df == (1.0, 11.0) and out.loc[0, "n"] == 7
+    with pytest.raises(ValueError, match="covariates"):
+        gaitcore.compare_curves(table, by="group", design="ancova", covariates=["mass_kg"])
+
+
+def test_random_draws_stay_within_subjects_and_use_the_seed():
+    rng = np.random.default_rng(10)
+    subj, cond = np.repeat(np.arange(12), 3), np.tile(np.arange(3), 12)   # 6^12 arrangements: drawn
+    y = _smooth(rng, 36, 41) + 50 * rng.standard_normal(12)[subj][:, None]   # huge subject offsets
+    f = gaitcore.spm_anova1rm(y, cond, subj)
+    a = f.inference(0.05, method="permutation", n_perm=400, seed=5, n_threads=1)
+    b = f.inference(0.05, method="permutation", n_perm=400, seed=5, n_threads=3)
+    np.testing.assert_array_equal(a.permutation_max, b.permutation_max)
+    assert a.permutation_max[0] == pytest.approx(f.z.max(), rel=1e-9)  # the identity first
+    # rows moved across subjects would carry the subject offsets into the condition effect (F ~ 1e3)
+    assert a.permutation_max.max() < 60

@@ -318,6 +318,22 @@ int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size
                    const signed char *sign, size_t n_perm, int two_tailed, int n_threads,
                    double *fields, double *zmax);
 
+/* Random permutations drawn in the C core: permutation i (i >= 1) comes from its own splitmix64
+ * stream seeded by (seed, i), so the draw does not depend on the threads; permutation 0 is the
+ * identity.  sign_flip: random signs of the rows; else a Fisher-Yates shuffle of the rows within
+ * each block b, whose rows are block_rows[block_start[b] .. block_start[b + 1] - 1] (every row
+ * once; one block of all rows for an unrestricted permutation). */
+typedef struct {
+    uint64_t seed;
+    int sign_flip;
+    const size_t *block_rows, *block_start;
+    size_t n_blocks;
+} gc_glm_random;
+
+int gc_glm_permute_random(const gc_glm_design *d, const double *y, size_t Q,
+                          const gc_glm_random *random, size_t n_perm, int two_tailed,
+                          int n_threads, double *fields, double *zmax);
+
 /* Cluster mass: for each of n_fields fields (Q nodes) above u (|z| when two_tailed), the
  * largest integral of (z - u) over a run of suprathreshold nodes of one sign (trapezoid over
  * the run's nodes, a single node counts z - u); 0 without a run. */

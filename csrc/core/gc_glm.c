@@ -18,6 +18,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,28 +196,63 @@ static double node_stat(const glm_factor *f, int stat, const double *e, size_t s
 
 /* ---- fit ------------------------------------------------------------------------------ */
 
-/* Residuals of y (n x Q) on the design X (n x p) into resid (n x Q). */
-static int ols_residuals(const double *X, size_t n, size_t p, const double *y, size_t Q,
-                         double *resid)
+/* The first p columns of Q (n x p) from GSL's packed QR. */
+static int thin_q(const glm_factor *f, double *q1)
 {
-    gsl_matrix *qr = NULL, *E = gsl_matrix_alloc(n, Q);
-    gsl_vector *tau = NULL;
-    int status = E ? qr_of(X, n, p, &qr, &tau) : GC_ENOMEM;
-    if (status == GC_OK) {
-        memcpy(E->data, y, n * Q * sizeof(double));
-        gsl_linalg_QR_QTmat(qr, tau, E);
-        gsl_matrix_view B = gsl_matrix_submatrix(E, 0, 0, p, Q);
-        gsl_matrix_const_view R = gsl_matrix_const_submatrix(qr, 0, 0, p, p);
-        gsl_blas_dtrsm(CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, 1.0, &R.matrix,
-                       &B.matrix);
-        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(X, n, p);
-        gsl_matrix_view Rv = gsl_matrix_view_array(resid, n, Q);
-        memcpy(resid, y, n * Q * sizeof(double));
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, -1.0, &Xv.matrix, &B.matrix, 1.0, &Rv.matrix);
+    gsl_vector *v = gsl_vector_alloc(f->n);
+    if (!v)
+        return GC_ENOMEM;
+    for (size_t a = 0; a < f->p; a++) {
+        gsl_vector_set_basis(v, a);
+        gsl_linalg_QR_Qvec(f->qr, f->tau, v);
+        for (size_t j = 0; j < f->n; j++)
+            q1[j * f->p + a] = gsl_vector_get(v, j);
     }
-    gsl_matrix_free(qr);
-    gsl_matrix_free(E);
-    gsl_vector_free(tau);
+    gsl_vector_free(v);
+    return GC_OK;
+}
+
+/* Effects e = Q_1' y (p x Q) and residuals r = y - Q_1 e (n x Q) of y (n x Q) for the thin
+ * Q_1 (n x p, orthonormal columns).  Row by row, so that every loop runs along the contiguous
+ * nodes (GSL's QR_QTmat walks the columns of a row-major y: slow for long curves). */
+static void project(const double *q1, size_t n, size_t p, const double *y, size_t Q, double *e,
+                    double *resid)
+{
+    memset(e, 0, p * Q * sizeof *e);
+    for (size_t j = 0; j < n; j++)
+        for (size_t a = 0; a < p; a++) {
+            const double w = q1[j * p + a], *row = y + j * Q;
+            double *ea = e + a * Q;
+            for (size_t q = 0; q < Q; q++)
+                ea[q] += w * row[q];
+        }
+    memcpy(resid, y, n * Q * sizeof *resid);
+    for (size_t j = 0; j < n; j++)
+        for (size_t a = 0; a < p; a++) {
+            const double w = q1[j * p + a], *ea = e + a * Q;
+            double *r = resid + j * Q;
+            for (size_t q = 0; q < Q; q++)
+                r[q] -= w * ea[q];
+        }
+}
+
+/* Residuals of y (n x Q) on the smoothness design Xr (n x pr) into resid. */
+static int design_residuals(const double *X, size_t n, size_t p, const double *y, size_t Q,
+                            double *resid)
+{
+    glm_factor f = {0};
+    f.n = n;
+    f.p = p;
+    int status = qr_of(X, n, p, &f.qr, &f.tau);
+    double *q1 = gc_malloc_array(n * p, sizeof *q1), *e = gc_malloc_array(p * Q, sizeof *e);
+    if (status == GC_OK)
+        status = (q1 && e) ? thin_q(&f, q1) : GC_ENOMEM;
+    if (status == GC_OK)
+        project(q1, n, p, y, Q, e, resid);
+    gsl_matrix_free(f.qr);
+    gsl_vector_free(f.tau);
+    free(q1);
+    free(e);
     return status;
 }
 
@@ -244,21 +280,19 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
     int status = factor_design(d, &f);
     if (status != GC_OK)
         return status;
-    gsl_matrix *E = gsl_matrix_alloc(n, Q);
-    double *scale = gc_malloc_array(Q, sizeof *scale);
+    double *q1 = gc_malloc_array(n * p, sizeof *q1), *e = gc_malloc_array(p * Q, sizeof *e);
+    double *scale = gc_malloc_array(Q, sizeof *scale), *sse = calloc(Q, sizeof *sse);
     double *resid = gc_malloc_array(n * Q, sizeof *resid);
-    if (!E || !scale || !resid) {
-        status = GC_ENOMEM;
+    status = (q1 && e && scale && sse && resid) ? thin_q(&f, q1) : GC_ENOMEM;
+    if (status != GC_OK)
         goto done;
-    }
-    memcpy(E->data, y, n * Q * sizeof(double));
-    gsl_linalg_QR_QTmat(f.qr, f.tau, E);
+    project(q1, n, p, y, Q, e, resid);
+    for (size_t j = 0; j < n; j++)
+        for (size_t q = 0; q < Q; q++)
+            sse[q] += resid[j * Q + q] * resid[j * Q + q];
     node_scale(y, n, Q, scale);
     for (size_t q = 0; q < Q; q++) {
-        double sse = 0.0;
-        for (size_t i = p; i < n; i++)
-            sse += E->data[i * Q + q] * E->data[i * Q + q];
-        z[q] = node_stat(&f, d->stat, E->data + q, Q, sse, scale[q]);
+        z[q] = node_stat(&f, d->stat, e + q, Q, sse[q], scale[q]);
         if (isnan(z[q])) {
             status = GC_EINVAL;  /* zero error variance: the statistic is undefined */
             goto done;
@@ -266,14 +300,16 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
     }
     df[0] = (double)d->k;
     df[1] = d->Ce ? (double)d->ke : (double)(n - p);
-    status = d->Xr ? ols_residuals(d->Xr, n, d->pr, y, Q, resid)
-                   : ols_residuals(d->X, n, p, y, Q, resid);
+    if (d->Xr)
+        status = design_residuals(d->Xr, n, d->pr, y, Q, resid);
     if (status == GC_OK)
         status = gc_spm_fwhm(resid, n, Q, fwhm);
 done:
     factor_free(&f);
-    gsl_matrix_free(E);
+    free(q1);
+    free(e);
     free(scale);
+    free(sse);
     free(resid);
     return status;
 }
@@ -283,69 +319,223 @@ done:
 typedef struct {
     const glm_factor *f;
     int stat, two_tailed;
-    const double *y, *q1, *sst, *scale;  /* q1: n x p, first p columns of Q */
+    const double *y, *sst, *scale;
     size_t Q;
     const size_t *src;
     const signed char *sign;
+    const size_t *cls;     /* class of each row of X (rows equal in X share Q_1 rows) */
+    const double *q1c;     /* n_cls x p: the Q_1 row of each class */
+    const double *total;   /* Q: sum of the rows of y (kept by a permutation without signs) */
+    size_t n_cls, big;     /* the largest class is the total minus the others (no signs) */
+    const gc_glm_random *random;  /* draw the permutations here instead of src/sign */
     size_t begin, end;
     double *fields, *zmax;
     int status;
 } perm_job;
 
+/* Effects e = Q_1' y_perm (p x Q) of permutation i: rows are first summed per class of equal
+ * design rows (S_c), then e_a = sum_c Q_1[c, a] S_c.  Without sign flips a permutation keeps the
+ * sum of all rows, so the largest class needs no pass: S_big = total - sum of the others. */
+static void perm_effects(const perm_job *job, const size_t *src, const signed char *sign,
+                         double *S, double *e)
+{
+    const size_t n = job->f->n, p = job->f->p, Q = job->Q, C = job->n_cls;
+    const int derive = sign == NULL;
+    memset(S, 0, C * Q * sizeof *S);
+    for (size_t j = 0; j < n; j++) {
+        size_t c = job->cls[j];
+        if (derive && c == job->big)
+            continue;
+        const double *row = job->y + src[j] * Q;
+        double *Sc = S + c * Q;
+        if (sign && sign[j] < 0)
+            for (size_t q = 0; q < Q; q++)
+                Sc[q] -= row[q];
+        else
+            for (size_t q = 0; q < Q; q++)
+                Sc[q] += row[q];
+    }
+    if (derive) {
+        double *Sb = S + job->big * Q;
+        memcpy(Sb, job->total, Q * sizeof *Sb);
+        for (size_t c = 0; c < C; c++)
+            if (c != job->big)
+                for (size_t q = 0; q < Q; q++)
+                    Sb[q] -= S[c * Q + q];
+    }
+    memset(e, 0, p * Q * sizeof *e);
+    for (size_t c = 0; c < C; c++)
+        for (size_t a = 0; a < p; a++) {
+            const double w = job->q1c[c * p + a], *Sc = S + c * Q;
+            double *ea = e + a * Q;
+            for (size_t q = 0; q < Q; q++)
+                ea[q] += w * Sc[q];
+        }
+}
+
+/* acc[q] += |G e_q|^2 over the rows of G (k x p, row-major) for the effects e (p x Q); the
+ * first row's value G_0 e_q goes to first[q] when first is not NULL.  Loops run over the nodes
+ * innermost (contiguous, vectorisable); v is Q doubles of scratch. */
+static void contrast_ss_nodes(const double *G, size_t k, size_t p, const double *e, size_t Q,
+                              double *v, double *acc, double *first)
+{
+    for (size_t q = 0; q < Q; q++)
+        acc[q] = 0.0;
+    for (size_t i = 0; i < k; i++) {
+        for (size_t q = 0; q < Q; q++)
+            v[q] = 0.0;
+        for (size_t a = 0; a < p; a++) {
+            const double w = G[i * p + a], *ea = e + a * Q;
+            for (size_t q = 0; q < Q; q++)
+                v[q] += w * ea[q];
+        }
+        for (size_t q = 0; q < Q; q++)
+            acc[q] += v[q] * v[q];
+        if (i == 0 && first)
+            memcpy(first, v, Q * sizeof *v);
+    }
+}
+
+/* The statistic of every node of one permutation from its effects e (p x Q) into z. */
+static double perm_fields(const perm_job *job, const double *G, const double *Ge, const double *e,
+                          double *buf, double *z)
+{
+    const glm_factor *f = job->f;
+    const size_t p = f->p, Q = job->Q;
+    double *v = buf, *ss = buf + Q, *first = buf + 2 * Q, *err = buf + 3 * Q;
+    contrast_ss_nodes(G, f->k, p, e, Q, v, ss, first);
+    if (Ge) {
+        contrast_ss_nodes(Ge, f->ke, p, e, Q, v, err, NULL);
+    } else {
+        for (size_t q = 0; q < Q; q++)
+            err[q] = job->sst[q];
+        for (size_t a = 0; a < p; a++)
+            for (size_t q = 0; q < Q; q++)
+                err[q] -= e[a * Q + q] * e[a * Q + q];  /* SSE = sum y^2 - |Q_1' y|^2 */
+    }
+    const double df_err = Ge ? (double)f->ke : (double)(f->n - f->p);
+    double best = -INFINITY;
+    for (size_t q = 0; q < Q; q++) {
+        double noise = FLAT_EPS * job->scale[q], s2 = err[q] / df_err;
+        double value = job->stat == GC_FIELD_T ? first[q] / sqrt(s2) : ss[q] / (double)f->k / s2;
+        /* a permutation that fits exactly (zero error up to rounding) carries no evidence */
+        z[q] = err[q] > (double)f->n * noise * noise ? value : 0.0;
+        double m = job->two_tailed ? fabs(z[q]) : z[q];
+        best = m > best ? m : best;
+    }
+    return best;
+}
+
+/* splitmix64 (Steele, Lea & Flood 2014): a small, well-mixed 64-bit generator; one stream per
+ * permutation index, so that the draw does not depend on the threads. */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform integer in [0, bound), 0 < bound < 2^32: Lemire's multiply-shift on 32 random bits
+ * with rejection of the biased low products (a division only on the rare rejection path). */
+static size_t uniform_below(uint64_t *state, uint32_t bound)
+{
+    uint64_t m = (splitmix64(state) >> 32) * (uint64_t)bound;
+    uint32_t low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(-bound) % bound;
+        while (low < threshold) {
+            m = (splitmix64(state) >> 32) * (uint64_t)bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (size_t)(m >> 32);
+}
+
+/* Permutation i of the random scheme into src (n) and sign (n): the identity for i == 0; else
+ * a Fisher-Yates shuffle of the rows within each block (or random signs when sign_flip). */
+static void draw_permutation(const gc_glm_random *r, size_t n, size_t i, size_t *src,
+                             signed char *sign)
+{
+    for (size_t j = 0; j < n; j++) {
+        src[j] = j;
+        sign[j] = 1;
+    }
+    if (i == 0)
+        return;
+    uint64_t state = r->seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
+    if (r->sign_flip) {
+        for (size_t j = 0; j < n; j++)
+            sign[j] = (splitmix64(&state) >> 63) ? -1 : 1;
+        return;
+    }
+    for (size_t b = 0; b < r->n_blocks; b++) {  /* rows of block b: block_rows[start[b] ..] */
+        const size_t *rows = r->block_rows + r->block_start[b];
+        size_t m = r->block_start[b + 1] - r->block_start[b];
+        for (size_t t = m; t > 1; t--) {
+            size_t u = uniform_below(&state, (uint32_t)t);
+            size_t tmp = src[rows[t - 1]];
+            src[rows[t - 1]] = src[rows[u]];
+            src[rows[u]] = tmp;
+        }
+    }
+}
+
 static void *perm_worker(void *arg)
 {
     perm_job *job = arg;
     const glm_factor *f = job->f;
-    const size_t n = f->n, p = f->p, Q = job->Q;
-    double *e = gc_malloc_array(p * Q, sizeof *e);
+    const size_t p = f->p, Q = job->Q, ke = f->Ge ? f->ke : 0;
+    double *e = gc_malloc_array(p * Q + 4 * Q + f->k * p + ke * p + job->n_cls * Q, sizeof *e);
     if (!e) {
         job->status = GC_ENOMEM;
         return NULL;
     }
-    for (size_t i = job->begin; i < job->end; i++) {
-        memset(e, 0, p * Q * sizeof *e);
-        for (size_t j = 0; j < n; j++) {
-            const double *row = job->y + job->src[i * n + j] * Q;
-            double s = job->sign ? (double)job->sign[i * n + j] : 1.0;
-            for (size_t a = 0; a < p; a++) {
-                double w = s * job->q1[j * p + a];
-                double *ea = e + a * Q;
-                for (size_t q = 0; q < Q; q++)
-                    ea[q] += w * row[q];
-            }
-        }
-        double *z = job->fields + i * Q, best = -INFINITY;
-        for (size_t q = 0; q < Q; q++) {
-            double fit = 0.0;
-            for (size_t a = 0; a < p; a++)
-                fit += e[a * Q + q] * e[a * Q + q];
-            double sse = job->sst[q] - fit;
-            double v = node_stat(f, job->stat, e + q, Q, sse > 0 ? sse : 0.0, job->scale[q]);
-            z[q] = isnan(v) ? 0.0 : v;  /* a permutation that fits exactly carries no evidence */
-            double m = job->two_tailed ? fabs(z[q]) : z[q];
-            best = m > best ? m : best;
-        }
-        job->zmax[i] = best;
+    double *buf = e + p * Q, *G = buf + 4 * Q, *Ge = ke ? G + f->k * p : NULL;
+    double *S = G + f->k * p + ke * p;
+    size_t *src = job->random ? gc_malloc_array(f->n, sizeof *src) : NULL;
+    signed char *sign = job->random ? malloc(f->n) : NULL;
+    if (job->random && (!src || !sign)) {
+        free(e);
+        free(src);
+        free(sign);
+        job->status = GC_ENOMEM;
+        return NULL;
     }
+    for (size_t i = 0; i < f->k * p; i++)  /* plain arrays: no gsl_matrix_get in the loops */
+        G[i] = gsl_matrix_get(f->G, i / p, i % p);
+    for (size_t i = 0; i < ke * p; i++)
+        Ge[i] = gsl_matrix_get(f->Ge, i / p, i % p);
+    for (size_t i = job->begin; i < job->end; i++) {
+        if (job->random) {
+            draw_permutation(job->random, f->n, i, src, sign);
+            perm_effects(job, src, job->random->sign_flip ? sign : NULL, S, e);
+        } else {
+            perm_effects(job, job->src + i * f->n, job->sign ? job->sign + i * f->n : NULL, S, e);
+        }
+        job->zmax[i] = perm_fields(job, G, Ge, e, buf, job->fields + i * Q);
+    }
+    free(src);
+    free(sign);
     free(e);
     job->status = GC_OK;
     return NULL;
 }
 
-/* The first p columns of Q (n x p) from GSL's packed QR. */
-static int thin_q(const glm_factor *f, double *q1)
+/* Classes of equal rows of X: cls[j] in 0 .. n_cls - 1, rep[c] the first row of class c
+ * (a group-indicator design has one class per group; a regression, one per distinct x). */
+static size_t row_classes(const double *X, size_t n, size_t p, size_t *cls, size_t *rep)
 {
-    gsl_vector *v = gsl_vector_alloc(f->n);
-    if (!v)
-        return GC_ENOMEM;
-    for (size_t a = 0; a < f->p; a++) {
-        gsl_vector_set_basis(v, a);
-        gsl_linalg_QR_Qvec(f->qr, f->tau, v);
-        for (size_t j = 0; j < f->n; j++)
-            q1[j * f->p + a] = gsl_vector_get(v, j);
+    size_t n_cls = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t c = 0;
+        while (c < n_cls && memcmp(X + j * p, X + rep[c] * p, p * sizeof *X) != 0)
+            c++;
+        if (c == n_cls)
+            rep[n_cls++] = j;
+        cls[j] = c;
     }
-    gsl_vector_free(v);
-    return GC_OK;
+    return n_cls;
 }
 
 static int run_jobs(perm_job *proto, size_t n_perm, int n_threads)
@@ -382,11 +572,56 @@ static int run_jobs(perm_job *proto, size_t n_perm, int n_threads)
     return status;
 }
 
+static int permute(const gc_glm_design *d, const double *y, size_t Q, const size_t *src,
+                   const signed char *sign, const gc_glm_random *random, size_t n_perm,
+                   int two_tailed, int n_threads, double *fields, double *zmax);
+
 int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size_t *src,
                    const signed char *sign, size_t n_perm, int two_tailed, int n_threads,
                    double *fields, double *zmax)
 {
-    if (!design_ok(d) || !y || !src || !fields || !zmax || n_perm < 1)
+    if (!src)
+        return GC_EINVAL;
+    for (size_t i = 0; d && i < n_perm * d->n; i++)
+        if (src[i] >= d->n || (sign && sign[i] != 1 && sign[i] != -1))
+            return GC_EINVAL;
+    return permute(d, y, Q, src, sign, NULL, n_perm, two_tailed, n_threads, fields, zmax);
+}
+
+int gc_glm_permute_random(const gc_glm_design *d, const double *y, size_t Q,
+                          const gc_glm_random *random, size_t n_perm, int two_tailed,
+                          int n_threads, double *fields, double *zmax)
+{
+    if (!random || !d || d->n >= UINT32_MAX)
+        return GC_EINVAL;
+    if (!random->sign_flip) {  /* the blocks must list every row once */
+        if (!random->block_rows || !random->block_start || random->n_blocks < 1 ||
+            random->block_start[0] != 0 || random->block_start[random->n_blocks] != d->n)
+            return GC_EINVAL;
+        unsigned char *seen = calloc(d->n, 1);
+        if (!seen)
+            return GC_ENOMEM;
+        int ok = 1;
+        for (size_t b = 0; ok && b < random->n_blocks; b++)
+            ok = random->block_start[b] <= random->block_start[b + 1];
+        for (size_t j = 0; ok && j < d->n; j++) {
+            size_t r = random->block_rows[j];
+            ok = r < d->n && !seen[r];
+            if (ok)
+                seen[r] = 1;
+        }
+        free(seen);
+        if (!ok)
+            return GC_EINVAL;
+    }
+    return permute(d, y, Q, NULL, NULL, random, n_perm, two_tailed, n_threads, fields, zmax);
+}
+
+static int permute(const gc_glm_design *d, const double *y, size_t Q, const size_t *src,
+                   const signed char *sign, const gc_glm_random *random, size_t n_perm,
+                   int two_tailed, int n_threads, double *fields, double *zmax)
+{
+    if (!design_ok(d) || !y || !fields || !zmax || n_perm < 1)
         return GC_EINVAL;
     if (Q < 1)
         return GC_ETOOSHORT;
@@ -394,29 +629,44 @@ int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size
     for (size_t i = 0; i < n * Q; i++)
         if (!isfinite(y[i]))
             return GC_ENOTFINITE;
-    for (size_t i = 0; i < n_perm * n; i++)
-        if (src[i] >= n || (sign && sign[i] != 1 && sign[i] != -1))
-            return GC_EINVAL;
     glm_factor f;
     int status = factor_design(d, &f);
     if (status != GC_OK)
         return status;
-    double *q1 = gc_malloc_array(n * d->p, sizeof *q1);
-    double *sst = calloc(Q, sizeof *sst), *scale = gc_malloc_array(Q, sizeof *scale);
-    status = (q1 && sst && scale) ? thin_q(&f, q1) : GC_ENOMEM;
+    const size_t p = d->p;
+    double *q1 = gc_malloc_array(n * p, sizeof *q1), *q1c = gc_malloc_array(n * p, sizeof *q1c);
+    double *sst = calloc(Q, sizeof *sst), *total = calloc(Q, sizeof *total);
+    double *scale = gc_malloc_array(Q, sizeof *scale);
+    size_t *cls = gc_malloc_array(n, sizeof *cls), *rep = gc_malloc_array(n, sizeof *rep);
+    size_t *count = calloc(n, sizeof *count);
+    status = (q1 && q1c && sst && total && scale && cls && rep && count) ? thin_q(&f, q1) : GC_ENOMEM;
     if (status == GC_OK) {
         for (size_t j = 0; j < n; j++)
-            for (size_t q = 0; q < Q; q++)
+            for (size_t q = 0; q < Q; q++) {
                 sst[q] += y[j * Q + q] * y[j * Q + q];
+                total[q] += y[j * Q + q];
+            }
+        size_t n_cls = row_classes(d->X, n, p, cls, rep), big = 0;
+        for (size_t c = 0; c < n_cls; c++)
+            memcpy(q1c + c * p, q1 + rep[c] * p, p * sizeof *q1c);
+        for (size_t j = 0; j < n; j++)
+            count[cls[j]]++;
+        for (size_t c = 1; c < n_cls; c++)
+            big = count[c] > count[big] ? c : big;
         node_scale(y, n, Q, scale);
-        perm_job proto = {&f, d->stat, two_tailed != 0, y, q1, sst, scale, Q, src, sign,
-                          0, 0, fields, zmax, GC_OK};
+        perm_job proto = {&f, d->stat, two_tailed != 0, y, sst, scale, Q, src, sign,
+                          cls, q1c, total, n_cls, big, random, 0, 0, fields, zmax, GC_OK};
         status = run_jobs(&proto, n_perm, n_threads);
     }
+    free(rep);
     factor_free(&f);
     free(q1);
+    free(q1c);
     free(sst);
+    free(total);
     free(scale);
+    free(cls);
+    free(count);
     return status;
 }
 
