@@ -11,7 +11,7 @@ GSL_CFLAGS = $(shell pkg-config --cflags gsl 2>/dev/null || gsl-config --cflags)
 GSL_LIBS   = $(shell pkg-config --libs gsl 2>/dev/null || gsl-config --libs)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1
 
-.PHONY: all demo test pytest ctest sanitize bench notebooks gsl clean fuzz
+.PHONY: all demo test pytest ctest sanitize bench notebooks gsl chromium clean sdist-check fuzz
 all: $(VENV)/.installed
 
 # GSL's development files: apt-get when neither pkg-config nor gsl-config finds them.
@@ -31,6 +31,20 @@ gsl:
 	  fi; \
 	fi
 
+# Debian's chromium, the headless browser tests/test_report.py opens the HTML report with:
+# apt-get when it is missing and apt-get can run; otherwise that one test is skipped.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	else \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
+	  if command -v apt-get >/dev/null 2>&1 && $$SUDO true 2>/dev/null; then \
+	    echo "chromium not found: installing Debian's chromium with apt-get (for the HTML report test)"; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	  else \
+	    echo "chromium not found and apt-get cannot run: the browser test of the HTML report will be skipped"; \
+	  fi; \
+	fi
+
 $(VENV)/.installed: pyproject.toml setup.py | gsl
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "gaitcore needs Python >= 3.10")'
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
@@ -47,7 +61,7 @@ build/.ext: $(VENV)/.installed $(CORE_SRC) $(CORE_HDR) csrc/_coremodule.c csrc/_
 demo: build/.ext
 	$(PY) -m gaitcore demo
 
-test: build/.ext ctest
+test: build/.ext ctest | chromium
 	$(PY) -m pytest -q
 
 pytest: build/.ext
@@ -90,6 +104,20 @@ notebooks: build/.ext
 	[nbformat.write(nbclient.NotebookClient(nbformat.read(p, as_version=4), timeout=600, kernel_name="python3", \
 	  resources={"metadata": {"path": "notebooks"}}).execute(), "notebooks/executed/" + p.split("/")[-1]) \
 	 or print("executed", p) for p in sys.argv[1:]]' $(sort $(wildcard notebooks/*.ipynb))
+
+# The source distribution builds, installs into a fresh venv (dependencies from PyPI) and imports,
+# from outside the source tree, with its data; run by CI (.ci/run).
+SDIST_DIR := build/sdist
+sdist-check: $(VENV)/.installed
+	rm -rf $(SDIST_DIR) && mkdir -p $(SDIST_DIR)
+	$(PY) -m build --sdist --no-isolation --outdir $(SDIST_DIR) . > $(SDIST_DIR)/build.log
+	$(PYTHON) -m venv $(SDIST_DIR)/venv
+	$(SDIST_DIR)/venv/bin/python -m pip install -q $(SDIST_DIR)/gaitcore-*.tar.gz
+	cd $(SDIST_DIR) && venv/bin/python -c 'import gaitcore, gaitcore._core, gaitcore.markersets; \
+	  from gaitcore import datasets; assert "site-packages" in gaitcore.__file__, gaitcore.__file__; \
+	  r = gaitcore.analyze_trial(datasets.path("Rajagopal_motion_capture_run.trc"), grf=datasets.path("Rajagopal_grf_run.mot")); \
+	  print("sdist installed:", gaitcore.__file__, "cadence", round(r.factors["cadence_steps_per_min"], 1))'
+	$(SDIST_DIR)/venv/bin/gaitcore --version
 
 # Fuzzing: mutated bundled files through the public readers and bad arguments through the public
 # functions, each case in a worker process with a time limit (tests/fuzz/).  A short run with a

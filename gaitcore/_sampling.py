@@ -25,3 +25,20 @@ def next_after(times: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.full(len(t), np.nan)
     k = np.searchsorted(times, t, side="right")
     return np.where(k < len(times), times[np.minimum(k, len(times) - 1)], np.nan)
+
+
+def nan_reduce(func, a, axis=None, **kwargs):
+    """``func`` (a NumPy nan-reduction: nanmean, nanmedian, nanmin, nanpercentile ...) over
+    ``axis`` with NaN where a slice is all NaN, without NumPy's "empty slice" RuntimeWarning.
+
+    The warning is avoided rather than filtered: ``warnings.catch_warnings`` swaps the
+    process-wide filter list and is not thread-safe, and batches run trials in threads."""
+    arr = np.asarray(a, dtype=float)
+    empty = np.isnan(arr).all(axis=axis)
+    if not np.any(empty):
+        return func(arr, axis=axis, **kwargs)
+    if axis is None:
+        return np.nan
+    filled = np.where(np.expand_dims(empty, axis), 0.0, arr)
+    out = func(filled, axis=axis, **kwargs)
+    return np.where(empty, np.nan, out)

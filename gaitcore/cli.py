@@ -3,6 +3,7 @@
     gaitcore info FILE [FILE ...]                  markers, plates, rates and stored events
     gaitcore analyze PATH [PATH ...] --out DIR     trials, folders and manifests -> factor tables
     gaitcore compare DIR [--by group]              group comparison of an analysed cohort
+    gaitcore report DIR [--by group]               self-contained HTML report of an analysed cohort
     gaitcore demo [--out DIR]                      the main job on the bundled datasets
 
 Exit codes: 0 success, 1 when some trials or files failed (data), 2 on bad usage.  Every
@@ -35,6 +36,7 @@ EXAMPLES_TOP = """examples:
   gaitcore info walk.c3d
   gaitcore analyze run.c3d --out results
   gaitcore compare results --by group
+  gaitcore report results                  results/report.html, opens in any browser
   gaitcore demo
 
 Methods and references: docs/methods.md in the source distribution.
@@ -157,7 +159,7 @@ def _analyze(args) -> int:
         raise UsageError(_one_line(exc)) from None
     _stop_on_sigterm()
     table = analyze_cohort(list(args.paths), out=args.out, workers=args.workers, dask=args.dask,
-                           force=args.force, progress=not args.no_progress,
+                           force=args.force, progress=not args.no_progress, report=args.report,
                            timeout_s=args.timeout or DEFAULT_TIMEOUT_S, **options)
     return _summary(table, args.out)
 
@@ -170,7 +172,8 @@ def _summary(table, out) -> int:
         print(f"  failed: {row.path}: {_one_line(row.error)}", file=sys.stderr)
     print(f"{len(table)} trials: {done - reused} analysed, {reused} skipped (up to date), "
           f"{len(failed)} failed")
-    print(f"results in {out}/: factors.csv, factors.parquet, curves/, trials/, run.log")
+    report = ", report.html" if (Path(out) / "report.html").exists() else ""
+    print(f"results in {out}/: factors.csv, factors.parquet, curves/, trials/, run.log{report}")
     return 1 if len(failed) else 0
 
 
@@ -205,6 +208,19 @@ def _compare(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from .report import write_report
+
+    if not (Path(args.dir) / "factors.csv").exists():
+        raise UsageError(f"{Path(args.dir) / 'factors.csv'} not found (run `gaitcore analyze ... --out {args.dir}` first)")
+    try:
+        path = write_report(args.dir, by=args.by, reference=args.reference, path=args.out)
+    except ValueError as exc:
+        raise UsageError(_one_line(exc)) from None
+    print(f"report written to {path} (open it in a browser; it needs no server)")
+    return 0
+
+
 def _demo(args) -> int:
     from .demo import run_demo
 
@@ -222,13 +238,16 @@ _OPTION_FLAGS = (
 
 
 def _add_analysis_options(p) -> None:
+    from .events import KINEMATIC_METHODS, METHODS
+
     g = p.add_argument_group("analysis options (defaults: those of gaitcore.analyze_trial)")
-    g.add_argument("--events", choices=("auto", "force", "hreljac", "zeni"),
-                   help="gait events: plates where loaded and markers elsewhere (auto), plates only, "
+    g.add_argument("--events", choices=METHODS,
+                   help="gait events: plates where loaded and markers elsewhere (auto), plates only (force), "
                         "or a marker method")
     g.add_argument("--gait", choices=("running", "walking"),
                    help="gait mode: chooses the marker event method (running: hreljac, walking: zeni)")
-    g.add_argument("--kinematic", choices=("hreljac", "zeni"), help="marker event method used by --events auto")
+    g.add_argument("--kinematic", choices=("auto",) + tuple(KINEMATIC_METHODS),
+                   help="marker event method used by --events auto")
     if "marker_set" in _trial_keywords():
         g.add_argument("--marker-set", dest="marker_set", help="marker set name (default: recognised from the file)")
     g.add_argument("--static", metavar="FILE", help="static standing trial for every trial without a "
@@ -264,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="run on an existing Dask scheduler")
     p.add_argument("--force", action="store_true", help="recompute every trial, even those up to date in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--report", action="store_true", help="also write the HTML cohort report (report.html)")
     p.add_argument("--timeout", type=_positive(float), default=None, metavar="S",
                    help="time limit of each trial in seconds on the local workers (default: 900); "
                         "a trial running longer is stopped and recorded as timed out")
@@ -274,6 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="the --out folder of `gaitcore analyze`")
     p.add_argument("--by", default="group", help="manifest column holding the groups (default: group)")
     p.set_defaults(run=_compare)
+
+    p = sub.add_parser("report", help="write the self-contained HTML report of an analysed cohort folder")
+    p.add_argument("dir", help="the --out folder of `gaitcore analyze`")
+    p.add_argument("--by", default="group", help="manifest column holding the groups (default: group)")
+    p.add_argument("--reference", default=None, help="reference group (default: the first in the table)")
+    p.add_argument("--out", default=None, help="output file (default: DIR/report.html)")
+    p.set_defaults(run=_report)
 
     p = sub.add_parser("demo", help="analyse the bundled datasets; tables and figures to out/demo")
     p.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
@@ -301,6 +328,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:  # an optional dependency: the message names the extra
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - a researcher gets one line, not a traceback
         if os.environ.get("GAITCORE_DEBUG"):
             raise

@@ -68,14 +68,14 @@ def _cohort_figures(groups: pd.DataFrame, curves: pd.DataFrame, out: Path) -> No
     from . import plot
 
     plt = plot._plt()
-    ax = plot.forest(groups[groups.metric.isin(SHOWN_FACTORS)])
-    ax.figure.savefig(out / "cohort_forest.png", dpi=150, bbox_inches="tight")
+    ax = plot.forest(groups[groups.metric.isin(SHOWN_FACTORS)], title="SIMULATED cohort: back pain \u2212 control")
+    plot.save_figure(ax.figure, out / "cohort_forest")
     plt.close(ax.figure)
     key = ("L_hip_flexion", "back_pain")
     if key in curves.attrs["spm"]:
         ax = plot.spm(curves.attrs["spm"][key], xlabel="stride (%)",
                       title="SIMULATED cohort: left hip flexion, back pain vs control")
-        ax.figure.savefig(out / "cohort_spm_L_hip_flexion.png", dpi=150, bbox_inches="tight")
+        plot.save_figure(ax.figure, out / "cohort_spm_L_hip_flexion")
         plt.close(ax.figure)
 
 
@@ -89,7 +89,8 @@ def _cohort(out: Path) -> None:
         curves = compare_curves(out / "cohort", by="group")
         curves.to_csv(out / "cohort" / "compare_curves.csv", index=False)
     _cohort_figures(groups, curves, out)
-    shown = groups[groups.metric.isin(SHOWN_FACTORS)][["metric", "mean_reference", "mean", "diff", "p", "hedges_g"]]
+    shown = groups[groups.metric.isin(SHOWN_FACTORS)][["metric", "mean_reference", "mean", "diff", "unit", "p",
+                                                       "p_holm", "hedges_g"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     significant = curves[curves.get("significant", False) == True]  # noqa: E712 - NaN-safe
     print(f"SPM curve tests: {len(significant)} of {len(curves)} curves differ (alpha 0.05): "
@@ -97,9 +98,9 @@ def _cohort(out: Path) -> None:
 
 
 def run_demo(out: Path) -> int:
-    import matplotlib
+    from .plot import require_matplotlib
 
-    matplotlib.use("Agg")  # files only, no window
+    require_matplotlib().use("Agg")  # files only, no window; a one-line message without matplotlib
     out.mkdir(parents=True, exist_ok=True)
     trials = _bundled_trials()
     print(f"gaitcore demo on the bundled datasets in {datasets.data_dir()}\n")

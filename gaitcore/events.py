@@ -12,7 +12,7 @@ import pandas as pd
 
 from ._errors import InputError, InputTypeError
 from . import _core, _quiet
-from ._sampling import next_after, sample_at
+from ._sampling import nan_reduce, next_after, sample_at
 from ._validate import non_negative, positive, real_array
 from ._validate import rate as sampling_rate
 from .filters import lowpass
@@ -904,8 +904,8 @@ def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
         if lift < _STATIC_LIFT_MM:
             return "static", f"no foot rises more than {_STATIC_LIFT_MM:g} mm (highest {lift:.0f} mm): no step"
         if len(feet) == 2:
-            # the lowest marker of each foot (fmin: NaN only where every marker is missing)
-            low = [np.fmin.reduce(np.stack(list(f.height.values())), axis=0) for f in feet.values()]
+            # NaN in frames without any foot marker
+            low = [nan_reduce(np.nanmin, np.stack(list(f.height.values())), axis=0) for f in feet.values()]
             both = np.isfinite(low[0]) & np.isfinite(low[1])
             if both.any():
                 flight = float(np.mean((low[0][both] > _LEAVING_MM) & (low[1][both] > _LEAVING_MM)))
@@ -924,11 +924,9 @@ def _pelvis_speed(trial: Trial) -> float:
     names = [m for m in ("SACR", "LPSI", "RPSI", "LASI", "RASI") if _finite_marker(trial, m)]
     if not names or trial.n_frames < 3:
         return float("nan")
-    centre = np.mean(np.stack([trial.markers[m] for m in names]), axis=0)  # NaN where one is missing
+    centre = nan_reduce(np.nanmean, np.stack([trial.markers[m] for m in names]), axis=0)
     v = np.gradient(np.delete(centre, UP_AXIS, axis=1), axis=0) * trial.marker_rate
-    speed = np.hypot(v[:, 0], v[:, 1])
-    speed = speed[np.isfinite(speed)]
-    return float(np.median(speed)) if speed.size else float("nan")
+    return float(nan_reduce(np.nanmedian, np.hypot(v[:, 0], v[:, 1])))
 
 
 def _finite_marker(trial: Trial, name: str) -> bool:
@@ -1048,9 +1046,7 @@ def _stance_relative_speeds(foot: _Foot) -> dict[str, np.ndarray]:
             in_stance[a:b] = True
         foot.stance_speeds = {}
         for role, v in foot.velocity.items():
-            seen = v[in_stance]
-            seen = seen[np.isfinite(seen).all(axis=1)]
-            belt = np.median(seen, axis=0) if len(seen) else np.zeros(2)
+            belt = nan_reduce(np.nanmedian, v[in_stance], axis=0) if in_stance.any() else np.zeros(2)
             foot.stance_speeds[role] = np.hypot(*(v - belt).T)
     return foot.stance_speeds
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from ._errors import InputError, InputTypeError, MissingMarkersError
 from ._quiet import quiet
 from ._sampling import next_after, sample_at
 from .events import loaded_runs, plate_fz
-from .kinematics import C7_ONLY, build_model
+from .kinematics import C7_ONLY, _progression, build_model
 from .markersets import resolve_landmarks
 from .trial import UP_AXIS, Trial
 
@@ -533,20 +534,21 @@ class _ForceOnly:
 
 
 def _centroid_progression(trial):
+    """The progression frame of the markers' centroid travelling overground (the kinematic
+    model's definition, gaitcore.kinematics); None on a treadmill, where without a pelvis the
+    facing direction is unknown."""
     if not trial.markers:
         return None
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames without any marker: NaN
         centroid = np.nanmean(np.stack([np.asarray(v, float) for v in trial.markers.values()]), axis=0)
-    seen = np.flatnonzero(np.isfinite(centroid).all(axis=1))
-    if seen.size < 2:
+    no_frames = np.full(centroid.shape[:1] + (3, 3), np.nan)  # no segment frame: no facing direction
+    try:
+        prog, treadmill = _progression(np.ascontiguousarray(centroid), no_frames,
+                                       tuple(float(v) for v in np.eye(3)[UP_AXIS]), "auto")
+    except ValueError:
         return None
-    up = np.eye(3)[UP_AXIS]
-    d = centroid[seen[-1]] - centroid[seen[0]]
-    d = d - (d @ up) * up
-    if np.linalg.norm(d) < 300.0:  # a treadmill: the facing direction is unknown without a pelvis
-        return None
-    x = d / np.linalg.norm(d)
-    return np.column_stack([x, up, np.cross(x, up)])
+    return None if treadmill else prog
 
 
 def _plates_for_stances(trial, km, side, ic, to):

@@ -39,8 +39,8 @@ reconstructed from a ``static`` trial through 3-marker clusters (``{side}TH1..3`
 ``{side}TB1..3``).
 
 Static calibration.  Without a static trial the model is an uncalibrated CGM.  Plug-in
-Gait's tibial torsion and static plantar-flexion / rotation offsets can be passed
-(``calibration=``); its thigh-rotation offset (KAD or knee-medial static) cannot, but a
+Gait's tibial torsion and static plantar-flexion / rotation offsets are read from a Vicon
+file's PROCESSING group by default, or passed (``calibration=``); its thigh-rotation offset (KAD or knee-medial static) cannot, but a
 calibrated model's knee/ankle centres stored as virtual markers can be used
 (``stored_joint_centres=True``).  On walk.c3d (the lab's CGM outputs) the uncalibrated
 model differs by ~40 deg of hip rotation and ~6 deg of hip/knee flexion RMS because the
@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -119,7 +120,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
                  progression="auto", cutoff_hz: float | None = DEFAULT_CUTOFF_HZ, filter_order: int = 2,
                  max_gap_s: float = DEFAULT_MAX_GAP_S, static: Trial | None = None,
                  harrington_leg_length: bool = False, marker_radius_mm: float = MARKER_RADIUS_MM,
-                 calibration: dict | None = None, stored_joint_centres: bool = False,
+                 calibration: dict | str | None = "file", stored_joint_centres: bool = False,
                  ankle_sequence: str = "isb") -> dict[str, np.ndarray]:
     """Pelvis, thorax, hip, knee and ankle angles (degrees) and trunk lean of a trial.
 
@@ -147,7 +148,9 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
         ``{side}_tibial_torsion_deg`` (the knee uses the shank frame turned by -torsion about
         its long axis), ``{side}_static_plantar_flexion_deg`` and
         ``{side}_static_rotation_offset_deg`` (the foot frame turned about its z, then y axis),
-        side "L"/"R"; missing keys are 0 (an uncalibrated CGM)
+        side "L"/"R"; missing keys are 0 (an uncalibrated CGM).  Default "file": the offsets a
+        Vicon C3D stores in its PROCESSING group (TibialTorsion, StaticPlantFlex, StaticRotOff),
+        when the trial's file has them; None: no offsets.  ``km.sources["calibration"]`` says which
     ankle_sequence : "isb" (Z-X-Y: flexion, inversion, rotation; Wu 2002) or "pig" (Plug-in
         Gait's Z-Y-X: flexion, rotation, then inversion about the foot's long axis, its second
         column being Plug-in Gait's second ankle component)
@@ -186,7 +189,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
 
 def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence="baker", progression="auto",
                 cutoff_hz=DEFAULT_CUTOFF_HZ, filter_order=2, max_gap_s=DEFAULT_MAX_GAP_S, static=None,
-                harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration=None,
+                harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration="file",
                 stored_joint_centres=False, ankle_sequence="isb", marker_set="auto") -> KinematicModel:
     """The full model behind :func:`joint_angles` (frames, joint centres, angles, landmarks).
 
@@ -196,7 +199,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     if ankle_sequence not in _ANKLE:
         raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
     radius = non_negative(marker_radius_mm, "marker_radius_mm")
-    calib = _check_calibration(calibration)
+    calib, calibration_source = _check_calibration(calibration, trial)
     m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     lm = resolve_landmarks(m, static=static, marker_set=marker_set, rate=trial.marker_rate, max_gap_s=max_gap_s)
     notes: list[str] = []
@@ -206,6 +209,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     km = KinematicModel(markers=m, rate=float(trial.marker_rate), progression=prog, treadmill=treadmill,
                         pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled, landmarks=lm)
     km.sources["pelvis"] = pelvis_source
+    km.sources["calibration"] = calibration_source
     for side, s in _SIDES:
         km.leg_length_mm[side] = _leg_length(trial, lm, side)
     for side, s in _SIDES:
@@ -307,9 +311,42 @@ def _progression(origin, pelvis, up, progression):
     return _core.kin_progression_frame(tuple(direction), up), bool(treadmill)
 
 
-def _check_calibration(calibration):
-    keys = [f"{side}_{k}" for side, _ in _SIDES for k in
-            ("tibial_torsion_deg", "static_plantar_flexion_deg", "static_rotation_offset_deg")]
+_CALIBRATION = {"tibial_torsion_deg": "TibialTorsion", "static_plantar_flexion_deg": "StaticPlantFlex",
+                "static_rotation_offset_deg": "StaticRotOff"}
+
+
+def file_calibration(trial: Trial) -> dict:
+    """Plug-in Gait static-calibration offsets (degrees, keys as ``calibration=``) stored in the
+    PROCESSING group of the trial's Vicon C3D file (radians there); {} when absent."""
+    path = Path(str(trial.source)) if trial.source else None
+    if path is None or path.suffix.lower() != ".c3d" or not path.is_file():
+        return {}
+    from .io import read_c3d_parameters
+
+    try:
+        _, params = read_c3d_parameters(path)
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for side, _ in _SIDES:
+        for key, name in _CALIBRATION.items():
+            value = params.number(f"PROCESSING:{side}{name}")
+            if value is not None and math.isfinite(value):
+                out[f"{side}_{key}"] = math.degrees(value)
+    return out
+
+
+def _check_calibration(calibration, trial):
+    """(offsets in radians per key, where they came from)."""
+    keys = [f"{side}_{k}" for side, _ in _SIDES for k in _CALIBRATION]
+    source = "none"
+    if isinstance(calibration, str):
+        if calibration != "file":
+            raise InputError(f"calibration must be a dict, None or 'file', got {calibration!r}")
+        calibration = file_calibration(trial)
+        source = "PROCESSING group of the file" if calibration else "none (the file stores no PROCESSING offsets)"
+    elif calibration:
+        source = "given"
     calibration = dict(calibration or {})
     unknown = sorted(set(calibration) - set(keys))
     if unknown:
@@ -320,7 +357,7 @@ def _check_calibration(calibration):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise InputError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
         out[k] = math.radians(float(v))
-    return out
+    return out, source
 
 
 def _rotate_frames(frames, axis, angle_rad):

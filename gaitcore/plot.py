@@ -9,9 +9,15 @@ needs it.  Every function draws into ``ax`` (a new figure of :data:`FIGSIZE` inc
 - :func:`cadence_spectrum`: the Welch spectrum behind a spectral cadence, with the chosen
   step peak.
 - :func:`force_contacts`: vertical force per plate with the initial contacts and toe-offs.
-- :func:`factor_profile`: a trial's factors against reference bands (:data:`REFERENCE_BANDS`).
+- :func:`factor_profile`: a trial's factors against reference bands of its gait mode
+  (:data:`REFERENCE_BANDS`: running only).
 - :func:`spm`: an SPM{t} curve with its threshold and clusters.
-- :func:`forest`: Hedges' g with confidence intervals from :func:`gaitcore.compare_groups`.
+- :func:`forest`: Hedges' g with confidence intervals from :func:`gaitcore.compare_groups`, each
+  row labelled with its absolute difference, unit and CI.
+- :func:`save_figure`: PNG (300 dpi) and SVG of a figure.
+
+Figures of simulated data say "SIMULATED" in their title (``save_trial_figures`` reads
+``trial.metadata["simulated"]``; pass ``title=`` elsewhere).
 
 Example
 -------
@@ -34,10 +40,12 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, InputTypeError
+from ._units import unit_of
 from .kinematics import ANGLE_COMPONENTS
 
 __all__ = ["REFERENCE_BANDS", "FIGSIZE", "angle_curves", "cadence_spectrum", "force_contacts",
-           "factor_profile", "spm", "forest", "hedges_g_ci", "save_trial_figures"]
+           "factor_profile", "spm", "forest", "hedges_g_ci", "save_trial_figures", "save_figure", "gait_mode"]
+
 
 #: Default figure size (inches): one column of a two-column journal page is ~3.5 in, a
 #: full width ~7 in; 6 x 3.8 in keeps 10-pt labels readable at either width.
@@ -50,18 +58,28 @@ SIDE_NAMES = {"L": "left", "R": "right"}
 #: Published mean and SD of factors in healthy runners (docs/methods.md B and C): factor name ->
 #: (mean, SD, source).  Only metrics with a published mean +- SD are here; the hip extension,
 #: pelvic drop and overstride metrics have no trustworthy normative value (docs/methods.md C).
+#: These are running values: they are never drawn for a walking trial.
 REFERENCE_BANDS = {
     "cadence_steps_per_min": (171.0, 9.0, "Drozda 2024, healthy runners"),
     "trunk_lean_deg": (7.3, 3.6, "Teng & Powers 2014, self-selected, 3.4 m/s"),
     "valr_bw_per_s": (62.2, 21.5, "Drozda 2024, healthy runners"),
 }
 
-_UNITS = {"_steps_per_min": "steps/min", "_deg": "deg", "_ms": "ms", "_mm": "mm", "_bw_per_s": "BW/s",
-          "_ns_per_kg": "N s/kg", "_pct_leg_length": "% leg length"}
+
+
+def require_matplotlib():
+    """matplotlib (an optional dependency), or ModuleNotFoundError naming the extra to install."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError('figures need matplotlib, which is not installed: pip install "gaitcore[plot]"') \
+            from None
+    return matplotlib
 
 
 def _plt():
-    import matplotlib.pyplot as plt  # optional dependency: imported only when plotting
+    require_matplotlib()
+    import matplotlib.pyplot as plt  # imported only when plotting
 
     return plt
 
@@ -80,17 +98,50 @@ def _finish(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool
         ax.set_title(title, fontsize=FONTSIZE + 1)
     ax.tick_params(labelsize=FONTSIZE - 1)
     if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=FONTSIZE - 1, frameon=False)
+        _legend_outside(ax)
     return ax
 
 
-def unit_of(metric: str) -> str:
-    """The unit encoded in a unit-suffixed factor name ("" for ratios such as duty_factor)."""
-    base = metric[:-2] if metric.endswith(("_L", "_R")) else metric
-    for suffix, unit in _UNITS.items():
-        if base.endswith(suffix):
-            return unit
-    return ""
+def _legend_outside(ax, fontsize: int = FONTSIZE - 1):
+    """The legend right of the axes, where it cannot cover data."""
+    ax.legend(fontsize=fontsize, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def save_figure(fig, path, dpi: int = 300) -> list:
+    """Save ``fig`` as ``<path>.png`` (``dpi``, default 300) and ``<path>.svg`` (vector);
+    returns both paths.  ``path`` may carry either suffix or none."""
+    from pathlib import Path
+
+    stem = Path(path)
+    stem = stem.with_suffix("") if stem.suffix.lower() in (".png", ".svg") else stem
+    written = []
+    for suffix in (".png", ".svg"):
+        target = stem.with_name(stem.name + suffix)
+        fig.savefig(target, dpi=dpi, bbox_inches="tight")
+        written.append(target)
+    return written
+
+
+def gait_mode(report) -> str:
+    """"walking", "running" or "unknown" for a TrialReport: the gait mode event detection
+    decided (``report.quality["events"]["gait_mode"]``), else the analysis option when one says
+    (``gait``, or the walking event method ``kinematic="zeni"``), else the duty factor
+    (walking has double support: > 0.5), else the cadence (< 140 steps/min: walking)."""
+    detected = ((getattr(report, "quality", None) or {}).get("events") or {}).get("gait_mode")
+    if detected in ("walking", "running"):
+        return detected
+    options = (getattr(report, "provenance", None) or {}).get("options", {})
+    if options.get("gait") in ("walking", "running"):
+        return options["gait"]
+    if options.get("kinematic") == "zeni" or options.get("event_method") == "zeni":
+        return "walking"
+    factors = pd.Series(getattr(report, "factors", {}))
+    for name, threshold in (("duty_factor", 0.5), ("cadence_steps_per_min", 140.0)):
+        value = pd.to_numeric(factors.get(name, np.nan), errors="coerce")
+        if np.isfinite(value):
+            walking = value > threshold if name == "duty_factor" else value < threshold
+            return "walking" if walking else "running"
+    return "unknown"
 
 
 # ---- angle curves -------------------------------------------------------------------
@@ -129,7 +180,8 @@ def _component_index(angle: str, component: str, side: str) -> int:
     return names.index(component)
 
 
-def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None):
+def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None, legend: bool = True,
+                 title: str | None = None):
     """Mean +- 1 SD (across strides) of one joint-angle component per side, over the stride
     normalised from initial contact (0 %) to the next initial contact of the same foot
     (100 %), with each side's mean toe-off (dashed; :func:`toe_off_percent`).
@@ -141,6 +193,9 @@ def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None
     component : a name of ``gaitcore.ANGLE_COMPONENTS`` for that angle, e.g. "flexion",
         "adduction", "dorsiflexion", "obliquity_right_up", "forward_lean"
     ax : matplotlib Axes, optional
+    legend : draw the legend (right of the axes); False when a figure of several panels
+        carries one legend for all (:func:`save_trial_figures`)
+    title : default "<angle> <component>: mean ± SD"
 
     Returns
     -------
@@ -157,11 +212,11 @@ def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None
         x = np.linspace(0.0, 100.0, y.shape[1])
         mean, sd = _mean_sd(y)
         color = SIDE_COLORS[side]
-        ax.plot(x, mean, color=color, lw=2, label=f"{SIDE_NAMES[side]} (n = {y.shape[0]} strides)")
+        ax.plot(x, mean, color=color, lw=2, label=f"{SIDE_NAMES[side]}: mean \u00b1 SD")
         ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
         toe_off = toe_off_percent(report, side)
         if math.isfinite(toe_off):
-            ax.axvline(toe_off, color=color, ls="--", lw=1, label=f"toe-off {SIDE_NAMES[side]} ({toe_off:.0f} %)")
+            ax.axvline(toe_off, color=color, ls="--", lw=1, label=f"toe-off {SIDE_NAMES[side]}")
         drawn += 1
     if not drawn:
         raise InputError(f"report has no finite {angle} {component} curves (check report.factors['flags'])")
@@ -169,7 +224,7 @@ def angle_curves(report, angle: str = "hip", component: str = "flexion", ax=None
     label = angle.replace("_", " ")
     comp = component.replace("_", " ")
     return _finish(ax, "stride (% from initial contact)", f"{label} {comp} (deg)",
-                   f"{label} {comp}: mean \u00b1 SD")
+                   title or f"{label} {comp}: mean \u00b1 SD", legend=legend)
 
 
 # ---- cadence spectrum -----------------------------------------------------------------
@@ -230,9 +285,10 @@ def cadence_spectrum(cadence, ax=None, column: int = 0):
 
 # ---- force with contacts ----------------------------------------------------------------
 
-def force_contacts(trial, events=None, ax=None):
+def force_contacts(trial, events=None, ax=None, title: str | None = None):
     """Vertical ground reaction force of each plate (N) against time (s), with the initial
-    contacts (IC, triangles up) and toe-offs (TO, triangles down) of ``events``.
+    contacts (IC, triangles up) and toe-offs (TO, triangles down) of ``events``, each drawn on
+    the force trace at the force where it happens (:func:`event_force`).
 
     Parameters
     ----------
@@ -260,11 +316,11 @@ def force_contacts(trial, events=None, ax=None):
                 continue
             sources = sel["source"] if "source" in sel else [""] * len(sel)
             t = sel["time_s"].to_numpy(float)
-            y = [_force_at(trial, side, src, ti) for src, ti in zip(sources, t)]
+            y = [event_force(trial, side, src, ti) for src, ti in zip(sources, t)]
             ax.plot(t, y, marker, ls="none", ms=7, mfc="white", mec=SIDE_COLORS[side], mew=1.5,
                     label=f"{event} {SIDE_NAMES[side]}")
-    _finish(ax, "time (s)", "vertical force (N)", "vertical force and detected contacts", legend=False)
-    ax.legend(fontsize=FONTSIZE - 2, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _finish(ax, "time (s)", "vertical force (N)", title or "vertical force and detected contacts", legend=False)
+    _legend_outside(ax, FONTSIZE - 2)
     return ax
 
 
@@ -272,21 +328,29 @@ def force_contacts(trial, events=None, ax=None):
 _PLATE_COLORS = ("#2874a6", "#d68910", "#7d3c98", "#5d6d7e", "#17a589", "#a04000")
 
 
-def _force_at(trial, side: str, source, t: float) -> float:
-    """Vertical force (N) at time t on the plate that gave the event (its ``source``), else on
-    the plate assigned to that foot; 0 (the unloaded level) for events from markers."""
+def event_force(trial, side: str, source, t: float) -> float:
+    """Vertical force (N) at time ``t`` on the plate that holds the event: the plate named by
+    the event's ``source``, else the plate assigned to that foot, else the plate whose force
+    at ``t`` is nearest the contact threshold (an event detected on a plate sits on its
+    threshold crossing; a plate under the other foot carries hundreds of newtons)."""
     plates = [p for p in trial.plates if source and p.name == source]
     plates = plates or [p for p in trial.plates if p.side == side]
-    if not plates:
-        return 0.0
-    return float(np.interp(t, plates[0].time_s, plates[0].fz))
+    plates = plates or list(trial.plates)
+    forces = [float(np.interp(t, p.time_s, p.fz)) for p in plates]
+    return min(forces, key=lambda f: abs(f - _CONTACT_THRESHOLD_N))
+
+
+_CONTACT_THRESHOLD_N = 20.0  # the default IC/TO threshold of gaitcore.detect_contacts
 
 
 # ---- factor profile -----------------------------------------------------------------------
 
-def _bands(reference) -> dict:
+def _bands(reference, gait: str = "running") -> dict:
     """Normalise a reference: dict name -> (mean, sd[, source]) or a DataFrame of trials."""
     if reference is None:
+        if gait != "running":
+            raise InputError(f"the published reference bands (REFERENCE_BANDS) are for running; this trial's "
+                             f"gait is {gait}: pass reference= with bands measured in {gait}")
         return dict(REFERENCE_BANDS)
     if isinstance(reference, pd.DataFrame):
         out = {}
@@ -307,7 +371,8 @@ def _bands(reference) -> dict:
     raise InputTypeError(f"reference must be None, a dict or a DataFrame, got {type(reference).__name__}")
 
 
-def factor_profile(factors, reference=None, ax=None, metrics=None):
+def factor_profile(factors, reference=None, ax=None, metrics=None, gait: str = "running",
+                   title: str | None = None):
     """A trial's factors against reference bands, on one axis of z-scores.
 
     Each row is a metric present in both ``factors`` and the reference; the point is
@@ -320,11 +385,14 @@ def factor_profile(factors, reference=None, ax=None, metrics=None):
     factors : pandas.Series or dict (e.g. ``report.factors`` or one row of a cohort table)
     reference : dict name -> (mean, SD) or (mean, SD, source); or a DataFrame of reference
         trials (e.g. the control group of a cohort table: its per-column mean and SD).
-        Default :data:`REFERENCE_BANDS` (published values: cadence, trunk lean, VALR).
+        Default :data:`REFERENCE_BANDS` (published values in runners: cadence, trunk lean, VALR),
+        only when ``gait`` is "running".
     metrics : names to show (default: every metric with a band)
+    gait : the trial's gait mode ("running", "walking", "unknown"; :func:`gait_mode`): the default
+        bands were measured in running and are refused for any other mode
     ax : matplotlib Axes, optional
     """
-    bands = _bands(reference)
+    bands = _bands(reference, gait)
     values = pd.Series(factors)
     names = [m for m in (metrics if metrics is not None else bands) if m in bands and m in values.index]
     if not names:
@@ -351,7 +419,7 @@ def factor_profile(factors, reference=None, ax=None, metrics=None):
     ax.set_yticks(range(len(names)), labels, fontsize=FONTSIZE - 2)
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xlim(-lim, lim)
-    _finish(ax, "z-score vs reference (SD units)", "", "factor profile", legend=False)
+    _finish(ax, "z-score vs reference (SD units)", "", title or "factor profile", legend=False)
     ax.legend(fontsize=FONTSIZE - 2, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
     return ax
 
@@ -401,18 +469,22 @@ def hedges_g_ci(g, n1, n2, confidence: float = 0.95):
     return (float(low), float(high)) if low.ndim == 0 else (low, high)
 
 
-def forest(comparison_table, ax=None, metrics=None, confidence: float = 0.95):
-    """Forest plot of Hedges' g (group - reference) with confidence intervals
-    (:func:`hedges_g_ci`) from the output of :func:`gaitcore.compare_groups`.
+def forest(comparison_table, ax=None, metrics=None, confidence: float = 0.95, title: str | None = None):
+    """Forest plot of group differences from :func:`gaitcore.compare_groups`: Hedges' g
+    (group - reference) with its confidence interval (:func:`hedges_g_ci`) on a common axis,
+    and beside each row the absolute difference in the metric's unit with its CI
+    ("diff [ci_low, ci_high] unit"), so that a large g from a tiny spread is not mistaken
+    for a large effect.
 
     Parameters
     ----------
     comparison_table : DataFrame with ``metric``, ``group``, ``reference``, ``hedges_g``,
-        ``n``, ``n_reference`` (rows with NaN g are left out)
+        ``n``, ``n_reference``, ``diff``, ``ci_low``, ``ci_high`` (rows with NaN g are left out)
     metrics : metric names to show, in this order (default: all, in table order)
     ax : matplotlib Axes, optional
+    title : default "group differences"; say "SIMULATED" for simulated data
     """
-    need = {"metric", "group", "reference", "hedges_g", "n", "n_reference"}
+    need = {"metric", "group", "reference", "hedges_g", "n", "n_reference", "diff", "ci_low", "ci_high"}
     missing = need - set(comparison_table.columns)
     if missing:
         raise InputError(f"comparison_table lacks columns {sorted(missing)} (use gaitcore.compare_groups)")
@@ -428,28 +500,42 @@ def forest(comparison_table, ax=None, metrics=None, confidence: float = 0.95):
                             table["n_reference"].to_numpy(float), confidence)
     g = table["hedges_g"].to_numpy(float)
     y = np.arange(len(table))
-    ax = _new_axes(ax, figsize=(FIGSIZE[0], 0.32 * len(table) + 1.3))
+    ax = _new_axes(ax, figsize=(FIGSIZE[0] * 1.25, 0.42 * len(table) + 1.4))
     ax.axvline(0, color="0.5", lw=0.8)
-    ax.errorbar(g, y, xerr=[g - low, high - g], fmt="s", color="k", ms=5, capsize=3, lw=1.2,
-                label=f"Hedges' g, {confidence:.0%} CI")
+    ax.errorbar(g, y, xerr=[g - low, high - g], fmt="s", color="k", ms=5, capsize=3, lw=1.2)
     labels = [f"{r.metric} ({r.group})" if several else r.metric for r in table.itertuples()]
     ax.set_yticks(y, labels, fontsize=FONTSIZE - 2)
     ax.set_ylim(len(table) - 0.5, -0.5)
+    for yi, row in zip(y, table.itertuples()):  # the absolute difference, right of the axes
+        ax.annotate(_difference_text(row), (1.02, yi), xycoords=("axes fraction", "data"), va="center",
+                    fontsize=FONTSIZE - 2, annotation_clip=False)
+    ax.annotate(f"difference [{confidence:.0%} CI]", (1.02, 1.0), xycoords="axes fraction", va="bottom",
+                fontsize=FONTSIZE - 2, fontweight="bold", annotation_clip=False)
     groups = ", ".join(sorted(set(table["group"].astype(str))))
     ref = ", ".join(sorted(set(table["reference"].astype(str))))
-    return _finish(ax, f"Hedges' g ({groups} \u2212 {ref})", "", "group effect sizes")
+    return _finish(ax, f"Hedges' g ({groups} \u2212 {ref}), {confidence:.0%} CI", "",
+                   title or "group differences", legend=False)
+
+
+def _difference_text(row) -> str:
+    unit = getattr(row, "unit", None)
+    unit = unit if isinstance(unit, str) else unit_of(row.metric)
+    return f"{row.diff:+.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}] {unit}".rstrip()
 
 
 # ---- one trial's standard figures to files ----------------------------------------------------
 
-def save_trial_figures(report, folder, trial=None, *, prefix: str = "", dpi: int = 150) -> list:
-    """Write the standard figures of one analysed trial as PNG files; returns their paths.
+def save_trial_figures(report, folder, trial=None, *, prefix: str = "", dpi: int = 300,
+                       simulated: bool | None = None) -> list:
+    """Write the standard figures of one analysed trial as PNG (``dpi``) and SVG; returns their paths.
 
-    ``{prefix}angles.png`` (hip, knee, ankle flexion and pelvic obliquity, mean +- SD per side),
-    ``{prefix}factor_profile.png`` (against :data:`REFERENCE_BANDS`), and when available
-    ``{prefix}cadence_spectrum.png`` (``report.cadence``) and ``{prefix}force_contacts.png``
-    (needs ``trial`` with force plates).  A figure whose data are missing is skipped.  The
-    figures are closed after saving (safe in batch jobs such as ``gaitcore demo``).
+    ``{prefix}angles`` (hip, knee, ankle flexion and pelvic obliquity, mean +- SD per side, one
+    legend for the figure), ``{prefix}factor_profile`` (against :data:`REFERENCE_BANDS`, for a
+    running trial only: :func:`gait_mode`), and when available ``{prefix}cadence_spectrum``
+    (``report.cadence``) and ``{prefix}force_contacts`` (needs ``trial`` with force plates).
+    A figure whose data are missing is skipped.  Titles start with "SIMULATED" when the trial
+    is simulated (``simulated``, default ``trial.metadata["simulated"]``).  The figures are
+    closed after saving (safe in batch jobs such as ``gaitcore demo``).
 
     Parameters
     ----------
@@ -457,39 +543,61 @@ def save_trial_figures(report, folder, trial=None, *, prefix: str = "", dpi: int
     folder : output folder (created)
     trial : gaitcore.Trial, optional (for the force figure)
     prefix : file name prefix, e.g. the trial's stem and "_"
-    dpi : resolution of the PNG files
+    dpi : resolution of the PNG files (300 by default, print quality)
+    simulated : bool, optional
     """
     from pathlib import Path
 
     plt = _plt()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    if simulated is None:
+        simulated = bool(trial is not None and trial.metadata.get("simulated"))
+    tag = "SIMULATED: " if simulated else ""
+    written: list = []
 
     def save(fig, name):
-        path = folder / f"{prefix}{name}.png"
-        fig.savefig(path, dpi=dpi)
+        written.extend(save_figure(fig, folder / f"{prefix}{name}", dpi=dpi))
         plt.close(fig)
-        written.append(path)
 
-    panels = [("hip", "flexion"), ("knee", "flexion"), ("ankle", "dorsiflexion"), ("pelvis", "obliquity_right_up")]
-    drawable = [p for p in panels if _has_curve(report, *p)]
-    if drawable:
-        fig, axes = plt.subplots(2, 2, figsize=(2 * FIGSIZE[0], 2 * FIGSIZE[1]), layout="constrained")
-        for ax, (angle, component) in zip(axes.flat, drawable):
-            angle_curves(report, angle, component, ax=ax)
-        for ax in list(axes.flat)[len(drawable):]:
-            ax.set_visible(False)
+    fig = _angle_panels(report, tag)
+    if fig is not None:
         save(fig, "angles")
     if report.cadence is not None:
-        save(cadence_spectrum(report.cadence).figure, "cadence_spectrum")
+        ax = cadence_spectrum(report.cadence)
+        ax.set_title(f"{tag}cadence spectrum", fontsize=FONTSIZE + 1)
+        save(ax.figure, "cadence_spectrum")
     if trial is not None and trial.plates:
-        save(force_contacts(trial, report.events).figure, "force_contacts")
+        save(force_contacts(trial, report.events, title=f"{tag}vertical force and detected contacts").figure,
+             "force_contacts")
     values = pd.Series(report.factors)
-    if any(name in values.index and np.isfinite(pd.to_numeric(values[name], errors="coerce"))
-           for name in REFERENCE_BANDS):
-        save(factor_profile(report.factors).figure, "factor_profile")
+    if gait_mode(report) == "running" and any(
+            name in values.index and np.isfinite(pd.to_numeric(values[name], errors="coerce"))
+            for name in REFERENCE_BANDS):
+        save(factor_profile(report.factors, title=f"{tag}factor profile (running reference)").figure,
+             "factor_profile")
     return written
+
+
+def _angle_panels(report, tag: str):
+    """The 2 x 2 joint-angle figure with one legend below the panels (None when no curve)."""
+    plt = _plt()
+    panels = [("hip", "flexion"), ("knee", "flexion"), ("ankle", "dorsiflexion"), ("pelvis", "obliquity_right_up")]
+    drawable = [p for p in panels if _has_curve(report, *p)]
+    if not drawable:
+        return None
+    fig, axes = plt.subplots(2, 2, figsize=(2 * FIGSIZE[0], 2 * FIGSIZE[1] + 0.4), layout="constrained")
+    for ax, (angle, component) in zip(axes.flat, drawable):
+        angle_curves(report, angle, component, ax=ax, legend=False,
+                     title=f"{angle} {component.replace('_', ' ')}")
+    for ax in list(axes.flat)[len(drawable):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False, fontsize=FONTSIZE - 1)
+    strides = ", ".join(f"{SIDE_NAMES[s]} {len(report.cycles[s]['hip'])}" for s in ("L", "R")
+                        if "hip" in report.cycles.get(s, {}))
+    fig.suptitle(f"{tag}joint angles, mean \u00b1 SD over strides ({strides})", fontsize=FONTSIZE + 1)
+    return fig
 
 
 def _has_curve(report, angle, component) -> bool:

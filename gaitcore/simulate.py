@@ -13,6 +13,12 @@ known edits applied to its markers and forces, so that the analysis has a ground
 - ``hip_extension_deg``: extra hip extension (negative: less); each leg's markers are
   rotated about that side's hip joint centre (Harrington) by a smooth bump spanning the
   second half of its stance and the start of swing, peaking near toe-off.
+- ``leg_pitch_deg``, ``knee_flexion_deg``: a runner's own posture, constant over the trial
+  (nuisance between-runner variation, not group effects): each leg's markers rotated
+  forward about its hip joint centre, and each shank and foot flexed about the knee joint
+  centre (the static trial's knee centre carried by the thigh cluster).  They move the heel
+  at initial contact, the shank and foot-strike angles and the knee angles, which otherwise
+  would not vary at all between simulated runners.
 - ``noise_mm``: white measurement noise on every marker coordinate.
 
 This is a simulation, clearly labelled as such in every output: the planted effects are
@@ -136,6 +142,52 @@ def _plant_hip_extension(m: dict, phases: dict, times: np.ndarray, ext_deg: floa
             m[k] = _rotate(m[k], pivot, rot)
 
 
+def _plant_leg_pitch(m: dict, pitch_deg: float) -> None:
+    for side in ("L", "R"):
+        pivot = _hip_centre(m, side)
+        # rotating about +y moves points below the hip backwards (-x): a forward pitch is negative
+        rot = _rotation(1, np.full(pivot.shape[0], -np.radians(pitch_deg)))
+        for k in _leg_markers(m, side):
+            m[k] = _rotate(m[k], pivot, rot)
+
+
+def _plant_knee_flexion(m: dict, flex_deg: float) -> None:
+    """Flex each shank and foot about the knee centre (static KJC carried by the thigh cluster)."""
+    from . import datasets
+    from .io import read_trial
+
+    static = read_trial(datasets.path(BASE_STATIC)).markers
+    for side in ("L", "R"):
+        cluster = list(resolve_landmarks(m, marker_set=BASE_SET).clusters.get(("thigh", side), ()))[:3]
+        if not all(k in m for k in cluster) or not all(k in static for k in cluster + [f"{side}KJC"]):
+            continue
+        local = _in_cluster(static, cluster, np.nanmean(static[f"{side}KJC"], axis=0)[None, :])
+        pivot = _from_cluster(m, cluster, local)
+        # rotating about +y moves points below the knee backwards (-x): knee flexion
+        rot = _rotation(1, np.full(pivot.shape[0], np.radians(flex_deg)))
+        for k in _segment_markers(m, "shank", side) + _segment_markers(m, "foot", side):
+            m[k] = _rotate(m[k], pivot, rot)
+
+
+def _cluster_frame(m: dict, names: list) -> tuple[np.ndarray, np.ndarray]:
+    a, b, c = (np.atleast_2d(m[n]) for n in names)
+    e1 = (b - a) / np.linalg.norm(b - a, axis=1, keepdims=True)
+    e3 = np.cross(e1, c - a)
+    e3 /= np.linalg.norm(e3, axis=1, keepdims=True)
+    return a, np.stack([e1, np.cross(e3, e1), e3], axis=2)  # origin (n, 3), axes as columns (n, 3, 3)
+
+
+def _in_cluster(static: dict, names: list, point: np.ndarray) -> np.ndarray:
+    mean = {n: np.nanmean(static[n], axis=0)[None, :] for n in names}
+    origin, axes = _cluster_frame(mean, names)
+    return np.einsum("nji,nj->ni", axes, point - origin)[0]
+
+
+def _from_cluster(m: dict, names: list, local: np.ndarray) -> np.ndarray:
+    origin, axes = _cluster_frame(m, names)
+    return origin + np.einsum("nij,j->ni", axes, local)
+
+
 def _late_stance_bump(phase: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Smooth 0..1..0 window from mid-stance to 40% of a stance duration after toe-off."""
     bump = np.zeros(times.shape)
@@ -169,6 +221,7 @@ def _time_warp(trial: Trial, scale: float) -> Trial:
 
 def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
                     trunk_lean_deg: float = 0.0, hip_extension_deg: float = 0.0,
+                    leg_pitch_deg: float = 0.0, knee_flexion_deg: float = 0.0,
                     noise_mm: float = 0.0, seed=None) -> tuple[Trial, dict]:
     """One simulated running trial with planted changes, and its ground truth.
 
@@ -196,6 +249,10 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
         _plant_hip_extension(m, phases, times, hip_extension_deg)
     if trunk_lean_deg:
         _plant_trunk_lean(m, trunk_lean_deg)
+    if knee_flexion_deg:
+        _plant_knee_flexion(m, knee_flexion_deg)
+    if leg_pitch_deg:
+        _plant_leg_pitch(m, leg_pitch_deg)
     rng = np.random.default_rng(seed)
     if noise_mm:
         m = {k: v + rng.normal(0.0, noise_mm, v.shape) for k, v in m.items()}
@@ -205,26 +262,39 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
         trial = _time_warp(trial, cadence_scale)
     truth = {"cadence_scale": cadence_scale, "pelvic_drop_deg": pelvic_drop_deg,
              "trunk_lean_deg": trunk_lean_deg, "hip_extension_deg": hip_extension_deg,
-             "noise_mm": noise_mm, "seed": seed}
+             "leg_pitch_deg": leg_pitch_deg, "knee_flexion_deg": knee_flexion_deg, "noise_mm": noise_mm, "seed": seed}
     return trial, truth
 
 
+#: Between-runner SD of each simulated runner parameter, with where it comes from.
+BETWEEN_RUNNER_SD = {
+    "cadence_scale": 9.0 / 171.0,  # healthy runners 171 +- 9 steps/min (Drozda et al. 2024)
+    "trunk_lean_deg": 3.6,         # 7.3 +- 3.6 deg at a self-selected posture, 3.4 m/s (Teng & Powers 2014)
+    "pelvic_drop_deg": 1.0,        # assumed (no normative SD in docs/methods.md)
+    "hip_extension_deg": 2.0,      # assumed (no trustworthy normative value, docs/methods.md C.3)
+    "leg_pitch_deg": 2.0,          # assumed: ~30 mm SD of heel position at initial contact
+    "knee_flexion_deg": 4.0,       # assumed
+}
+
+
 def simulate_cohort(folder, *, n_per_group: int = 10, effects=None, spread: float = 1.0,
-                    noise_mm: float = 0.5, seed: int = 0) -> pd.DataFrame:
+                    noise_mm: float = 0.5, seed: int = 0, sd=None) -> pd.DataFrame:
     """Write a two-group simulated cohort (TRC + MOT files) and its manifest.
 
     Group "control" gets random between-runner variation only; group "back_pain" gets the
     same variation plus ``effects`` (default: cadence -4%, pelvic drop +2 deg, trunk lean
-    -3 deg, hip extension -4 deg).  ``spread`` scales the between-runner variation
-    (SD: 2% cadence, 1 deg drop, 2 deg lean, 2 deg hip extension).  Writes
-    ``manifest.csv`` (path, grf, static, subject, group and the planted parameters) in ``folder``
-    and returns it as a DataFrame.
+    -3 deg, hip extension -4 deg).  The between-runner SDs (:data:`BETWEEN_RUNNER_SD`, scaled
+    by ``spread``, overridden per parameter by ``sd``) are published values where a study
+    reports them (cadence, trunk lean) and stated assumptions otherwise; every runner also
+    gets its own leg and knee posture (nuisance parameters), so that metrics the effects do
+    not target vary between runners as they do in a lab.  Writes ``manifest.csv`` (path, grf,
+    static, subject, group and the planted parameters) in ``folder`` and returns it.
     """
     from .writers import write_mot, write_trc
 
     effects = {"cadence_scale": -0.04, "pelvic_drop_deg": 2.0, "trunk_lean_deg": -3.0,
                "hip_extension_deg": -4.0} if effects is None else effects
-    sd = {"cadence_scale": 0.02, "pelvic_drop_deg": 1.0, "trunk_lean_deg": 2.0, "hip_extension_deg": 2.0}
+    sd = {**BETWEEN_RUNNER_SD, **(sd or {})}
     import shutil
 
     from . import datasets

@@ -274,18 +274,27 @@ class Comparison:
     d_z: float = math.nan
     symmetry_index: float = math.nan
     symmetry_angle: float = math.nan
+    #: the test chosen for the CI and p: "Welch", "Student" or "paired"
+    test: str = ""
+    t: float = math.nan
+    df: float = math.nan
+    p: float = math.nan
 
     def to_series(self) -> pd.Series:
         return pd.Series(self.__dict__)
 
 
-def compare(a, b, paired: bool = False, confidence: float = 0.95) -> Comparison:
+def compare(a, b, paired: bool = False, confidence: float = 0.95, equal_var: bool = False) -> Comparison:
     """Compare two samples of a scalar measure (e.g. peak knee flexion in deg).
 
-    - ``diff = mean_a - mean_b`` with a ``confidence`` interval: Welch's (unpaired) or the
-      paired-difference interval (paired).
-    - Student's t (pooled SD, df = n_a + n_b - 2) and Welch's t (Welch-Satterthwaite df),
-      two-sided p from GSL's t distribution; when paired also the paired t (df = n - 1).
+    - One test, chosen once, gives ``t``, ``df``, the two-sided ``p`` and the ``confidence``
+      interval of ``diff = mean_a - mean_b`` (``test`` names it): Welch's unequal-variance
+      t test (default; Welch-Satterthwaite df), Student's pooled-variance t test
+      (``equal_var=True``; df = n_a + n_b - 2) or, when ``paired``, the paired t test
+      (df = n - 1).  The interval therefore excludes 0 exactly when p < 1 - confidence.
+      (docs/methods.md F.2.)
+    - Both unpaired tests are also reported (``t_student``, ``p_student``, ``t_welch``,
+      ``p_welch``) for reference, with p from GSL's t distribution.
     - Cohen's d = diff / pooled SD; Hedges' g = d (1 - 3 / (4 (n_a + n_b) - 9));
       d_z = mean(a - b) / SD(a - b) when paired.
     - Asymmetry of the means, reading a as right and b as left: symmetry index
@@ -341,9 +350,14 @@ def compare(a, b, paired: bool = False, confidence: float = 0.95) -> Comparison:
         t_p = dd.mean() / se
         half = t_isf(tail, na - 1.0) * se
         extra = dict(t_paired=t_p, df_paired=na - 1.0, p_paired=_two_sided(t_p, na - 1.0),
-                     d_z=dd.mean() / sd_d)
+                     d_z=dd.mean() / sd_d, test="paired", t=t_p, df=na - 1.0, p=_two_sided(t_p, na - 1.0))
+    elif equal_var:
+        se_s = sp * math.sqrt(1 / na + 1 / nb)
+        half = t_isf(tail, df_s) * se_s
+        extra = dict(test="Student", t=t_s, df=df_s, p=_two_sided(t_s, df_s))
     else:
         half = t_isf(tail, df_w) * se_w
+        extra = dict(test="Welch", t=t_w, df=df_w, p=_two_sided(t_w, df_w))
     values = dict(
         n_a=na, n_b=nb, mean_a=ma, mean_b=mb, sd_a=math.sqrt(va), sd_b=math.sqrt(vb), diff=diff,
         diff_ci_low=diff - half, diff_ci_high=diff + half,
@@ -351,8 +365,55 @@ def compare(a, b, paired: bool = False, confidence: float = 0.95) -> Comparison:
         t_welch=t_w, df_welch=df_w, p_welch=_two_sided(t_w, df_w),
         cohens_d=d, hedges_g=g, paired=bool(paired),
         symmetry_index=symmetry_index(ma, mb), symmetry_angle=symmetry_angle(ma, mb), **extra)
-    values = {k: v if isinstance(v, (bool, int)) else float(v) for k, v in values.items()}
+    values = {k: v if isinstance(v, (bool, int, str)) else float(v) for k, v in values.items()}
     return Comparison(**values)
+
+
+_ADJUSTMENTS = ("holm", "fdr_bh")
+
+
+def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
+    """p values adjusted for a family of tests (docs/methods.md F.4).
+
+    - ``"holm"``: Holm's (1979) step-down adjustment, which controls the family-wise error
+      rate: with p sorted ascending, ``p_(i) (m - i + 1)``, made non-decreasing, capped at 1.
+    - ``"fdr_bh"``: Benjamini & Hochberg (1995), which controls the false discovery rate
+      (the "q value"): ``p_(i) m / i``, made non-increasing from the largest down, capped at 1.
+
+    NaN entries (tests that could not be run) are not part of the family and stay NaN;
+    ``m`` is the number of finite p values.  The results equal statsmodels'
+    ``multipletests(p, method="holm" | "fdr_bh")`` (tests).
+
+    Example
+    -------
+    >>> from gaitcore.stats import adjust_pvalues
+    >>> adjust_pvalues([0.01, 0.04, 0.03], "holm").tolist()
+    [0.03, 0.06, 0.06]
+    """
+    if method not in _ADJUSTMENTS:
+        raise ValueError(f"method must be one of {_ADJUSTMENTS}, got {method!r}")
+    arr = np.asarray(p, dtype=float)
+    if arr.ndim != 1:
+        raise ValueError(f"p must be 1-D, got shape {arr.shape}")
+    finite = np.isfinite(arr)
+    if ((arr[finite] < 0) | (arr[finite] > 1)).any():
+        raise ValueError("p values must be between 0 and 1")
+    out = np.full(arr.shape, np.nan)
+    values = arr[finite]
+    m = values.size
+    if m == 0:
+        return out
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    rank = np.arange(1, m + 1)
+    if method == "holm":
+        adjusted = np.maximum.accumulate(ranked * (m - rank + 1))
+    else:
+        adjusted = np.minimum.accumulate((ranked * m / rank)[::-1])[::-1]
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    out[finite] = result
+    return out
 
 
 def _two_sided(t: float, df: float) -> float:

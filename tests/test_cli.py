@@ -211,3 +211,18 @@ def test_compare_ignores_text_columns(tmp_path, capsys):
     assert code == 0, err
     result = pd.read_csv(tmp_path / "out" / "compare_group.csv")
     assert list(result["metric"]) == ["cadence_steps_per_min"]
+
+
+@pytest.mark.parametrize("command", [["demo", "--out", "{tmp}/demo"]])
+def test_missing_matplotlib_names_the_extra(tmp_path, command):
+    code = ("import sys; sys.modules['matplotlib'] = None; from gaitcore.cli import main; "
+            f"sys.exit(main({[c.format(tmp=tmp_path) for c in command]!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc.returncode, proc.stderr, 1, 'pip install "gaitcore[plot]"')
+
+
+def test_plot_without_matplotlib_names_the_extra(tmp_path):
+    code = ("import sys; sys.modules['matplotlib'] = None; import gaitcore.plot as p\n"
+            "try:\n    p.angle_curves(None)\nexcept ModuleNotFoundError as e:\n    print(e)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert 'pip install "gaitcore[plot]"' in proc.stdout, proc.stderr

@@ -188,3 +188,17 @@ def test_stance_with_filled_markers_is_rejected(walk):
     assert math.isfinite(first.cpd_peak_deg) and math.isfinite(first.peak_hip_extension_deg)
     assert math.isfinite(first.valr_bw_per_s)  # the force metrics do not depend on markers
     assert math.isfinite(table.iloc[1].overstride_mm)  # the other stances are kept
+
+
+def test_force_metrics_without_a_pelvis(walk):
+    """One missing segment removes only the factors that need it: without pelvis markers there is
+    no kinematic model, but loading rates and impulses (force, and the markers' direction of
+    travel) are still computed, each flag naming its own reason."""
+    markers = {k: v for k, v in walk.markers.items() if k not in ("LASI", "RASI", "LPSI", "RPSI")}
+    trial = gaitcore.Trial(markers=markers, marker_rate=walk.marker_rate, plates=walk.plates,
+                           events=walk.events, metadata=walk.metadata, source=walk.source)
+    full, table = stance_factors(walk, walk.events), stance_factors(trial, trial.events)
+    for col in ("valr_bw_per_s", "vilr_bw_per_s", "braking_impulse_ns_per_kg", "propulsive_impulse_ns_per_kg"):
+        np.testing.assert_allclose(table[col], full[col], rtol=1e-3, err_msg=col)  # same plates and travel axis
+    assert table["cpd_peak_deg"].isna().all() and table["reason"].str.contains("no kinematic model").all()
+    assert not any("no kinematic model" in r for r in table.attrs["reasons"]["valr_bw_per_s"])

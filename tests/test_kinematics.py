@@ -86,12 +86,31 @@ def test_walk_uncalibrated_chord_model(walk):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         angles = joint_angles(walk, hjc="davis", pelvis_sequence="pig", progression="lab_axis",
-                              marker_radius_mm=4.75, ankle_sequence="pig")
+                              marker_radius_mm=4.75, ankle_sequence="pig", calibration=None)
     rms = rms_table(walk, angles)
     for side in "LR":
         assert (rms[f"{side}_pelvis"] <= 1.0).all()
         assert rms[f"{side}_hip"][0] <= 8.0 and rms[f"{side}_knee"][0] <= 8.0
         assert rms[f"{side}_ankle"][0] <= 15.0
+
+
+def test_walk_file_calibration_used_by_default(walk):
+    """The PROCESSING offsets of a Vicon file are used unless calibration= says otherwise, and
+    the model says where its calibration came from."""
+    options = dict(hjc="davis", pelvis_sequence="pig", progression="lab_axis", marker_radius_mm=4.75,
+                   stored_joint_centres=True, ankle_sequence="pig", cutoff_hz=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        default = build_model(walk, **options)
+        given = build_model(walk, calibration=walk_calibration(), **options)
+        none = build_model(walk, calibration=None, **options)
+    assert default.sources["calibration"] == "PROCESSING group of the file"
+    assert given.sources["calibration"] == "given" and none.sources["calibration"] == "none"
+    for key in ("L_ankle", "R_ankle", "L_knee", "R_knee"):
+        np.testing.assert_allclose(default.angles[key], given.angles[key], atol=1e-9)
+    assert np.nanmax(np.abs(default.angles["R_ankle"] - none.angles["R_ankle"])) > 5.0
+    rms = rms_table(walk, default.angles)
+    assert rms["R_ankle"][0] <= 0.5 and rms["L_ankle"][0] <= 0.5   # PiG parity with the file's own offsets
 
 
 def test_walk_progression_auto_and_baker(walk):

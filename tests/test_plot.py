@@ -45,6 +45,21 @@ def _legend_texts(ax):
     return [t.get_text() for t in legend.get_texts()]
 
 
+def _assert_legend_outside(ax):
+    """Nothing covers the data: the legend's box does not overlap the axes' box."""
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    axes = ax.get_window_extent()
+    assert legend.x0 >= axes.x1 or legend.y1 <= axes.y0 or legend.x1 <= axes.x0 or legend.y0 >= axes.y1
+
+
+def _png_dpi(path) -> float:
+    """The resolution stored in a PNG's pHYs chunk (pixels per metre -> dots per inch)."""
+    data = path.read_bytes()
+    i = data.index(b"pHYs")
+    return int.from_bytes(data[i + 4:i + 8], "big") * 0.0254
+
+
 def test_import_gaitcore_does_not_import_matplotlib_eagerly():
     import subprocess
     import sys
@@ -58,8 +73,8 @@ def test_angle_curves(report):
     assert ax.get_ylabel() == "hip flexion (deg)"
     assert "%" in ax.get_xlabel()
     texts = _legend_texts(ax)
-    assert texts[0] == "left (n = 6 strides)" and texts[2] == "right (n = 6 strides)"
-    assert texts[1].startswith("toe-off left")
+    assert texts == ["left: mean \u00b1 SD", "toe-off left", "right: mean \u00b1 SD", "toe-off right"]
+    _assert_legend_outside(ax)
     # mean lines: 101 nodes from 0 to 100 %, the left mean equals the mean of the cycles
     left = ax.lines[0]
     np.testing.assert_allclose(left.get_xdata(), np.linspace(0, 100, 101))
@@ -114,6 +129,8 @@ def test_force_contacts(trial, report):
     n_ic_left = int(((report.events.side == "L") & (report.events.event == "IC")).sum())
     assert len(ic_left.get_xdata()) == n_ic_left
     assert np.all(np.asarray(ic_left.get_ydata()) < 100)  # contacts sit at the threshold, not the peak
+    assert np.all(np.asarray(ic_left.get_ydata()) > 5)    # ... and not at 0 N
+    _assert_legend_outside(ax)
     # default events: detected from the forces
     ax2 = gplot.force_contacts(trial)
     assert len(ax2.lines) == len(ax.lines)
@@ -185,11 +202,15 @@ def test_forest():
                           "y_ms": rng.normal(0, 1, 24), "error": ""})
     table.loc[12:, "x_deg"] += 1.5
     cmp = gaitcore.compare_groups(table, by="group")
-    ax = gplot.forest(cmp)
+    ax = gplot.forest(cmp, title="SIMULATED groups")
     _png(ax)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x_deg", "y_ms"]
-    assert ax.get_xlabel() == "Hedges' g (b \u2212 a)"
-    assert _legend_texts(ax) == ["Hedges' g, 95% CI"]
+    assert ax.get_xlabel() == "Hedges' g (b \u2212 a), 95% CI" and ax.get_title() == "SIMULATED groups"
+    # the absolute difference, its CI and unit beside each row
+    row = cmp.set_index("metric").loc["x_deg"]
+    texts = [t.get_text() for t in ax.texts]
+    assert f"{row['diff']:+.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}] deg" in texts
+    assert any(t.endswith(" ms") for t in texts)
     # the plotted points are the table's g; metrics= selects and orders
     ax2 = gplot.forest(cmp, metrics=["y_ms", "x_deg"])
     assert [t.get_text() for t in ax2.get_yticklabels()] == ["y_ms", "x_deg"]
@@ -209,20 +230,55 @@ def test_spm_figure_writes_small_p_as_an_inequality():
 
 def test_save_trial_figures(tmp_path, trial, report):
     paths = gplot.save_trial_figures(report, tmp_path / "figs", trial, prefix="run_")
-    assert sorted(p.name for p in paths) == ["run_angles.png", "run_cadence_spectrum.png",
-                                             "run_factor_profile.png", "run_force_contacts.png"]
+    names = ["run_angles", "run_cadence_spectrum", "run_factor_profile", "run_force_contacts"]
+    assert sorted(p.name for p in paths) == sorted(n + s for n in names for s in (".png", ".svg"))
     for p in paths:
-        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        if p.suffix == ".png":
+            assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and _png_dpi(p) == pytest.approx(300, abs=0.5)
+        else:
+            assert b"<svg" in p.read_bytes()[:2000]
     assert plt.get_fignums() == []  # closed after saving
+
+
+def test_angle_figure_has_one_legend_outside_the_panels(report):
+    fig = gplot._angle_panels(report, "")
+    assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    for ax in fig.axes:
+        if ax.get_visible():
+            box = ax.get_window_extent()
+            assert legend.y1 <= box.y0 or legend.y0 >= box.y1 or legend.x1 <= box.x0 or legend.x0 >= box.x1
+
+
+def test_simulated_trials_say_so_in_every_title(tmp_path):
+    trial, _ = datasets.simulate_runner(seed=1)
+    rep = gaitcore.analyze_trial(trial, static=datasets.path("Rajagopal_static_run.trc"))
+    titles = []
+    real_save = gplot.save_figure
+
+    def spy(fig, path, dpi=300):
+        titles.extend([fig._suptitle.get_text()] if fig._suptitle else [ax.get_title() for ax in fig.axes[:1]])
+        return real_save(fig, path, dpi)
+
+    gplot.save_figure = spy
+    try:
+        gplot.save_trial_figures(rep, tmp_path, trial)
+    finally:
+        gplot.save_figure = real_save
+    assert len(titles) == 4 and all(t.startswith("SIMULATED") for t in titles), titles
 
 
 def test_save_trial_figures_skips_what_a_trial_lacks(tmp_path):
     walk = gaitcore.read_trial(datasets.path("walk.c3d"))
     rep = gaitcore.analyze_trial(walk)
     paths = gplot.save_trial_figures(rep, tmp_path, None)
-    # no trial given: no force figure; walk.c3d's strides come from its marker events
-    assert set(rep.cycles) == {"L", "R"}
-    assert {p.name for p in paths} == {"angles.png", "cadence_spectrum.png", "factor_profile.png"}
+    # no trial given: no force figure; walk.c3d's strides come from its marker events; a walking
+    # trial (107 steps/min) is never drawn against the running reference bands
+    assert set(rep.cycles) == {"L", "R"} and gplot.gait_mode(rep) == "walking"
+    assert {p.name for p in paths} == {"angles.png", "angles.svg", "cadence_spectrum.png", "cadence_spectrum.svg"}
+    with pytest.raises(ValueError, match="for running"):
+        gplot.factor_profile(rep.factors, gait="walking")
 
 
 def test_mean_sd_is_nan_aware_and_silent():
@@ -245,11 +301,11 @@ def test_force_contacts_marks_events_on_their_own_plate():
     markers = [ax.lines[texts.index(t)] for t in texts if t[:2] in ("IC", "TO")]
     y = np.concatenate([m.get_ydata() for m in markers])
     assert len(y) == len(events) and np.all(np.abs(y) < 60)  # at the contact threshold, not another plate's load
-    # events from markers (no source plate) sit at the unloaded level
+    # events without a source plate sit on the trace of the plate loaded at the contact threshold
     kin = events.assign(source="")
     kin_ax = gplot.force_contacts(walk, kin)
     kin_y = np.concatenate([ln.get_ydata() for ln in kin_ax.lines[len(walk.plates):]])
-    assert np.all(kin_y == 0)
+    np.testing.assert_allclose(np.sort(kin_y), np.sort(y))
 
 
 def test_docstring_example():
