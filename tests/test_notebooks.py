@@ -1,6 +1,6 @@
 """The notebooks in notebooks/ run top to bottom (nbclient) and their own asserts pass:
 01 the real running trial, 02 the simulated cohort recovers its planted differences with the
-right sign, 03 the published SPM thresholds and clusters within 1e-4, 04 the planted hip-extension
+right sign, 03 the published SPM thresholds and clusters within 1e-4, 04 the planted pelvic-drop
 difference survives the adjustment for (simulated) running speed (see each notebook).
 
 The notebooks are committed with outputs cleared; this test also checks that."""

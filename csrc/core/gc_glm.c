@@ -336,6 +336,25 @@ typedef struct {
 /* Effects e = Q_1' y_perm (p x Q) of permutation i: rows are first summed per class of equal
  * design rows (S_c), then e_a = sum_c Q_1[c, a] S_c.  Without sign flips a permutation keeps the
  * sum of all rows, so the largest class needs no pass: S_big = total - sum of the others. */
+/* dst += w src over Q nodes (restrict: the compiler vectorises without alias checks). */
+static void axpy(double *restrict dst, double w, const double *restrict src, size_t Q)
+{
+    for (size_t q = 0; q < Q; q++)
+        dst[q] += w * src[q];
+}
+
+static void add_to(double *restrict dst, const double *restrict src, size_t Q)
+{
+    for (size_t q = 0; q < Q; q++)
+        dst[q] += src[q];
+}
+
+static void subtract_from(double *restrict dst, const double *restrict src, size_t Q)
+{
+    for (size_t q = 0; q < Q; q++)
+        dst[q] -= src[q];
+}
+
 static void perm_effects(const perm_job *job, const size_t *src, const signed char *sign,
                          double *S, double *e)
 {
@@ -347,30 +366,22 @@ static void perm_effects(const perm_job *job, const size_t *src, const signed ch
         if (derive && c == job->big)
             continue;
         const double *row = job->y + src[j] * Q;
-        double *Sc = S + c * Q;
         if (sign && sign[j] < 0)
-            for (size_t q = 0; q < Q; q++)
-                Sc[q] -= row[q];
+            subtract_from(S + c * Q, row, Q);
         else
-            for (size_t q = 0; q < Q; q++)
-                Sc[q] += row[q];
+            add_to(S + c * Q, row, Q);
     }
     if (derive) {
         double *Sb = S + job->big * Q;
         memcpy(Sb, job->total, Q * sizeof *Sb);
         for (size_t c = 0; c < C; c++)
             if (c != job->big)
-                for (size_t q = 0; q < Q; q++)
-                    Sb[q] -= S[c * Q + q];
+                subtract_from(Sb, S + c * Q, Q);
     }
     memset(e, 0, p * Q * sizeof *e);
     for (size_t c = 0; c < C; c++)
-        for (size_t a = 0; a < p; a++) {
-            const double w = job->q1c[c * p + a], *Sc = S + c * Q;
-            double *ea = e + a * Q;
-            for (size_t q = 0; q < Q; q++)
-                ea[q] += w * Sc[q];
-        }
+        for (size_t a = 0; a < p; a++)
+            axpy(e + a * Q, job->q1c[c * p + a], S + c * Q, Q);
 }
 
 /* acc[q] += |G e_q|^2 over the rows of G (k x p, row-major) for the effects e (p x Q); the
@@ -384,11 +395,8 @@ static void contrast_ss_nodes(const double *G, size_t k, size_t p, const double 
     for (size_t i = 0; i < k; i++) {
         for (size_t q = 0; q < Q; q++)
             v[q] = 0.0;
-        for (size_t a = 0; a < p; a++) {
-            const double w = G[i * p + a], *ea = e + a * Q;
-            for (size_t q = 0; q < Q; q++)
-                v[q] += w * ea[q];
-        }
+        for (size_t a = 0; a < p; a++)
+            axpy(v, G[i * p + a], e + a * Q, Q);
         for (size_t q = 0; q < Q; q++)
             acc[q] += v[q] * v[q];
         if (i == 0 && first)
