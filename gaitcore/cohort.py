@@ -686,9 +686,9 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     from .stats import spm_ttest2
 
     if design not in ("ttest2", "ancova"):
-        raise ValueError(f"design must be 'ttest2' or 'ancova', got {design!r}")
+        raise InputError(f"design must be 'ttest2' or 'ancova', got {design!r}")
     if design == "ancova" and not covariates:
-        raise ValueError("design='ancova' needs covariates, e.g. covariates=['speed_m_per_s']")
+        raise InputError("design='ancova' needs covariates, e.g. covariates=['speed_m_per_s']")
     if isinstance(reports_or_dir, pd.DataFrame):
         missing = {"subject", by, "report"} - set(reports_or_dir.columns)
         if missing:
@@ -703,7 +703,7 @@ def compare_curves(reports_or_dir, by: str = "group", *, alpha: float = 0.05, re
     if design == "ancova":
         missing = [c for c in covariates if c not in table.columns]
         if missing:
-            raise ValueError(f"covariates {missing} are not columns of the cohort table")
+            raise InputError(f"covariates {missing} are not columns of the cohort table")
         per_subject = table.assign(**{by: table[by].astype(str)}).groupby([by, "subject"])[list(covariates)].mean()
     rows, results = [], {}
     ref_curves = grouped.get(reference, {})

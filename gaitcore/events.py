@@ -4,9 +4,8 @@ from __future__ import annotations
 
 
 import threading
-import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -154,7 +153,7 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
                   marker_cutoff_hz: float = 12.0, min_contact_s: float = 0.1,
                   min_flight_s: float = 0.02, drift_correction: bool | str = "auto",
                   kinematic: str = DEFAULT_KINEMATIC, cop_on_plate: bool = True,
-                  kinematic_offset_s: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
+                  kinematic_offset_s: tuple[float, float] = (0.0, 0.0), static: Trial | None = None) -> pd.DataFrame:
     """Initial contacts (IC) and toe-offs (TO) of both feet (docs/methods.md part A).
 
     The gait mode is decided first (:func:`gait_mode`: static, walking or running, from
@@ -226,6 +225,12 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     kinematic_offset_s : (float, float), s
         Per-lab offsets added to marker IC and TO times, calibrated on plate trials as the
         mean (force - marker) time difference (docs/methods.md A: "allow a per-lab offset").
+    static : Trial or None
+        The subject's static trial: a foot carrying only a marker cluster gets the heel and
+        toe defined in the static and carried by the cluster (marker-set roles API), which
+        the marker methods use instead of the cluster markers.  Unvalidated (no cluster-only
+        trial with plates): on the RIC run it evens the L/R step times but puts IC later
+        (docs/methods.md A); analyze_trial does not use it.
 
     Returns
     -------
@@ -248,6 +253,10 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     """
     if not isinstance(trial, Trial):
         raise InputTypeError(f"trial must be a gaitcore.Trial, got {type(trial).__name__}")
+    if static is not None:
+        if not isinstance(static, Trial):
+            raise InputTypeError(f"static must be a gaitcore.Trial or None, got {type(static).__name__}")
+        trial = _with_static_feet(trial, static)
     if method not in METHODS:
         raise InputError(f"method must be one of {METHODS}, got {method!r}")
     if kinematic not in ("auto",) + KINEMATIC_METHODS:
@@ -713,9 +722,10 @@ def _lower_foot(trial: Trial, feet: dict, on_s: float, off_s: float) -> str | No
     height = {}
     for s, pts in feet.items():
         rel = [p[k0:k1 + 1, UP_AXIS] - np.nanpercentile(p[:, UP_AXIS], 5) for p in pts.values()]
-        h = np.nanmean(np.nanmin(np.array(rel), axis=0)) if rel and np.isfinite(rel).any() else np.nan
-        if np.isfinite(h):
-            height[s] = h
+        lowest = np.fmin.reduce(np.array(rel), axis=0) if rel else np.empty(0)
+        lowest = lowest[np.isfinite(lowest)]
+        if lowest.size:
+            height[s] = float(lowest.mean())
     if len(height) < 2:
         return None
     low, high = sorted(height, key=lambda s: height[s])
@@ -742,6 +752,32 @@ def foot_points(markers: dict, side: str) -> dict[str, np.ndarray]:
     return {role: markers[name] for role, name in names.items() if np.isfinite(markers[name]).any()}
 
 
+def _with_static_feet(trial: Trial, static: Trial) -> Trial:
+    """The trial with, for each foot seen only through its cluster, the heel and toe defined
+    in the static and carried by the cluster (as extra markers, registered as that foot's
+    landmarks)."""
+    names = {s: dict(v) for s, v in _foot_marker_names(trial.markers).items()}
+    if not any(role.startswith("cluster:") for v in names.values() for role in v):
+        return trial
+    lm = resolve_landmarks(trial, static=static)
+    extra = {}
+    for side in _SIDES:
+        if not all(role.startswith("cluster:") for role in names[side]):
+            continue
+        virtual = {role: lm.get(role, side) for role in ("heel", "toe")
+                   if lm.source(role, side).startswith("virtual")}
+        if len(virtual) == 2:
+            names[side] = {}
+            for role, xyz in virtual.items():
+                extra[f"{side} {role} (from the static)"] = xyz
+                names[side][role] = f"{side} {role} (from the static)"
+    if not extra:
+        return trial
+    markers = {**trial.markers, **extra}
+    _remember_foot_names(markers, names)
+    return replace(trial, markers=markers)
+
+
 def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
     """side -> role -> marker name, resolved once per set of marker arrays (a resolve costs
     10-30 ms; plate assignment asks for every contact).  The cache keeps the arrays it was
@@ -762,22 +798,16 @@ def _foot_marker_names(markers: dict) -> dict[str, dict[str, str]]:
                     names[side]["forefoot:" + used[0] if role.startswith("mt") else role] = used[0]
             if not names[side]:
                 names[side] = {f"cluster:{n}": n for n in lm.clusters.get(("foot", side), ()) if n in markers}
+    _remember_foot_names(markers, names)
+    return names
+
+
+def _remember_foot_names(markers: dict, names: dict) -> None:
+    key = tuple((name, id(xyz)) for name, xyz in markers.items())
     with _ROLE_CACHE_LOCK:
         _ROLE_CACHE[key] = (dict(markers), names)
         while len(_ROLE_CACHE) > _ROLE_CACHE_SIZE:
             _ROLE_CACHE.popitem(last=False)
-    return names
-
-
-def foot_centre(markers: dict, side: str) -> np.ndarray | None:
-    """Mean position (n, 3) of a foot's heel, toe and metatarsal markers (of its cluster
-    markers when it has none of those), NaN-aware; None when the foot has no marker."""
-    pts = foot_points(markers, side)
-    anatomical = [p for role, p in pts.items() if not role.startswith("cluster:")]
-    chosen = anatomical or list(pts.values())
-    if not chosen:
-        return None
-    return nan_reduce(np.nanmean, np.stack(chosen), axis=0)  # NaN in frames where every marker is NaN
 
 
 # ---- markers
@@ -999,7 +1029,7 @@ def _walking_contact(foot: _Foot, run: tuple[int, int]) -> tuple[float, float]:
         peak = np.nanpercentile(speed, 95) if np.isfinite(speed).any() else np.nan
         t = _crossing(speed, _WALK_IC_SPEED_SHARE * peak, lo, mid + 1, rising=False, last=True)
         before = speed[max(lo, 0):int(t) + 1] if np.isfinite(t) else speed[:0]
-        if len(before) and np.nanmax(before) >= 0.5 * peak:
+        if np.isfinite(before).any() and np.nanmax(before) >= 0.5 * peak:
             stops.append(t)
     leaving = [_crossing(z, _WALK_LEAVING_MM, mid, hi, rising=True, last=False)
                for z in _local_heights(foot, run).values()]

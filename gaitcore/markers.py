@@ -109,7 +109,15 @@ def _lookup_table(aliases: Mapping[str, Iterable[str]] | None) -> dict[str, str]
     return table
 
 
-_DEFAULT_TABLE = _lookup_table(None)
+_default: list = [None, {}]  # [fingerprint of MARKER_ALIASES, its lookup table]
+
+
+def _default_table() -> dict[str, str]:
+    """The lookup table of MARKER_ALIASES as it is now (a user may have edited it since import)."""
+    fingerprint = tuple((k, (v,) if isinstance(v, str) else tuple(v)) for k, v in MARKER_ALIASES.items())
+    if _default[0] != fingerprint:
+        _default[:] = [fingerprint, _lookup_table(None)]
+    return _default[1]
 
 
 def canonical_marker_name(name: str, aliases: Mapping[str, Iterable[str]] | None = None) -> str:
@@ -128,7 +136,7 @@ def canonical_marker_name(name: str, aliases: Mapping[str, Iterable[str]] | None
     """
     if not isinstance(name, str):
         raise InputTypeError(f"name must be a str, got {type(name).__name__}")
-    table = _DEFAULT_TABLE if not aliases else _lookup_table(aliases)
+    table = _default_table() if not aliases else _lookup_table(aliases)
     return table.get(normalize_marker_key(name), name)
 
 
@@ -142,7 +150,7 @@ def rename_markers(markers: Mapping[str, object], aliases: Mapping[str, Iterable
     >>> sorted(rename_markers({"L.ASIS": 1, "RBackAsis": 2, "foo": 3}))
     ['LASI', 'RPSI', 'foo']
     """
-    table = _DEFAULT_TABLE if not aliases else _lookup_table(aliases)
+    table = _default_table() if not aliases else _lookup_table(aliases)
     wanted = {label: table.get(normalize_marker_key(label), label) for label in markers}
     owner: dict[str, str] = {}
     for label, canonical in wanted.items():

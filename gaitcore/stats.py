@@ -391,13 +391,13 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     [0.03, 0.06, 0.06]
     """
     if method not in _ADJUSTMENTS:
-        raise ValueError(f"method must be one of {_ADJUSTMENTS}, got {method!r}")
+        raise InputError(f"method must be one of {_ADJUSTMENTS}, got {method!r}")
     arr = np.asarray(p, dtype=float)
     if arr.ndim != 1:
-        raise ValueError(f"p must be 1-D, got shape {arr.shape}")
+        raise InputError(f"p must be 1-D, got shape {arr.shape}")
     finite = np.isfinite(arr)
     if ((arr[finite] < 0) | (arr[finite] > 1)).any():
-        raise ValueError("p values must be between 0 and 1")
+        raise InputError("p values must be between 0 and 1")
     out = np.full(arr.shape, np.nan)
     values = arr[finite]
     m = values.size

@@ -169,7 +169,7 @@ def _alive(pids) -> set[int]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-@pytest.mark.parametrize("kill", ["main process alone", "process group"])
+@pytest.mark.parametrize("kill", ["main process alone", "process group", "Ctrl-C to the group"])
 def test_killing_the_batch_leaves_no_worker(tmp_path, kill):
     datasets.simulate_cohort(tmp_path / "sim", n_per_group=15, seed=3)
     cmd = [sys.executable, "-m", "gaitcore", "analyze", str(tmp_path / "sim" / "manifest.csv"),
@@ -186,7 +186,7 @@ def test_killing_the_batch_leaves_no_worker(tmp_path, kill):
         if kill == "main process alone":
             proc.kill()
         else:
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM if kill == "process group" else signal.SIGINT)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 10
         while _alive(workers) and time.monotonic() < deadline:

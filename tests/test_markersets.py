@@ -181,3 +181,11 @@ def test_hidden_landmark_filled_from_the_run_without_a_static():
     lm = resolve_landmarks(markers, rate=run.marker_rate)
     assert lm.source("asis", "R").startswith("marker RASI, gaps from the run's own shape of cluster")
     np.testing.assert_allclose(lm.get("asis", "R"), truth, atol=1e-6)
+
+
+def test_alias_table_follows_edits(monkeypatch):
+    """gaitcore.MARKER_ALIASES is read when used, not snapshotted at import."""
+    from gaitcore.markers import MARKER_ALIASES, canonical_marker_name
+    assert canonical_marker_name("LFOO_HEEL") == "LFOO_HEEL"
+    monkeypatch.setitem(MARKER_ALIASES, "LHEE", MARKER_ALIASES["LHEE"] + ("LFOO_HEEL",))
+    assert canonical_marker_name("LFOO_HEEL") == "LHEE"

@@ -79,14 +79,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--first", type=int, default=0, help="index of the first case (to continue a campaign)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per case")
     parser.add_argument("--no-save", action="store_true", help="do not write failing cases to the corpus")
     args = parser.parse_args(argv)
     t0 = time.monotonic()
-    counts, failures = run_campaign(args.cases, args.seed, args.jobs, args.timeout)
+    counts, failures = run_campaign(args.cases, args.seed, args.jobs, args.timeout, first=args.first)
     elapsed = time.monotonic() - t0
-    print(f"fuzz: {sum(counts.values())} cases, seed {args.seed}, {elapsed:.0f} s")
+    print(f"fuzz: {sum(counts.values())} cases ({args.first}..{args.first + args.cases - 1}), seed {args.seed}, "
+          f"{elapsed:.0f} s")
     for outcome in ("ok", "refused", "undocumented", "crash", "hang"):
         print(f"  {outcome:13s} {counts.get(outcome, 0)}")
     for index, outcome, detail in failures[:50]:
