@@ -15,7 +15,6 @@ import json
 import os
 import stat
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 
 from . import _atomic, _pool, _validate
 from ._errors import InputError, InputTypeError
+from ._sampling import nan_reduce
 from .io.static import is_static_name, pair_in_folder
 from .writers import unescape_formula, write_csv
 
@@ -650,9 +650,8 @@ def subject_curves(table: pd.DataFrame, curves: dict, by: str, subjects_out: dic
     for (group, subject), by_name in per_subject.items():
         for name, arrays in by_name.items():
             strides = np.concatenate(arrays, axis=0)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN nodes stay NaN
-                out.setdefault(group, {}).setdefault(name, []).append(np.nanmean(strides, axis=0))
+            # all-NaN nodes stay NaN
+            out.setdefault(group, {}).setdefault(name, []).append(nan_reduce(np.nanmean, strides, axis=0))
             if subjects_out is not None:
                 subjects_out.setdefault(group, {}).setdefault(name, []).append(subject)
     return {g: {n: np.vstack(v) for n, v in d.items()} for g, d in out.items()}

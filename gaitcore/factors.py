@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ._errors import InputError, InputTypeError, MissingMarkersError
 from ._quiet import quiet
-from ._sampling import next_after, sample_at
+from ._sampling import nan_reduce, next_after, sample_at
 from .events import loaded_runs, plate_fz
 from .kinematics import C7_ONLY, _progression, build_model
 from .markersets import resolve_landmarks
@@ -539,9 +538,8 @@ def _centroid_progression(trial):
     facing direction is unknown."""
     if not trial.markers:
         return None
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames without any marker: NaN
-        centroid = np.nanmean(np.stack([np.asarray(v, float) for v in trial.markers.values()]), axis=0)
+    # frames without any marker: NaN (nan_reduce, not catch_warnings: batches run trials in threads)
+    centroid = nan_reduce(np.nanmean, np.stack([np.asarray(v, float) for v in trial.markers.values()]), axis=0)
     no_frames = np.full(centroid.shape[:1] + (3, 3), np.nan)  # no segment frame: no facing direction
     try:
         prog, treadmill = _progression(np.ascontiguousarray(centroid), no_frames,

@@ -445,7 +445,8 @@ def spm(result, ax=None, xlabel: str | None = None, title: str | None = None):
     ax.set_xlim(0, result.t.size - 1)
     for text, cluster in zip(ax.texts[n_texts:], result.clusters):  # SPMResult.plot prints p with 3 decimals
         text.set_text(f"p = {cluster.p:.3f}" if cluster.p >= 0.001 else "p < 0.001")
-    return _finish(ax, xlabel, "SPM{t}", title or ax.get_title())
+    stat = "SPM{F}" if getattr(result, "stat", "T") == "F" else "SPM{t}"
+    return _finish(ax, xlabel, stat, title or ax.get_title())
 
 
 # ---- forest plot --------------------------------------------------------------------------------

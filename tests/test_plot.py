@@ -184,6 +184,15 @@ def test_spm_figure():
     assert len(ax.texts) == len(res.clusters)  # one p label per cluster
 
 
+def test_spm_figure_of_an_f_test_says_f():
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal((12, 101)).cumsum(axis=1) * 0.2
+    y[:4] += 3 * np.sin(np.linspace(0, np.pi, 101))
+    res = gaitcore.spm_anova1(y, np.repeat([0, 1, 2], 4)).inference()
+    ax = gplot.spm(res)
+    assert ax.get_ylabel() == "SPM{F}" and _legend_texts(ax)[0] == "SPM{F}"
+
+
 def test_hedges_g_ci_matches_the_formula_and_the_large_sample_limit():
     low, high = gplot.hedges_g_ci(0.5, 20, 20)
     j = 1 - 3 / (4 * 40 - 9)
