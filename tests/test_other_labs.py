@@ -391,6 +391,19 @@ def test_grf_force_sets_named_otherwise_give_the_same_analysis(prefixes, tmp_pat
     assert_same_analysis(rajagopal, report)
 
 
+@pytest.mark.parametrize("name", ["walk.c3d", "walking2.c3d"])
+def test_sacrum_spelled_v_sacral_gives_the_same_analysis(name, tmp_path):
+    """A pelvis with a sacrum marker instead of the PSIS (as Dorn 2012's), spelled SACR or V.Sacral
+    (Cortex): LPSI is written as the sacrum, RPSI under a name no preset knows."""
+    reports = []
+    for sacrum in ("SACR", "V.Sacral"):
+        def rename(label, sacrum=sacrum):
+            return {"LPSI": sacrum, "RPSI": "spare_marker"}.get(label, label)
+        reports.append(_analyze(rewrite_c3d(datasets.path(name), tmp_path / f"{sacrum}_{name}", rename=rename)))
+    assert np.isfinite(_numbers(reports[0])["pelvic_drop_deg_L"])
+    assert_same_analysis(*reports)
+
+
 # ---- a lab's folder: a static beside the runs ------------------------------------------
 
 def _cohort(folder):
