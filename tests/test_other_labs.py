@@ -320,6 +320,20 @@ def test_stored_events_in_other_spellings_are_read_alike(spelling, tmp_path):
     assert_same_analysis(original, _analyze(path, event_method="file"))
 
 
+def _other_subject(label: str) -> str:
+    return f"Bob:{label}"
+
+
+@pytest.mark.parametrize("run_rename,static_rename", [(subject_prefix, str), (str, subject_prefix),
+                                                      (subject_prefix, _other_subject)],
+                         ids=["run-prefixed", "static-prefixed", "static-of-another-subject-name"])
+def test_run_and_static_with_different_prefixes(run_rename, static_rename, tmp_path, originals):
+    """The RIC clusters carry the static's landmarks whatever prefix each file's labels have."""
+    run = rewrite_c3d(datasets.path("20141003T073938_run.c3d"), tmp_path / "run.c3d", rename=run_rename)
+    static = rewrite_c3d(datasets.path("20141003T073938_static.c3d"), tmp_path / "static.c3d", rename=static_rename)
+    assert_same_analysis(originals("20141003T073938_run.c3d"), _analyze(run, static=static))
+
+
 # ---- OpenSim-style text files -----------------------------------------------------------
 
 def write_trc_as(trial: gc.Trial, path, units: str = "m", up: str = "y"):
