@@ -49,7 +49,7 @@ _BILATERAL: dict[str, tuple[str, ...]] = {
 
 # Midline landmarks: canonical -> spellings.
 _MIDLINE: dict[str, tuple[str, ...]] = {
-    "SACR": ("SACR", "Sacrum", "SACRUM", "S1", "Sacral"),
+    "SACR": ("SACR", "Sacrum", "SACRUM", "S1", "Sacral", "V.Sacral"),
     "C7": ("C7", "VC7", "Cervical7", "CV7"),
     "T10": ("T10", "VT10", "Thoracic10", "TV10"),
     "CLAV": ("CLAV", "Clav", "Clavicle", "IJ", "Jugular", "SJN", "SNJ"),
