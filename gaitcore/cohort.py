@@ -109,13 +109,29 @@ def _trial_row(name: str, folder: Path) -> dict:
 
 
 def _folder_manifest(folder: Path) -> pd.DataFrame:
-    # entries that are not regular files (directories named x.c3d, FIFOs, broken links) are
-    # kept: analyze_cohort reports each with its reason instead of dropping it silently
-    entries = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in TRIAL_SUFFIXES]
-    statics = [p for p in entries if p.is_file() and is_static_name(p)]  # *static*, *cal*: the static of the trials beside them
-    rows = [{"path": p.name, **pair_in_folder(p, statics)} for p in entries if p not in statics]
+    """The trials of a folder and of its subfolders (a lab's ``lab/S01/run01.c3d`` layout), each
+    with the forces and the static trial found in its own folder; a trial in a subfolder takes
+    the subfolder's name as its subject."""
+    rows, n_statics = [], 0
+    for here, dirs, files in os.walk(folder):  # links to folders are not followed: no loop
+        here = Path(here)
+        # entries that are not regular files (directories named x.c3d, FIFOs, broken links) are
+        # kept: analyze_cohort reports each with its reason instead of dropping it silently
+        entries = [here / n for n in sorted(dirs + files) if Path(n).suffix.lower() in TRIAL_SUFFIXES]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(d).suffix.lower() not in TRIAL_SUFFIXES)
+        statics = [p for p in entries if p.is_file() and is_static_name(p)]  # *static*, *cal*: the static of the trials beside them
+        n_statics += len(statics)
+        rel = here.relative_to(folder)
+        for p in entries:
+            if p in statics:
+                continue
+            row = {k: (rel / v).as_posix() if v else "" for k, v in pair_in_folder(p, statics).items()}
+            row["path"] = (rel / p.name).as_posix()
+            if rel != Path("."):
+                row["subject"] = rel.name
+            rows.append(row)
     if not rows:
-        raise InputError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if statics else ""))
+        raise InputError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if n_statics else ""))
     return pd.DataFrame(rows)
 
 

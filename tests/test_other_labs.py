@@ -470,8 +470,6 @@ def test_opensim_folder_as_shipped(tmp_path, rajagopal):
         assert (np.isnan(want) and np.isnan(got)) or abs(want - got) <= 1e-6 + 1e-6 * abs(want), col
 
 
-@pytest.mark.xfail(strict=True, reason="folder mode scans one folder only: a lab's folder of subject subfolders "
-                   "gives 'no C3D or TRC files' (sweep findings 02:06, cohort._folder_manifest)")
 def test_folder_of_subject_subfolders(tmp_path):
     """lab/S01/{run01,static}.c3d, lab/S02/{run01,static}.c3d: each run with its own subject's static."""
     for subject in ("S01", "S02"):
@@ -481,3 +479,5 @@ def test_folder_of_subject_subfolders(tmp_path):
     table = _cohort(tmp_path)
     assert list(table["error"]) == ["", ""]
     assert [Path(s).parent.name for s in table["static"]] == ["S01", "S02"]
+    assert list(table["subject"]) == ["S01", "S02"]  # the subfolder names the subject
+    assert len(set(table["trial_id"])) == 2          # two run01.c3d, two trials
