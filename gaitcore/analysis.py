@@ -14,7 +14,7 @@ import pandas as pd
 from . import __version__
 from ._quiet import quiet
 from .cadence import trial_cadence
-from .events import detect_events, event_quality, spatiotemporal
+from .events import detect_events, event_quality, is_belt, spatiotemporal
 from .factors import stance_factors
 from .filters import fill_gaps
 from ._errors import InputError
@@ -203,7 +203,9 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
 def _body_mass(trial, body_mass_kg, flags):
     if body_mass_kg is not None or trial.metadata.get("body_mass_kg"):
         return body_mass_kg
-    if trial.plates and all(p.side for p in trial.plates):
+    # treadmill belts (per-foot force sets with or without a side): over whole strides the mean
+    # total vertical force is the weight; overground plates, one contact each, cannot tell it
+    if trial.plates and all(is_belt(p.fz, p.rate) for p in trial.plates):
         flags.add("body_mass_kg", "estimated from the mean vertical force of the treadmill")
         return "from_grf"
     return None

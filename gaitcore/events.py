@@ -1134,10 +1134,22 @@ def _first_role(trial: Trial, side: str, roles) -> np.ndarray | None:
 def _force_covers_both_feet(trial: Trial, force_rows: list[tuple]) -> bool:
     """Per-foot force, finite from the first to the last marker frame, with events on each foot."""
     span_s = (trial.n_frames - 1) / trial.marker_rate
-    covering = {p.side for p in trial.plates
-                if p.side and (p.force.shape[0] - 1) / p.rate >= span_s and np.isfinite(p.fz).all()}
+    covering = {_plate_foot(p, force_rows) for p in trial.plates
+                if (p.force.shape[0] - 1) / p.rate >= span_s and np.isfinite(p.fz).all()}
     with_events = {row[0] for row in force_rows}
     return {"L", "R"} <= covering & with_events
+
+
+def _plate_foot(plate: ForcePlate, force_rows: list[tuple]) -> str | None:
+    """The foot a plate carries: its ``side``, or, for a belt without one (treadmill force sets
+    named ``ground_``/``1_ground_``), the one foot all its contacts were assigned to; else None
+    (an overground plate, one contact, carries no foot through the record)."""
+    if plate.side:
+        return plate.side
+    if not is_belt(plate.fz, plate.rate):
+        return None
+    sides = {side for side, _, _, _, source in force_rows if source == (plate.name or "plate")}
+    return sides.pop() if len(sides) == 1 else None
 
 
 def _has_foot_markers(trial: Trial) -> bool:

@@ -389,9 +389,7 @@ def test_trc_with_prefixed_and_dotted_names_gives_the_same_analysis(tmp_path, ra
 GRF_NAMINGS = {  # OpenSim force-set prefixes other pipelines write, for the Rajagopal R_/L_ sets
     "calcn_r/calcn_l": ("calcn_r_", "calcn_l_"),
     "right/left": ("right_ground_", "left_ground_"),
-    "ground/1_ground": pytest.param(("ground_", "1_ground_"), marks=pytest.mark.xfail(
-        strict=True, reason="unsided per-foot treadmill force sets (OpenSim's numbered naming): events differ "
-        "(31 vs 29) and no body mass from the GRF (sweep findings, 01:55, events + analysis._body_mass)")),
+    "ground/1_ground": ("ground_", "1_ground_"),  # per-foot sets that do not say which foot
 }
 
 
