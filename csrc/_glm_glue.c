@@ -376,16 +376,9 @@ static PyObject *py_spm_field_clusters(PyObject *Py_UNUSED(self), PyObject *args
         raise_status(status, "spm clusters");
         goto error;
     }
-    list = PyList_New((Py_ssize_t)n);
+    list = cluster_list(cl, n);
     if (!list)
         goto error;
-    for (size_t c = 0; c < n; c++) {
-        PyObject *item = Py_BuildValue("(ddddddi)", cl[c].x0, cl[c].x1, cl[c].extent,
-                                       cl[c].extent_resels, cl[c].height, cl[c].p, cl[c].sign);
-        if (!item)
-            goto error;
-        PyList_SET_ITEM(list, (Py_ssize_t)c, item);
-    }
     free(cl);
     Py_DECREF(z);
     return Py_BuildValue("Nd", list, p_set);

@@ -11,6 +11,8 @@
 #endif
 #include <numpy/arrayobject.h>
 
+#include "core/gaitcore.h"
+
 /* gaitcore.InputError (a ValueError) and gaitcore.ComputationError (a RuntimeError), looked
  * up at module init: the glue raises these, never bare built-in exceptions. */
 extern PyObject *glue_InputError;
@@ -18,6 +20,10 @@ extern PyObject *glue_ComputationError;
 
 /* Raise the Python exception matching a core status; returns NULL for chaining. */
 PyObject *raise_status(int status, const char *what);
+
+/* The clusters of an SPM as a list of (x0, x1, extent, extent_resels, height, p, sign) tuples;
+ * NULL with an exception set on failure. */
+PyObject *cluster_list(const gc_spm_cluster *cl, size_t n);
 
 /* Add the GLM functions (_glm_glue.c) to the module; -1 with an exception set on failure. */
 int glue_glm_register(PyObject *module);
