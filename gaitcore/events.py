@@ -205,6 +205,25 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
         in ``attrs["agreement"]`` (see :func:`compare_events`).  When per-foot force covers
         the whole marker recording for both feet, markers are not searched.
 
+    Accuracy of the marker methods, mean |error| (ms) against the plates (Rajagopal's
+    treadmill run, Running_0002.c3d) or the lab's stored events (walk.c3d), as
+    tests/test_events_real.py measures and checks it:
+
+    ==========  ================  ==========  ==========
+    method      trial             IC          TO
+    ==========  ================  ==========  ==========
+    clearance   Rajagopal run     8.1         6.2
+    clearance   Running_0002.c3d  7.7         13.1
+    hreljac     Rajagopal run     2.0         4.5
+    hreljac     Running_0002.c3d  10.9        19.7
+    velocity    walk.c3d          2.7         9.2
+    zeni        walk.c3d          36.8        19.8
+    ==========  ================  ==========  ==========
+
+    Zeni's ICs are early (all of them) and on the 2.2-s walk.c3d it misses the events whose
+    extremum lies too near the record's ends (1 of 4 ICs, 2 of 4 TOs): ``"velocity"`` is
+    the walking default for that reason.
+
     Event order: on each foot events must alternate IC, TO, IC ...; and consecutive ICs
     must alternate feet.  An event breaking either order gets ``order_ok = False``; it
     is kept, flagged, so that the caller decides (see :func:`event_quality`).

@@ -109,6 +109,29 @@ def test_marker_events_against_plates_and_stored(trials):
         _check(c, limits, every)
 
 
+DOCUMENTED_MS = [  # detect_events' docstring table: (method, trial, reference, IC, TO mean |error| ms)
+    ("clearance", "Rajagopal run", "plates", 8.1, 6.2),
+    ("clearance", "Running_0002.c3d", "plates", 7.7, 13.1),
+    ("hreljac", "Rajagopal run", "plates", 2.0, 4.5),
+    ("hreljac", "Running_0002.c3d", "plates", 10.9, 19.7),
+    ("velocity", "walk.c3d", "stored", 2.7, 9.2),
+    ("zeni", "walk.c3d", "stored", 36.8, 19.8),
+]
+
+
+@pytest.mark.parametrize("method, name, ref_name, ic_ms, to_ms", DOCUMENTED_MS)
+def test_marker_method_errors_are_the_documented_ones(trials, method, name, ref_name, ic_ms, to_ms):
+    """The accuracy detect_events' docstring states is the one measured (to 0.05 ms, its rounding)."""
+    trial = trials[name]
+    reference = trial.events if ref_name == "stored" else _inner(gaitcore.detect_events(trial, method="force"), trial)
+    c = gaitcore.compare_events(gaitcore.detect_events(trial, method=method), reference).set_index("event")
+    doc = gaitcore.detect_events.__doc__.splitlines()
+    row = next(line for line in doc if line.split()[:2] == [method, name.split()[0]])
+    assert row.split()[-2:] == [f"{ic_ms:.1f}", f"{to_ms:.1f}"], row
+    assert c.loc["IC", "mean_abs_error_ms"] == pytest.approx(ic_ms, abs=0.05)
+    assert c.loc["TO", "mean_abs_error_ms"] == pytest.approx(to_ms, abs=0.05)
+
+
 @pytest.mark.parametrize("method", ["clearance", "hreljac"])
 @pytest.mark.parametrize("steps_per_min", [150, 175, 200, 230, 261])
 def test_simulated_runners_every_ic_found(steps_per_min, method):
