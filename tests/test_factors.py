@@ -224,3 +224,50 @@ def test_trunk_lean_from_c7_alone_only_relative_to_standing(run):
     # the change from standing of C7 alone and of the upper trunk centre agree (measured: <= 0.9 deg)
     diff = table["trunk_lean_mean_vs_static_deg"] - full["trunk_lean_mean_vs_static_deg"]
     assert np.abs(diff).max() < 1.5
+
+
+def test_every_stance_column_of_a_running_trial(run_table):
+    """Each column of the stance table on Rajagopal's run, against its definition (relations
+    that must hold exactly) or the running ranges of docs/methods.md C: trunk lean 7.3 +- 3.6 deg
+    (Teng & Powers 2014) taken to +-3.5 SD; rearfoot strikes above 8 deg (Altman & Davis 2012)."""
+    t = run_table
+    checked = set()
+
+    def check(col, ok):
+        assert np.all(ok), (col, t[col].tolist())
+        checked.add(col)
+
+    check("side", t["side"].isin(["L", "R"]))
+    check("ic_s", t["ic_s"] < t["to_s"])
+    check("to_s", np.diff(t["to_s"]) > 0)
+    check("contact_time_s", np.isclose(t["contact_time_s"], t["to_s"] - t["ic_s"], atol=1e-12))
+    check("cpd_peak_deg", t["cpd_peak_deg"].between(0, 10))
+    # the peak over IC-TO minus the value at IC (sub-sample IC: a few tenths below 0 at most)
+    check("cpd_excursion_deg", t["cpd_excursion_deg"].between(-0.5, t["cpd_peak_deg"].max()))
+    check("cpd_peak_vs_static_deg", t["cpd_peak_vs_static_deg"].between(-5, 15))
+    for col in ("trunk_lean_mean_deg", "trunk_lean_ic_deg", "trunk_lean_midstance_deg"):
+        check(col, t[col].between(0, 20))
+    check("upright_or_backward", t["upright_or_backward"] == (t["trunk_lean_mean_deg"] < 4))
+    check("trunk_lean_mean_vs_static_deg", t["trunk_lean_mean_vs_static_deg"].between(0, 20))
+    # peak over [IC + t_c / 2, TO + 0.05 s], which holds TO
+    check("hip_extension_to_deg", t["hip_extension_to_deg"] <= t["peak_hip_extension_deg"] + 1e-9)
+    check("peak_hip_extension_deg", t["peak_hip_extension_deg"].between(-10, 25))
+    check("peak_hip_extension_vs_static_deg", t["peak_hip_extension_vs_static_deg"].between(5, 25))
+    check("thigh_extension_deg", t["thigh_extension_deg"].between(10, 40))
+    check("pelvic_tilt_at_peak_hip_ext_deg", t["pelvic_tilt_at_peak_hip_ext_deg"].between(0, 35))
+    check("peak_knee_flexion_stance_deg", t["peak_knee_flexion_stance_deg"].between(30, 60))
+    check("overstride_mm", t["overstride_mm"].between(0, 300))
+    leg_mm = 100 * t["overstride_mm"] / t["overstride_pct_leg_length"]  # one leg length per side
+    check("overstride_pct_leg_length", leg_mm.between(700, 1100)
+          & leg_mm.groupby(t["side"]).transform(lambda v: np.ptp(v) < 1e-6))
+    check("shank_angle_deg", t["shank_angle_deg"].between(-5, 20))
+    check("knee_flexion_ic_deg", t["knee_flexion_ic_deg"].between(0, 30)
+          & (t["knee_flexion_ic_deg"] < t["peak_knee_flexion_stance_deg"]))
+    check("foot_strike_angle_deg", t["foot_strike_angle_deg"] > 8)
+    check("valr_bw_per_s", t["valr_bw_per_s"].between(10, 150))
+    check("vilr_bw_per_s", t["vilr_bw_per_s"] >= t["valr_bw_per_s"])
+    check("loading_rate_method", t["loading_rate_method"].str.len() > 0)
+    check("braking_impulse_ns_per_kg", t["braking_impulse_ns_per_kg"] < 0)
+    check("propulsive_impulse_ns_per_kg", t["propulsive_impulse_ns_per_kg"] > 0)
+    check("reason", t["reason"].map(lambda r: isinstance(r, str)))
+    assert checked == set(COLUMNS)
