@@ -1053,6 +1053,42 @@ fail:
     return NULL;
 }
 
+/* kin_score(rot_p (n, 3, 3), org_p (n, 3), rot_t (n, 3, 3), org_t (n, 3))
+ *   -> (c_p (3,), c_t (3,), rms_mm, conditioning). */
+static PyObject *py_kin_score(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3]))
+        return NULL;
+    kin_inputs in = {{NULL}, 0};
+    PyArrayObject *cp = NULL, *ct = NULL;
+    npy_intp n = -1;
+    double *rp, *op, *rt, *ot, rms = NAN, cond = NAN;
+    if (!(rp = kin_in(&in, o[0], 9, &n, "rot_p", NULL)) || !(op = kin_in(&in, o[1], 3, &n, "org_p", NULL)) ||
+        !(rt = kin_in(&in, o[2], 9, &n, "rot_t", NULL)) || !(ot = kin_in(&in, o[3], 3, &n, "org_t", NULL)))
+        goto error;
+    npy_intp three = 3;
+    if (!(cp = (PyArrayObject *)PyArray_SimpleNew(1, &three, NPY_DOUBLE)) ||
+        !(ct = (PyArrayObject *)PyArray_SimpleNew(1, &three, NPY_DOUBLE)))
+        goto error;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gc_cluster_score((size_t)n, rp, op, rt, ot, KD(cp), KD(ct), &rms, &cond);
+    Py_END_ALLOW_THREADS
+    kin_release(&in);
+    if (st != GC_OK) {
+        Py_DECREF(cp);
+        Py_DECREF(ct);
+        return raise_status(st, "SCoRE (functional joint centre)");
+    }
+    return Py_BuildValue("NNdd", cp, ct, rms, cond);
+error:
+    kin_release(&in);
+    Py_XDECREF(cp);
+    Py_XDECREF(ct);
+    return NULL;
+}
+
 /* kin_rigid_fit(reference (k, 3), points (n, k, 3)) -> (rot (n, 3, 3), trans (n, 3)). */
 static PyObject *py_kin_rigid_fit(PyObject *Py_UNUSED(self), PyObject *args)
 {
@@ -1369,6 +1405,8 @@ static PyMethodDef core_methods[] = {
     {"kin_foot", py_kin_foot, METH_VARARGS, "kin_foot(ajc, toe, shank_frames) -> frames."},
     {"kin_thorax", py_kin_thorax, METH_VARARGS, "kin_thorax(c7, t10 or None, clav, strn) -> (origin, frames)."},
     {"kin_cluster", py_kin_cluster, METH_VARARGS, "kin_cluster(m1, m2, m3) -> (origin, frames)."},
+    {"kin_score", py_kin_score, METH_VARARGS,
+     "kin_score(rot_p, org_p, rot_t, org_t) -> (c_p, c_t, rms_mm, conditioning): SCoRE."},
     {"kin_rigid_fit", py_kin_rigid_fit, METH_VARARGS,
      "kin_rigid_fit(reference (k, 3), points (n, k, 3)) -> (rot (n, 3, 3), trans (n, 3))."},
     {"kin_to_local", py_kin_to_local, METH_VARARGS, "kin_to_local(origin, frames, points) -> local."},

@@ -471,6 +471,17 @@ int gc_kin_cluster(size_t n, const double *m1, const double *m2, const double *m
 int gc_cluster_rigid_fit(size_t n, size_t k, const double *ref, const double *pts, double *rot,
                          double *trans);
 
+/* Functional joint centre by SCoRE (Ehrig et al. 2006, J Biomech 39:2798): with the proximal
+ * and distal segments' poses per frame (rot row-major 3x3, p_lab = rot p_local + org), the
+ * local points c_p, c_t minimising sum_t |rot_p c_p + org_p - rot_t c_t - org_t|^2, by SVD of
+ * the stacked (3m x 6) system over the m frames where both poses are finite.  rms_mm: RMS
+ * per-frame distance of the two estimates; conditioning: smallest / largest singular value
+ * (near 0 when the motion does not determine the centre, e.g. rotation about one axis).
+ * GC_ETOOSHORT with fewer than 3 usable frames, GC_ENOTFINITE on +-inf. */
+int gc_cluster_score(size_t n, const double *rot_p, const double *org_p, const double *rot_t,
+                     const double *org_t, double *c_p, double *c_t, double *rms_mm,
+                     double *conditioning);
+
 /* Lab point -> local coordinates of a frame, and back. */
 int gc_kin_to_local(size_t n, const double *origin, const double *frames, const double *p,
                     double *local);

@@ -114,3 +114,88 @@ done:
         gsl_vector_free(work);
     return st;
 }
+
+static int pose_finite(const double *rot, const double *org)
+{
+    for (int i = 0; i < 9; i++)
+        if (!isfinite(rot[i]))
+            return 0;
+    return point_finite(org);
+}
+
+/* Rows 3r..3r+2 of A = [rot_p, -rot_t] and of b = org_t - org_p for one frame. */
+static void score_rows(size_t r, const double *rp, const double *op, const double *rt, const double *ot,
+                       gsl_matrix *a, gsl_vector *b)
+{
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            gsl_matrix_set(a, 3 * r + i, j, rp[3 * i + j]);
+            gsl_matrix_set(a, 3 * r + i, 3 + j, -rt[3 * i + j]);
+        }
+        gsl_vector_set(b, 3 * r + i, ot[i] - op[i]);
+    }
+}
+
+int gc_cluster_score(size_t n, const double *rot_p, const double *org_p, const double *rot_t,
+                     const double *org_t, double *c_p, double *c_t, double *rms_mm,
+                     double *conditioning)
+{
+    if (!rot_p || !org_p || !rot_t || !org_t || !c_p || !c_t || !rms_mm || !conditioning)
+        return GC_EINVAL;
+    if (n > SIZE_MAX / 9)
+        return GC_EINVAL;
+    size_t m = 0;
+    for (size_t t = 0; t < n; t++) {
+        for (int i = 0; i < 9; i++)
+            if (isinf(rot_p[9 * t + i]) || isinf(rot_t[9 * t + i]))
+                return GC_ENOTFINITE;
+        for (int i = 0; i < 3; i++)
+            if (isinf(org_p[3 * t + i]) || isinf(org_t[3 * t + i]))
+                return GC_ENOTFINITE;
+        m += pose_finite(rot_p + 9 * t, org_p + 3 * t) && pose_finite(rot_t + 9 * t, org_t + 3 * t);
+    }
+    if (m < 3)
+        return GC_ETOOSHORT;
+    gsl_matrix *a = gsl_matrix_alloc(3 * m, 6), *v = gsl_matrix_alloc(6, 6);
+    gsl_vector *b = gsl_vector_alloc(3 * m), *s = gsl_vector_alloc(6), *work = gsl_vector_alloc(6),
+               *x = gsl_vector_alloc(6);
+    int st = GC_OK;
+    if (!a || !v || !b || !s || !work || !x) {
+        st = GC_ENOMEM;
+        goto done;
+    }
+    size_t r = 0;
+    for (size_t t = 0; t < n; t++)
+        if (pose_finite(rot_p + 9 * t, org_p + 3 * t) && pose_finite(rot_t + 9 * t, org_t + 3 * t))
+            score_rows(r++, rot_p + 9 * t, org_p + 3 * t, rot_t + 9 * t, org_t + 3 * t, a, b);
+    if (gsl_linalg_SV_decomp(a, v, s, work) != GSL_SUCCESS || gsl_linalg_SV_solve(a, v, s, b, x) != GSL_SUCCESS) {
+        st = GC_EGSL;
+        goto done;
+    }
+    const double s_max = gsl_vector_get(s, 0);
+    *conditioning = s_max > 0.0 ? gsl_vector_get(s, 5) / s_max : 0.0;
+    for (int j = 0; j < 3; j++) {
+        c_p[j] = gsl_vector_get(x, j);
+        c_t[j] = gsl_vector_get(x, 3 + j);
+    }
+    double sum = 0.0;
+    for (size_t t = 0; t < n; t++) {
+        const double *rp = rot_p + 9 * t, *op = org_p + 3 * t, *rt = rot_t + 9 * t, *ot = org_t + 3 * t;
+        if (!(pose_finite(rp, op) && pose_finite(rt, ot)))
+            continue;
+        for (int i = 0; i < 3; i++) {
+            const double d = op[i] + rp[3 * i] * c_p[0] + rp[3 * i + 1] * c_p[1] + rp[3 * i + 2] * c_p[2] -
+                             (ot[i] + rt[3 * i] * c_t[0] + rt[3 * i + 1] * c_t[1] + rt[3 * i + 2] * c_t[2]);
+            sum += d * d;
+        }
+    }
+    *rms_mm = sqrt(sum / (double)m);
+done:
+    gsl_matrix_free(a);
+    gsl_matrix_free(v);
+    gsl_vector_free(b);
+    gsl_vector_free(s);
+    gsl_vector_free(work);
+    gsl_vector_free(x);
+    return st;
+}

@@ -1,7 +1,9 @@
 /* C unit tests of gc_cluster.c (least-squares rigid fit): exact poses recovered to rounding,
  * a noisy 4-marker cluster against numpy.linalg.svd (Soderkvist & Wedin 1993 computed in
  * NumPy; the script is in the comment below), gaps and degenerate clusters give NaN, +-inf
- * is refused.
+ * is refused.  SCoRE (gc_cluster_score) against numpy.linalg.lstsq of the stacked system
+ * (5 frames, several axes, the thigh origin offset by a few tenths of a mm), a one-axis motion
+ * gives a conditioning near 0, too few frames and +-inf are refused.
  *
  * NumPy reference:
  *   a, b = ref.mean(0), pts.mean(0); u, s, vt = np.linalg.svd((ref - a).T @ (pts - b))
@@ -77,11 +79,62 @@ static void test_gaps_and_refusals(void)
     CHECK(gc_cluster_rigid_fit(0, 4, REF, pts, rot, trans) == GC_OK); /* nothing to do */
 }
 
+/* NumPy reference (pelvis poses near identity, thigh turned about five axes):
+ *   A = concat([hstack([RP[k], -RT[k]]) for k]); b = concat([OT[k] - OP[k] for k])
+ *   x = np.linalg.lstsq(A, b)[0]; s = np.linalg.svd(A, compute_uv=False)
+ *   rms = sqrt(mean_k |A_k x - b_k|^2); conditioning = s[-1] / s[0] */
+static const double RP[45] = {1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.998762162676919, -0.009635912167905393, 0.04879847950106747, 0.009873957806959434, 0.9999404885902365, -0.004639421854662165, -0.04875087037325666, 0.005115513132770248, 0.998797869522777, 0.9951891961936545, -0.01828779541357873, 0.09624978087423916, 0.020138104569865464, 0.9996299381687427, -0.01828779541357873, -0.09587971904298181, 0.020138104569865464, 0.9951891961936545, 0.9896654168614902, -0.025134784198544254, 0.14117579570048597, 0.031097043701530675, 0.9987081771076862, -0.040186451090727396, -0.13998334379988867, 0.044161290759385005, 0.989168561902908, 0.9827243674624094, -0.029627417267384132, 0.18268835141210188, 0.04291636537322305, 0.9966777629735403, -0.06922154561414745, -0.18003056179093407, 0.07586601966706691, 0.9807310252465335};
+static const double OP[15] = {1000.0, 500.0, 900.0, 1010.0, 497.0, 901.0, 1020.0, 494.0, 902.0, 1030.0, 491.0, 903.0, 1040.0, 488.0, 904.0};
+static const double RT[45] = {1.0, 0.0, 0.0, 0.0, 0.8775825618903728, -0.479425538604203, 0.0, 0.479425538604203, 0.8775825618903728, 0.9389238933221625, -0.009635912167905393, -0.3439899297151659, 0.007287841424507539, 0.9999404885902365, -0.008118290786265544, 0.3440476855264741, 0.005115513132770248, 0.9389382416374705, 0.9453361396273787, -0.3115695151905369, 0.09624978087423916, 0.3146495120299085, 0.9490317387307189, -0.01828779541357873, -0.08564617734461744, 0.047573060503632754, 0.9951891961936545, 0.8446744860873512, 0.11985614657559487, 0.5216890996380114, 0.13164558932103307, 0.8981596314881838, -0.4194981706483685, -0.5188395237117034, 0.4230174706711997, 0.742873992101994, 0.9343978856838137, 0.31651668172748443, -0.16345574758276665, -0.3236825939143702, 0.9459842962177974, -0.018528078858404694, 0.1487621243007901, 0.07022037807887876, 0.9863766668347217};
+static const double OT[15] = {920.3, 671.7971949113887, 662.3863599289044, 995.6447934397702, 572.9335046520682, 653.4402270569602, 916.0532757857346, 569.5239007271866, 652.2920341591758, 836.4582448204292, 648.8234282539738, 711.0801330759308, 979.8923870625922, 571.3458884283422, 664.9635028835921};
+static const double WANT_X[6] = {-70.16429157527708, 79.97821805188039, -59.94360412407383, 9.816931622243104, 4.979238060720183, 200.0713475248243};
+static const double WANT_RMS = 0.46114204715893714, WANT_COND = 0.11843523038454777;
+
+static void test_score_against_numpy(void)
+{
+    double cp[3], ct[3], rms, cond;
+    CHECK(gc_cluster_score(5, RP, OP, RT, OT, cp, ct, &rms, &cond) == GC_OK);
+    for (int i = 0; i < 3; i++) {
+        CHECK_CLOSE(cp[i], WANT_X[i], 1e-9);
+        CHECK_CLOSE(ct[i], WANT_X[3 + i], 1e-9);
+    }
+    CHECK_CLOSE(rms, WANT_RMS, 1e-9);
+    CHECK_CLOSE(cond, WANT_COND, 1e-9);
+}
+
+static void test_score_degenerate_and_refusals(void)
+{
+    /* the thigh turns about the pelvis's x axis only: the centre is free along that axis */
+    double rt[36], ot[12], rp[36], op[12], cp[3], ct[3], rms, cond;
+    for (int k = 0; k < 4; k++) {
+        const double a = 0.2 * k, c = cos(a), s = sin(a);
+        const double r[9] = {1, 0, 0, 0, c, -s, 0, s, c}, eye[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+        memcpy(rt + 9 * k, r, sizeof r);
+        memcpy(rp + 9 * k, eye, sizeof eye);
+        for (int i = 0; i < 3; i++) {
+            op[3 * k + i] = 0.0;
+            ot[3 * k + i] = -(r[3 * i] * 10 + r[3 * i + 1] * 20 + r[3 * i + 2] * 300);
+        }
+    }
+    CHECK(gc_cluster_score(4, rp, op, rt, ot, cp, ct, &rms, &cond) == GC_OK);
+    CHECK(cond < 1e-8);
+    CHECK(rms < 1e-9);
+    rp[9] = NAN; /* frame 1 is a gap; 3 frames remain */
+    CHECK(gc_cluster_score(4, rp, op, rt, ot, cp, ct, &rms, &cond) == GC_OK);
+    rp[18] = NAN; /* 2 usable frames: too few */
+    CHECK(gc_cluster_score(4, rp, op, rt, ot, cp, ct, &rms, &cond) == GC_ETOOSHORT);
+    ot[0] = INFINITY;
+    CHECK(gc_cluster_score(4, rp, op, rt, ot, cp, ct, &rms, &cond) == GC_ENOTFINITE);
+    CHECK(gc_cluster_score(4, NULL, op, rt, ot, cp, ct, &rms, &cond) == GC_EINVAL);
+}
+
 int main(void)
 {
     gc_test_init();
     test_exact_pose();
     test_noisy_against_numpy();
     test_gaps_and_refusals();
+    test_score_against_numpy();
+    test_score_degenerate_and_refusals();
     return gc_test_report("test_cluster");
 }
