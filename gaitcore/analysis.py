@@ -7,6 +7,7 @@ factors -> per-side means -> stride-normalised curves, with quality flags and pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from .filters import fill_gaps
 from ._errors import InputError
 from .io import read_trial
 from .io.static import static_trial_reason
-from .kinematics import ANGLE_COMPONENTS, build_model
+from .kinematics import ANGLE_COMPONENTS, build_model, functional_centres
 from .markersets import resolve_landmarks
 from .stats import normalize_cycles
 from .trial import Trial
@@ -126,7 +127,7 @@ def _refuse_static(trial: Trial) -> None:
 
 def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
                   kinematic: str = "auto", hjc: str = "harrington", pelvis_sequence: str = "baker",
-                  cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None) -> TrialReport:
+                  cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None, functional=None) -> TrialReport:
     """Analyse one running trial: events, cadence, joint angles, factors, curves.
 
     Parameters
@@ -147,6 +148,9 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
         takes it from the mean vertical force.  Default: the file's body mass, else, when
         every plate is a per-foot force of a treadmill (``side`` set), the mean vertical
         force (flagged)
+    functional : Trial or path of a functional hip (range-of-motion) trial: the hip centres
+        are its SCoRE centres (:func:`gaitcore.functional_hjc`) instead of Harrington's;
+        ``provenance["model"]["L_hjc"]`` then starts with "functional (SCoRE)"
 
     Returns
     -------
@@ -169,6 +173,8 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     flags = _Flags()
     body_mass_kg = _body_mass(trial, body_mass_kg, flags)
     kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz}
+    if functional is not None:  # computed once here, so a bad functional trial is the caller's error
+        kin_options["functional"] = functional_centres(functional, static=static)
     with quiet():  # skipped contacts are reported in quality
         events = detect_events(trial, method=event_method, kinematic=kinematic)
     good_events = events[events["order_ok"]] if "order_ok" in events else events
@@ -191,6 +197,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     factors["gap_filled_share"] = quality["gap_filled_share"]
     provenance = {"gaitcore_version": __version__, "source": trial.source,
                   "options": {"event_method": event_method, "kinematic": kinematic, **kin_options, "points": points,
+                              "functional": _functional_source(functional),
                               "body_mass_kg": body_mass_kg, "static": static is not None},
                   "marker_set": _marker_set(trial, model, static),
                   "model": dict(model.sources) if model is not None else {},
@@ -198,6 +205,12 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     return TrialReport(source=trial.source, factors=factors, events=events, spatiotemporal=st,
                        stances=stances, cadence=spectral, angles=angles, cycles=cycles,
                        quality=quality, provenance=provenance)
+
+
+def _functional_source(functional):
+    if functional is None or isinstance(functional, (str, Path)):
+        return None if functional is None else str(functional)
+    return getattr(functional, "source", None) or "given"
 
 
 def _body_mass(trial, body_mass_kg, flags):

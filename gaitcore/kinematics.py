@@ -114,6 +114,7 @@ class KinematicModel:
     filled: dict = field(default_factory=dict)  # marker -> (n,) bool, True where gap-filled
     landmarks: Landmarks | None = None           # the trial's landmarks by role (gaitcore.markersets)
     sources: dict = field(default_factory=dict)  # "pelvis", "L_hjc", "trunk_lean" ... -> how it was built
+    functional: dict = field(default_factory=dict)  # side -> FunctionalHJC (SCoRE) replacing Harrington
 
 
 def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelvis_sequence: str = "baker", *,
@@ -121,7 +122,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
                  max_gap_s: float = DEFAULT_MAX_GAP_S, static: Trial | None = None,
                  harrington_leg_length: bool = False, marker_radius_mm: float = MARKER_RADIUS_MM,
                  calibration: dict | str | None = "file", stored_joint_centres: bool = False,
-                 ankle_sequence: str = "isb") -> dict[str, np.ndarray]:
+                 ankle_sequence: str = "isb", functional=None) -> dict[str, np.ndarray]:
     """Pelvis, thorax, hip, knee and ankle angles (degrees) and trunk lean of a trial.
 
     Markers are first gap-filled (cubic spline, gaps up to ``max_gap_s``) and low-passed
@@ -134,6 +135,8 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
     trial : Trial (z up, mm) with Plug-in-Gait marker names (see gaitcore.markers)
     model : "cgm" (Conventional Gait Model / Plug-in Gait lower body, + thorax)
     hjc : "harrington" (default, Harrington 2007) or "davis" (Davis 1991, as Plug-in Gait)
+    functional : Trial or path of a functional (hip range-of-motion) trial: each hip centre
+        is then the SCoRE centre of :func:`functional_hjc`, carried by the pelvis frame
     pelvis_sequence : "baker" (rotation-obliquity-tilt, Baker 2001) or "pig" (tilt-obliquity-rotation)
     progression : "auto" (direction of travel overground, facing direction on a treadmill),
         "lab_axis" (the horizontal lab axis closest to it, as Plug-in Gait), or a lab vector (x, y[, z])
@@ -184,18 +187,19 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
                        cutoff_hz=cutoff_hz, filter_order=filter_order, max_gap_s=max_gap_s, static=static,
                        harrington_leg_length=harrington_leg_length, marker_radius_mm=marker_radius_mm,
                        calibration=calibration, stored_joint_centres=stored_joint_centres,
-                       ankle_sequence=ankle_sequence).angles
+                       ankle_sequence=ankle_sequence, functional=functional).angles
 
 
 def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence="baker", progression="auto",
                 cutoff_hz=DEFAULT_CUTOFF_HZ, filter_order=2, max_gap_s=DEFAULT_MAX_GAP_S, static=None,
                 harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration="file",
-                stored_joint_centres=False, ankle_sequence="isb", marker_set="auto") -> KinematicModel:
+                stored_joint_centres=False, ankle_sequence="isb", marker_set="auto", functional=None) -> KinematicModel:
     """The full model behind :func:`joint_angles` (frames, joint centres, angles, landmarks).
 
     Only the pelvis is required (MissingMarkersError otherwise); a leg or the thorax the
     markers cannot build gives NaN angles and a note naming what is missing."""
     _check_args(trial, model, hjc, pelvis_sequence, static)
+    functional = functional_centres(functional, static=static, marker_set=marker_set)
     if ankle_sequence not in _ANKLE:
         raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
     radius = non_negative(marker_radius_mm, "marker_radius_mm")
@@ -210,6 +214,7 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
                         pelvis_origin=origin, pelvis=pelvis, notes=notes, filled=filled, landmarks=lm)
     km.sources["pelvis"] = pelvis_source
     km.sources["calibration"] = calibration_source
+    km.functional = functional
     for side, s in _SIDES:
         km.leg_length_mm[side] = _leg_length(trial, lm, side)
     for side, s in _SIDES:
@@ -428,6 +433,9 @@ def _hip_centre(km, trial, side, s, method, use_ll, radius, stored):
     the inter-trochanter distance medial to the trochanter (Ferber, Davis & Williams 2003,
     Clin Biomech 18:350); a stored centre (static or run) when ``stored_joint_centres``."""
     lm = km.landmarks
+    if side in km.functional:
+        km.sources[f"{side}_hjc"] = f"functional (SCoRE), RMS {km.functional[side].rms_mm:.1f} mm"
+        return np.einsum("nij,j->ni", km.pelvis, km.functional[side].centre_mm) + km.pelvis_origin
     if stored and lm.has("hjc", side):
         km.sources[f"{side}_hjc"] = lm.source("hjc", side)
         return lm.get("hjc", side)
@@ -566,3 +574,104 @@ def _trunk_lean(km):
     km.notes.append("trunk_lean NaN: no trunk landmark (C7 with the jugular notch, acromions, or a thorax)")
     km.sources["trunk_lean"] = "missing"
     return np.full(n, np.nan)
+
+
+# ---- functional hip joint centre (SCoRE) ----------------------------------------------------
+
+#: SCoRE conditioning (smallest / largest singular value of the stacked system) below which the
+#: motion does not fix the centre.  Measured on the simulated hip of tests/test_functional_hjc.py
+#: (0.5 mm marker noise): 0.15 with +-30 deg flexion, +-20 abduction, +-15 rotation (centre 0.13 mm
+#: off); 0.06 with +-15 flexion and +-10 abduction (0.14 mm off); 0.0017 with flexion alone (73 mm
+#: off) and 0.0013 with rotation alone (159 mm off).  The threshold sits between them.
+SCORE_MIN_CONDITIONING = 0.02
+
+
+@dataclass(frozen=True)
+class FunctionalHJC:
+    """A SCoRE hip centre: ``centre_mm`` (3,) in gaitcore's pelvis frame (origin mid-ASIS, or
+    the standing frame of a pelvis cluster), the RMS distance (mm) between the pelvis and thigh
+    estimates of the centre over the frames used, and the conditioning of the fit."""
+
+    side: str
+    centre_mm: np.ndarray
+    rms_mm: float
+    conditioning: float
+    frames_used: int
+
+
+def functional_hjc(trial, side: str, *, static: Trial | None = None, marker_set="auto",
+                   cutoff_hz: float | None = DEFAULT_CUTOFF_HZ, max_gap_s: float = DEFAULT_MAX_GAP_S
+                   ) -> FunctionalHJC:
+    """Functional hip joint centre of one side from a range-of-motion trial, by SCoRE.
+
+    Per frame, the pelvis frame (R_p, o_p; as :func:`joint_angles` builds it) and the thigh's
+    technical frame (R_t, o_t; least-squares rigid fit of the thigh cluster, or of the thigh's
+    knee and wand markers, to their first complete frame) are known; the centre is the pair of
+    local points with R_p c_p + o_p = R_t c_t + o_t in the least-squares sense over every frame
+    (Ehrig et al. 2006, J Biomech 39:2798), solved by SVD in the C core.  The hip must move
+    about at least two axes (flexion with abduction and/or rotation, the "star arc"); motion
+    about one axis leaves the centre free along it and raises InputError.
+
+    Returns FunctionalHJC: ``centre_mm`` in the pelvis frame (mm), ``rms_mm`` (the residual),
+    ``conditioning``.
+
+    Example
+    -------
+    >>> import gaitcore
+    >>> hjc = gaitcore.functional_hjc("hip_rom.c3d", "L")              # doctest: +SKIP
+    >>> angles = gaitcore.joint_angles(run, functional="hip_rom.c3d")   # doctest: +SKIP
+    """
+    if side not in ("L", "R"):
+        raise InputError(f"side must be 'L' or 'R', got {side!r}")
+    trial = _as_trial(trial, "functional")
+    m, _ = _prepare_markers(trial, cutoff_hz, 2, max_gap_s)
+    lm = resolve_landmarks(m, static=static, marker_set=marker_set, rate=trial.marker_rate, max_gap_s=max_gap_s)
+    origin, pelvis, _ = _pelvis(lm)
+    rot_t, org_t = _thigh_technical(lm, side)
+    c_p, _, rms, cond = _core.kin_score(pelvis, origin, rot_t, org_t)
+    used = int(np.sum(np.isfinite(pelvis).all(axis=(1, 2)) & np.isfinite(rot_t).all(axis=(1, 2))))
+    if not cond >= SCORE_MIN_CONDITIONING:
+        raise InputError(f"functional {side} hip ({trial.source or 'trial'}): the motion does not determine the "
+                         f"centre (SCoRE conditioning {cond:.4f} < {SCORE_MIN_CONDITIONING}, residual {rms:.2f} mm): "
+                         "move the hip about two or more axes (flexion with abduction and rotation)")
+    return FunctionalHJC(side=side, centre_mm=c_p, rms_mm=float(rms), conditioning=float(cond), frames_used=used)
+
+
+def _as_trial(value, name) -> Trial:
+    if isinstance(value, Trial):
+        return value.validate()
+    if isinstance(value, (str, Path)):
+        from .io import read_trial
+        return read_trial(value)
+    raise InputTypeError(f"{name} must be a gaitcore.Trial or a path, got {type(value).__name__}")
+
+
+def _thigh_technical(lm, side):
+    """Rotation (n, 3, 3) and origin (n, 3) of the thigh's technical frame: its cluster, else
+    its knee and wand markers, fitted to their first frame where all are seen."""
+    names = lm.clusters.get(("thigh", side))
+    if names:
+        pts = np.stack([lm.run[n] for n in names], axis=1)
+    else:
+        found = [lm.get(r, side) for r in ("knee_lat", "knee_med", "thigh_wand") if lm.has(r, side)]
+        if len(found) < 3:
+            raise MissingMarkersError(f"functional {side} hip: the {lm.marker_set.name} set finds no {side} thigh "
+                                      "cluster and fewer than 3 thigh markers (knee lateral, medial, wand)")
+        pts = np.stack(found, axis=1)
+    complete = np.flatnonzero(np.isfinite(pts).all(axis=(1, 2)))
+    if complete.size == 0:
+        raise InputError(f"functional {side} hip: the thigh markers are never all seen in one frame")
+    return _core.kin_rigid_fit(pts[complete[0]], pts)
+
+
+def functional_centres(functional, *, static=None, marker_set="auto") -> dict:
+    """side -> FunctionalHJC of a functional trial (or path), for build_model; {} for None.
+    A dict of FunctionalHJC (already computed) is passed through."""
+    if functional is None:
+        return {}
+    if isinstance(functional, dict):
+        if not all(isinstance(v, FunctionalHJC) for v in functional.values()):
+            raise InputTypeError("functional as a dict must map 'L'/'R' to gaitcore.FunctionalHJC")
+        return functional
+    trial = _as_trial(functional, "functional")
+    return {side: functional_hjc(trial, side, static=static, marker_set=marker_set) for side in ("L", "R")}
