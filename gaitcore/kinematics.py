@@ -621,7 +621,7 @@ def functional_hjc(trial, side: str, *, static: Trial | None = None, marker_set=
     >>> hjc = gaitcore.functional_hjc("hip_rom.c3d", "L")              # doctest: +SKIP
     >>> angles = gaitcore.joint_angles(run, functional="hip_rom.c3d")   # doctest: +SKIP
     """
-    if side not in ("L", "R"):
+    if not isinstance(side, str) or side not in ("L", "R"):
         raise InputError(f"side must be 'L' or 'R', got {side!r}")
     trial = _as_trial(trial, "functional")
     m, _ = _prepare_markers(trial, cutoff_hz, 2, max_gap_s)
