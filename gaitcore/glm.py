@@ -120,13 +120,35 @@ class GLMResult:
 @dataclass(frozen=True)
 class _Permutations:
     """How to permute a design: 'sign' (sign flips of the rows), 'labels' (arrangements of the
-    row labels, within blocks when given) or None (not exchangeable: no permutation test)."""
+    row labels, within blocks when given) or None (not exchangeable: no permutation test).
+    With ``reduced`` (the design without the tested effect) the labels permute the residuals of
+    that reduced model instead of y (Freedman-Lane, see :func:`_freedman_lane`)."""
 
     scheme: str | None
     labels: np.ndarray | None = None   # 'labels': the row labels whose arrangements count
     symmetric: bool = False            # the statistic of the complement arrangement is -z
     blocks: np.ndarray | None = None   # 'labels': permute only within these blocks (subjects)
     reason: str = ""
+    reduced: np.ndarray | None = None  # Freedman-Lane: n x (p - k) nuisance design
+
+
+def _freedman_lane(X: np.ndarray, C: np.ndarray) -> _Permutations:
+    """Freedman & Lane (1983) permutations for a design with nuisance regressors.
+
+    The reduced model Z = X N (N a basis of the null space of the contrast C: every fit that
+    satisfies H0: C b = 0) is fitted, its residuals R_Z y are permuted across the rows, the reduced
+    fit H_Z y is added back and the full model is refitted (Winkler et al. 2014, NeuroImage 92:381,
+    table 2).  The statistic of the full model does not change when a vector of span(Z) is added
+    to the data (C b and SSE are unchanged), so the statistic of P R_Z y + H_Z y is that of
+    P R_Z y: the C permutation kernel runs unchanged on the reduced residuals (NumPy computes
+    them once).  The identity permutation gives the observed statistic."""
+    _, _, vt = np.linalg.svd(C)
+    return _Permutations("labels", np.arange(X.shape[0]), reduced=X @ vt[C.shape[0]:].T)
+
+
+def _reduced_residuals(y: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """R_Z y: the residuals of the curves y (n x Q) on the reduced design Z (n x r), OLS."""
+    return np.ascontiguousarray(y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0])
 
 
 @dataclass(frozen=True)
@@ -178,7 +200,11 @@ class GLMTest:
         cluster mass is at least as large (at least 1 / n_perm).  ``p_max`` is the fraction whose
         maximum reaches the observed maximum.  For a two-tailed SPM{t} with a symmetric scheme
         (sign flips; two groups of equal size) each permutation and its mirror image give -z, so
-        only one of each pair is enumerated, as spm1d does.
+        only one of each pair is enumerated, as spm1d does.  Designs with nuisance regressors
+        (:func:`spm_ancova`, between-subjects :func:`spm_anova2`) permute the rows with the
+        Freedman-Lane scheme (residuals of the model without the tested effect; the C kernel
+        on residuals computed with NumPy); repeated-measures two-way designs raise
+        NotImplementedError.
         """
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
             raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
@@ -222,17 +248,18 @@ class GLMTest:
             n_threads = min(8, os.cpu_count() or 1)
         stat = _STAT_CODE[self.stat]
         enumerated = _enumeration(perm, self.n, two_tailed and self.stat == "T", n_perm)
+        y = self.y if perm.reduced is None else _reduced_residuals(self.y, perm.reduced)
         if enumerated is not None:
             src, sign = enumerated
             seed = None
-            fields, zmax = _core.glm_permute(self.y, self.X, self.C, stat, self.Ce, src, sign, two_tailed,
+            fields, zmax = _core.glm_permute(y, self.X, self.C, stat, self.Ce, src, sign, two_tailed,
                                              int(n_threads))
         else:  # drawn in C: permutation i from its own stream of (seed, i); the identity first
             if seed is None:
                 seed = int(np.random.SeedSequence().entropy % (2**63))
             blocks = None if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
             fields, zmax = _core.glm_permute_random(
-                self.y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme == "sign",
+                y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme == "sign",
                 None if blocks is None else blocks.astype(np.intp), DEFAULT_N_PERM if n_perm is None else n_perm,
                 two_tailed, int(n_threads))
         n_total = zmax.size
@@ -619,18 +646,18 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
         d.add(name, cov[:, i] - cov[:, i].mean())
     X = d.X
     _check_design(y, X)
-    no_perm = _Permutations(None, reason="label permutations are not exact with covariates "
-                            "(use method='rft')")
+    y = np.ascontiguousarray(y)
     if effect == "group":
         C = d.contrast("group")
         if len(levels) == 2:  # t of A - B: effects coding gives b = (mA - mB) / 2
-            return _fit("ancova", "T", f"{levels[0]} - {levels[1]}", np.ascontiguousarray(y), X, 2 * C,
-                        None, None, dropped, no_perm)
-        return _fit("ancova", "F", "group", np.ascontiguousarray(y), X, C, None, None, dropped, no_perm)
+            return _fit("ancova", "T", f"{levels[0]} - {levels[1]}", y, X, 2 * C, None, None, dropped,
+                        _freedman_lane(X, C))
+        return _fit("ancova", "F", "group", y, X, C, None, None, dropped, _freedman_lane(X, C))
     key = names[effect] if isinstance(effect, numbers.Integral) else effect
     if key not in names:
         raise InputError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
-    return _fit("ancova", "T", str(key), np.ascontiguousarray(y), X, d.contrast(key), None, None, dropped, no_perm)
+    C = d.contrast(key)
+    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, _freedman_lane(X, C))
 
 
 def _covariate_matrix(covariates, n):
@@ -754,8 +781,8 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
         d.add("AB", _interaction(XA, XB))
         X = d.X
         _check_design(y, X)
-        perm = None
-        return [_fit("anova2", "F", e, y, X, d.contrast(e), None, None, dropped, perm) for e in labels]
+        return [_fit("anova2", "F", e, y, X, d.contrast(e), None, None, dropped, _freedman_lane(X, d.contrast(e)))
+                for e in labels]
     if within == "b":
         XS = np.zeros((y.shape[0], 0))  # subjects nested in A: coded within each group
         first_in_group = np.zeros(y.shape[0], bool)
@@ -783,7 +810,9 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     _check_design(y, X)
     xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
     test = "anova2onerm" if within == "b" else "anova2rm"
-    return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, None) for e in labels]
+    no_perm = _Permutations(None, reason="Freedman-Lane with repeated-measures error terms (restricted "
+                            "exchangeability within subjects) is not implemented (use method='rft')")
+    return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, no_perm) for e in labels]
 
 
 # ----------------------------------------------------------------------------- post hoc, effect sizes
