@@ -1,6 +1,7 @@
 """The HTML cohort report: every section present, self-contained (no server, no external file),
 and rendered by a headless browser (Debian's chromium, installed by `make chromium`) without
 console errors."""
+import os
 import re
 import shutil
 import subprocess
@@ -110,7 +111,8 @@ def test_report_renders_in_headless_chromium(results, tmp_path):
     url = (results / "report.html").resolve().as_uri()
     proc = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                            f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-                           "--dump-dom", url], capture_output=True, text=True, timeout=120)
+                           "--dump-dom", url], capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})  # make sanitize preloads ASan
     assert proc.returncode == 0, proc.stderr[-3000:]
     dom = proc.stdout
     for section in SECTIONS:
