@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import FormatError, InputError, InputTypeError
+from .._sampling import nan_reduce
 
 #: mm per length unit as files write it.
 LENGTH_TO_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "millimeter": 1.0, "millimetre": 1.0,
@@ -50,19 +51,11 @@ _FOOT_WORDS = ("foot", "heel", "toe")
 MIN_UPPER_ABOVE_FOOT_MM = 300.0
 
 
-def nan_reduce(fn, x: np.ndarray, axis: int, *args) -> np.ndarray:
-    """``fn(x, *args, axis=axis)`` for NaN-aware reductions (np.nanmean, np.nanmedian,
-    np.nanpercentile), NaN where a slice is all NaN, without their RuntimeWarning (silencing
-    it with warnings.catch_warnings is not thread-safe and batches read in threads)."""
-    empty = np.isnan(x).all(axis=axis)
-    return np.where(empty, np.nan, fn(np.where(np.expand_dims(empty, axis), 0.0, x), *args, axis=axis))
-
-
 def _mean_position(markers: dict, names: tuple, words: tuple) -> np.ndarray | None:
     picked = [v for k, v in markers.items() if k in names or any(w in k.lower() for w in words)]
     if not picked:
         return None
-    return nan_reduce(np.nanmedian, nan_reduce(np.nanmean, np.stack(picked), 0), 0)
+    return nan_reduce(np.nanmedian, nan_reduce(np.nanmean, np.stack(picked), axis=0), axis=0)
 
 
 def up_from_markers(markers: dict) -> np.ndarray | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..trial import UP_AXIS, Trial
-from ._common import nan_reduce
+from .._sampling import nan_reduce
 
 #: A trial whose pelvis (or body) travels less than this (mm) horizontally ...
 MAX_STATIC_TRAVEL_MM = 200.0
@@ -34,7 +34,7 @@ def _stack(trial: Trial, names: tuple, words: tuple = ()) -> np.ndarray | None:
 
 
 def _quiet_percentile(x, q, axis):
-    return nan_reduce(np.nanpercentile, x, axis, q)
+    return nan_reduce(np.nanpercentile, x, axis=axis, q=q)
 
 
 def static_trial_reason(trial: Trial) -> str | None:
@@ -50,7 +50,7 @@ def static_trial_reason(trial: Trial) -> str | None:
     body = _stack(trial, _PELVIS, ("pelvis", "sacr"))
     if body is None:
         body = np.stack(list(trial.markers.values()))
-    centre = nan_reduce(np.nanmean, body, 0)
+    centre = nan_reduce(np.nanmean, body, axis=0)
     horizontal = [a for a in range(3) if a != UP_AXIS]
     ends = _quiet_percentile(centre[:, horizontal], [5, 95], axis=0)
     travel = float(np.linalg.norm(ends[1] - ends[0])) if np.all(np.isfinite(ends)) else np.nan
