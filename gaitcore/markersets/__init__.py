@@ -554,7 +554,7 @@ class _Carrier:
 
     def _carry(self, pairs, points):
         rot, t = self._fit(pairs)
-        return np.einsum("nij,kj->nki", rot, points) + t[:, None]
+        return _apply(rot, t, points)
 
     def _fit(self, pairs):
         key = tuple(pairs)
@@ -572,7 +572,7 @@ class _Carrier:
         """The residuals of the rigid fit of all the cluster's markers (see Landmarks.cluster_fit)."""
         shape, seen = self._static_shape(self.pairs), self._run_points(self.pairs)
         rot, t = self._fit(self.pairs)  # all markers, whatever subset carried a landmark
-        fitted = np.einsum("nij,kj->nki", rot, shape) + t[:, None]
+        fitted = _apply(rot, t, shape)
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # frames without a fit stay NaN
             rms = np.sqrt(np.nanmean(np.sum((fitted - seen) ** 2, axis=2), axis=1))
@@ -583,6 +583,11 @@ class _Carrier:
         return {"markers": tuple(r for r, _ in self.pairs), "fit_rms_mm": rms, "fit_rms_mm_median": median,
                 "fit_rms_mm_p95": float(np.percentile(finite, 95)) if finite.size else float("nan"),
                 "orientation_uncertainty_deg": uncertainty, "deforms": bool(uncertainty > DEFORMING_CLUSTER_DEG)}
+
+
+def _apply(rot, t, points):
+    """Points (k, 3) moved by each frame's pose: (n, k, 3) = R[i] @ p + t[i]."""
+    return np.matmul(points, np.swapaxes(rot, 1, 2)) + t[:, None]
 
 
 def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_gap_s):
