@@ -549,6 +549,7 @@ def read_factor_table(path) -> pd.DataFrame:
     head = pd.read_csv(path, nrows=0).columns
     text = {c: str for c in head if c in TEXT_COLUMNS}
     table = pd.read_csv(path, dtype=text, keep_default_na=True)
+    table.columns = [unescape_formula(c) for c in table.columns]
     for col in text:
         table[col] = [unescape_formula(v) for v in table[col].fillna("")]
     if "error" not in table.columns:
