@@ -162,3 +162,24 @@ def test_cluster_only_set_gives_the_simulated_truth(truth_trials, truth, truth_i
     keys = ("pelvis", "L_hip", "R_hip")
     compare_curves(relative_to_standing(truth.angles, truth_trials[1], keys),
                    relative_to_standing(report.angles, static, keys), keys, clean)
+
+
+def test_cluster_only_pelvic_drop_is_relative_to_the_static_trochanter_line(truth):
+    """The standing pelvis frame's medio-lateral axis is the static trochanter line: lowering
+    one static trochanter marker by 20.4 mm (the real RIC static: R_hip 20.4 mm below L_hip
+    over 366 mm) tilts it by asin(20.4 / 365) = 3.2 deg, which the raw pelvic drop of every
+    stance inherits (+ on one side, - on the other) while the drop relative to standing stays
+    the truth's (within 0.05 deg)."""
+    trial, static, _ = simulate("ric")
+    left, right = (static.markers[n].mean(axis=0) for n in ("L_hip", "R_hip"))
+    markers = {**static.markers, "R_hip": static.markers["R_hip"] - 20.4 * np.eye(3)[2]}
+    tilt = np.degrees(np.arcsin((right - left)[2] / np.linalg.norm(right - left)) -
+                      np.arcsin((right - left - [0, 0, 20.4])[2] / np.linalg.norm(right - left - [0, 0, 20.4])))
+    report = analyse(trial, replace(static, markers=markers))
+    a, b = truth.stances, report.stances
+    for side, sign in (("L", 1), ("R", -1)):
+        rows = a["side"] == side
+        np.testing.assert_allclose(b.loc[rows, "cpd_peak_deg"] - a.loc[rows, "cpd_peak_deg"], sign * tilt, atol=0.05)
+        np.testing.assert_allclose(b.loc[rows, "cpd_peak_vs_static_deg"], a.loc[rows, "cpd_peak_vs_static_deg"],
+                                   atol=0.05)
+    assert 3.0 < tilt < 3.4
