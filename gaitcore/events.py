@@ -180,7 +180,9 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
         Windows from each foot's own stride, no fixed durations: stances are the runs
         where the mean height of the foot's markers (each above its own floor level) is
         low; IC = when the first marker to land comes within 5 mm of its lowest point in
-        that stance; TO = when the last marker to leave rises 20 mm above it.  Any foot
+        that stance, or earlier when its descent stops there (downward speed below 10% of
+        its fastest descent, within 20 mm of that point: a heel-counter cluster settles
+        after landing); TO = when the last marker to leave rises 20 mm above it.  Any foot
         markers work (heel, toe, metatarsals, a rigid foot cluster), so rearfoot and
         forefoot strikes alike, treadmill or overground.
     ``"hreljac"`` (running)

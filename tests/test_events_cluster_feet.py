@@ -6,7 +6,7 @@ runner from 150 to 261 steps/min.
 
 Measured (mean |error| ms, every reference event matched; 12 Hz marker low-pass):
 - IC from the cluster: Rajagopal run clearance 2.4 (max 5.7), hreljac 3.4 (max 5.9); walk.c3d
-  velocity 2.4 (max 4.5); Dorn sprint clearance 6.3 (max 9.8); simulated clearance 2.1-3.2
+  velocity 2.4 (max 4.5); Dorn sprint clearance 6.0 (max 9.8); simulated clearance 2.1-3.2
   (max 7.6), hreljac 2.6-4.5 (max 10.0).
 - TO: the cluster leaves the ground at heel-off, 75-95 ms before the plates' TO (or no 20 mm
   rise at all before the next stance), so without the static no TO is given; with the static
@@ -14,8 +14,8 @@ Measured (mean |error| ms, every reference event matched; 12 Hz marker low-pass)
   (max 12.0); Dorn clearance 12.4 (max 17.1); simulated clearance 3.4-4.1 (max 7.2).
 - The static's virtual heel (below the ankle centre) instead of the cluster gave IC 28-40 ms
   late (clearance): it is not used for IC.
-- Median L/R step times from these ICs are within 4.3 ms of the plates' on every trial.
-Limits: CLUSTER_LIMITS_MS (IC 10, TO 15 ms mean: above the largest measured mean, 6.3 and
+- Median L/R step times from these ICs are within 5.3 ms of the plates' on every trial.
+Limits: CLUSTER_LIMITS_MS (IC 10, TO 15 ms mean: above the largest measured mean, 6.0 and
 12.4 ms on the sprint, by about a 250-Hz frame), STEP_LIMIT_MS = 10 ms (one 100-Hz frame
 above the largest measured step-time difference)."""
 from __future__ import annotations
