@@ -128,7 +128,7 @@ CLUSTER_TABLE_MS = [  # detect_events' docstring table of cluster-only feet: met
 @pytest.mark.parametrize("method, name, ic_ms, to_ms", CLUSTER_TABLE_MS)
 def test_cluster_table_in_the_docstring_is_the_measured_one(rajagopal, method, name, ic_ms, to_ms):
     doc = gaitcore.detect_events.__doc__
-    table = doc[doc.index("heel-counter cluster"):].splitlines()
+    table = doc[doc.index("Feet seen only through a heel-counter cluster"):].splitlines()
     row = next(line for line in table if line.split()[:2] == [method, name.split()[0]])
     assert row.split()[-2:] == [f"{ic_ms:.1f}", "-" if to_ms is None else f"{to_ms:.1f}"], row
     if name == "walk.c3d":
