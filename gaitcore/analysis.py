@@ -178,7 +178,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     if functional is not None:  # computed once here, so a bad functional trial is the caller's error
         kin_options["functional"] = functional_centres(functional, static=static)
     with quiet():  # skipped contacts are reported in quality
-        events = detect_events(trial, method=event_method, kinematic=kinematic)
+        events = detect_events(trial, method=event_method, kinematic=kinematic, static=static)
     good_events = events[events["order_ok"]] if "order_ok" in events else events
     st = spatiotemporal(events, trial)
     spectral = _spectral_cadence(trial, flags)
