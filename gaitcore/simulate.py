@@ -339,8 +339,10 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
 
     Every segment is rigid, in the run and in the static: before any landmark is written,
     each segment's markers in each frame are replaced by the static trial's mean shape of
-    that segment fitted rigidly to them (:func:`rigid_segments`), and ``noise_mm`` is added
-    after that.  A sternum and a T10 marker, which the base trial lacks, are placed in the
+    that segment fitted rigidly to them (:func:`rigid_segments`); ``noise_mm`` is added to
+    every marker written, after that.  A preset naming exactly four technical markers on a
+    segment gets a fourth (the base clusters have three) completing a parallelogram with
+    them, rigid with the segment.  A sternum and a T10 marker, which the base trial lacks, are placed in the
     static below the jugular notch and C7 (:data:`VIRTUAL_THORAX_MM`) and carried by the
     thorax.  The real base trial's segments are not rigid (its inter-ASIS distance
     varies 234-294 mm over the run, its thigh markers 6-20 mm), so without this a preset
@@ -369,9 +371,6 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     static = _with_virtual_thorax(static)
     static = rigid_segments(static, static)
     trial = rigid_segments(trial, static, add=tuple(VIRTUAL_THORAX_MM))
-    rng = np.random.default_rng(seed)
-    if noise_mm:
-        trial = replace(trial, markers={k: v + rng.normal(0.0, noise_mm, v.shape) for k, v in trial.markers.items()})
     run_roles, run_clusters = _roles_of(trial, static)
     static_roles, static_clusters = _roles_of(static, static)
     if "asis" not in ms.segments.get("pelvis", _NO_SEGMENT).landmarks:
@@ -384,6 +383,10 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
         for name, base in zip(names, cluster):
             static_m[name] = static.markers[base]
             run_m[name] = trial.markers[base]
+        if len(names) == 4 and len(cluster) == 3:  # a 4-marker cluster: the 4th completes a parallelogram
+            a, b, c = cluster
+            static_m[names[3]] = static.markers[a] - static.markers[b] + static.markers[c]
+            run_m[names[3]] = trial.markers[a] - trial.markers[b] + trial.markers[c]
     clustered = {seg for (seg, _), cluster in static_clusters.items()
                  if len(_technical_names(ms, seg, "L" if seg in SIDED_SEGMENTS else None)) >= 3}
     for (role, side), (seg, xyz_static) in static_roles.items():
@@ -395,6 +398,9 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
             not (seg == "pelvis" and role == "trochanter")
         if in_run:
             run_m[spelling[0]] = run_roles[(role, side)][1]
+    rng = np.random.default_rng(seed)
+    if noise_mm:
+        run_m = {k: v + rng.normal(0.0, noise_mm, v.shape) for k, v in run_m.items()}
     if drop_share:
         name = (_technical_names(ms, "thigh", "L") if "thigh" in clustered else
                 ms.spellings("thigh", "knee_lat", "L"))[0]

@@ -34,7 +34,8 @@ from gaitcore.simulate import simulate_marker_set
 
 LANDMARK_SETS = [p for p in PRESETS if p != "ric"]
 TOLERANCE = {"overstride_mm": 1.0, "overstride_pct_leg_length": 0.2}  # mm, % of leg length; others deg
-CONDITIONS = {"clean": {}, "noise+drop": {"noise_mm": 0.5, "drop_share": 0.1}}
+CONDITIONS = {"clean": {}, "noise": {"noise_mm": 0.5}, "drop": {"drop_share": 0.1},
+              "noise+drop": {"noise_mm": 0.5, "drop_share": 0.1}}
 CURVE_RMS_DEG = 0.5
 CLEAN_FRAME_DEG = 0.65
 CUTOFF_HZ = 10.0  # analyze_trial's default
