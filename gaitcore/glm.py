@@ -654,8 +654,10 @@ def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
 
     Equals ``spm1d.stats.anova1(Y, groups, equal_var=True)`` for any group sizes.  With
     ``subjects`` (one label per curve) and ``unit="subject"`` (default) the strides of a subject
-    are first averaged, so subjects are the units; ``unit="stride"`` keeps every curve.
-    Rows with NaN are dropped (``.dropped``).
+    are first averaged, so subjects are the units; ``unit="stride"`` keeps every curve, and its
+    permutation test then flips the signs of whole subjects' Freedman-Lane residuals (strides of
+    one subject are not exchangeable with other subjects'; Winkler et al. 2014, NeuroImage
+    92:381).  Rows with NaN are dropped (``.dropped``).
 
     Example
     -------
@@ -736,7 +738,8 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
     Y : (n, Q) curves; rows with NaN (in Y or a covariate) are dropped (``.dropped``)
     groups : n labels
     covariates : (n,) or (n, m) array, or a DataFrame / dict of named columns
-    subjects, unit : as :func:`spm_anova1` (strides averaged per subject; covariates too)
+    subjects, unit : as :func:`spm_anova1` (strides averaged per subject; covariates too; with
+        ``unit="stride"`` permutations flip the signs of whole subjects' residuals)
 
     Example
     -------
@@ -818,6 +821,9 @@ def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
     result equals ``spm1d.stats.anova1rm`` on balanced data.  With ``unit="stride"`` and several
     curves per cell the model adds the subject-by-condition interaction, which is then the
     error term of the condition effect (residual smoothness from the full model).
+    Permutations exchange the conditions within each subject; with several strides per cell,
+    a subject's strides of one condition move together (equal stride counts per cell of a
+    subject needed, else an InputError).
 
     Example
     -------
@@ -885,6 +891,15 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     group), 1(a != first and b != first)]), so balanced data give ``spm1d.stats.anova2``,
     ``anova2onerm`` and ``anova2rm``.
 
+    Permutation inference (``.inference(method="permutation")``) permutes each effect within
+    what its null hypothesis makes exchangeable (docs/methods.md H.6a; Anderson & ter Braak 2003,
+    J Stat Comput Simul 73:85): between designs, Freedman-Lane residuals across all curves; the
+    mixed design's A, whole subjects between the groups; the within design's A and B, a subject's
+    curves at one level exchanged with another level within the subject; effects tested over the
+    residual (mixed B and AB, within AB), Freedman-Lane residuals within each subject.  Whole
+    exchanges need every subject to have one curve per cell; several curves per cell
+    (``unit="stride"``) are refused with an InputError (use ``unit="subject"`` or RFT).
+
     Example
     -------
     >>> import numpy as np, gaitcore
@@ -893,6 +908,10 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     >>> fa, fb, fab = gaitcore.spm_anova2(y, np.repeat([0, 1], 12), np.tile([0, 1, 2], 8))
     >>> fa.df, fab.df
     ((1.0, 18.0), (2.0, 18.0))
+    >>> mixed = gaitcore.spm_anova2(y, np.repeat([0, 1], 12), np.tile([0, 1, 2], 8),
+    ...                             subjects=np.repeat(np.arange(8), 3), within="b")
+    >>> mixed[0].inference(0.05, method="permutation").n_perm  # C(8, 4) splits of whole subjects
+    70
     """
     y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
     n = y.shape[0]
