@@ -102,6 +102,8 @@ def pig_static_calibration(static, *, flat_foot: bool = True, tibial_torsion_deg
     from .kinematics import MARKER_RADIUS_MM, _as_trial, build_model
 
     static = _as_trial(static, "static")
+    if not isinstance(flat_foot, (bool, np.bool_)):
+        raise InputTypeError(f"flat_foot must be True or False, got {flat_foot!r}")
     torsion_given = _check_torsion(tibial_torsion_deg)
     standing = _standing_trial(static, metadata)
     radius = MARKER_RADIUS_MM if marker_radius_mm is None else marker_radius_mm
