@@ -395,7 +395,7 @@ def _calibration_of_mode(mode, trial, static, model):
     try:
         with _quiet.quiet():
             derived = pig_static_calibration(static, metadata=trial.metadata, **model)
-    except MissingMarkersError as exc:
+    except InputError as exc:  # a static without feet (MissingMarkersError), without leg length ...
         if mode == "static":
             raise
         return {}, f"none (no PROCESSING offsets; none derived from the static: {exc})"

@@ -158,6 +158,20 @@ def test_one_sided_static_and_bad_input():
         gaitcore.joint_angles(static, calibration="lab")
 
 
+def test_auto_falls_back_to_none_when_the_static_gives_no_offsets():
+    """"auto" with a static that has no feet: the run is analysed uncalibrated and says why;
+    "static" refuses."""
+    static = standing_static()
+    no_feet = replace(static, markers={k: v for k, v in static.markers.items() if k[1:] not in ("HEE", "TOE")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        km = build_model(static, static=no_feet, stored_joint_centres=True, cutoff_hz=None, max_gap_s=0)
+        with pytest.raises(MissingMarkersError):
+            build_model(static, static=no_feet, calibration="static", stored_joint_centres=True, cutoff_hz=None,
+                        max_gap_s=0)
+    assert km.sources["calibration"].startswith("none (no PROCESSING offsets; none derived from the static")
+
+
 def test_measured_torsion_used_without_a_medial_malleolus():
     static = standing_static()
     lateral_only = replace(static, markers={k: v for k, v in static.markers.items() if not k.endswith("MED")})
