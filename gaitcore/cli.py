@@ -114,9 +114,12 @@ def analysis_options(args) -> dict:
         else:  # the gait mode chooses the marker event method
             options.setdefault("kinematic", {"running": "hreljac", "walking": "zeni"}[args.gait])
     if args.static is not None:
-        if not Path(args.static).is_file():
-            raise UsageError(f"--static {args.static}: no such file")
-        options["static"] = str(Path(args.static).resolve())
+        from .cohort import entry_problem
+
+        problem = entry_problem(args.static)  # a link loop is named as such (no Path.resolve RuntimeError)
+        if problem:
+            raise UsageError(f"--static {args.static}: {problem}")
+        options["static"] = args.static
     return options
 
 

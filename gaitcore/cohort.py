@@ -82,8 +82,11 @@ def _read_source(src: Path) -> tuple[pd.DataFrame, Path]:
     """(rows, base folder of their relative paths) of a folder, a trial file or a CSV."""
     if src.is_dir():
         return _folder_manifest(src), src
-    if not src.is_file():
+    problem = entry_problem(src)
+    if problem == "no such file":
         raise FileNotFoundError(f"{src}: no such file or folder")
+    if problem:
+        raise InputError(f"{src}: {problem}")
     if src.suffix.lower() in TRIAL_SUFFIXES:
         return pd.DataFrame([_trial_row(src.name, src.parent)]), src.parent
     if src.suffix.lower() != ".csv":
@@ -113,7 +116,7 @@ def _folder_manifest(folder: Path) -> pd.DataFrame:
     with the forces and the static trial found in its own folder; a trial in a subfolder takes
     the subfolder's name as its subject."""
     rows, n_statics = [], 0
-    for here, dirs, files in os.walk(folder):  # links to folders are not followed: no loop
+    for here, dirs, files in _walk_once(folder):
         here = Path(here)
         # entries that are not regular files (directories named x.c3d, FIFOs, broken links) are
         # kept: analyze_cohort reports each with its reason instead of dropping it silently
@@ -133,6 +136,24 @@ def _folder_manifest(folder: Path) -> pd.DataFrame:
     if not rows:
         raise InputError(f"no C3D or TRC files in {folder}" + (" (only static trials)" if n_statics else ""))
     return pd.DataFrame(rows)
+
+
+def _walk_once(folder: Path):
+    """os.walk following links to folders (labs link subject folders in from other disks), each
+    real folder once: a link loop or a second link to a visited folder is not entered.  A
+    folder that cannot be listed is an InputError naming it (its trials would go missing)."""
+    def unreadable(exc: OSError):
+        raise InputError(f"{folder}: subfolder {exc.filename} cannot be read ({exc.strerror or exc}); "
+                         "fix its permissions or list the trials in a manifest")
+
+    seen = set()
+    for here, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        st = os.stat(here)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        yield here, dirs, files
 
 
 def _given(value) -> bool:
@@ -504,12 +525,26 @@ def _write_provenance(root: Path, options: dict) -> None:
 
 
 def _with_default_files(table: pd.DataFrame, options: dict) -> pd.DataFrame:
-    """``static=``/``grf=`` given as options apply to the rows whose manifest names none."""
+    """``static=``/``grf=`` given as options apply to the rows whose manifest names none.
+    Each is checked once here (an argument wrong for every row is an error of the call)."""
     for col in ("static", "grf"):
         default = options.pop(col, None)
         if default is not None:
-            table[col] = [v if v else str(Path(default).resolve()) for v in table[col]]
+            default = _default_file(default, col)
+            table[col] = [v if v else default for v in table[col]]
     return table
+
+
+def _default_file(value, name: str) -> str:
+    """The absolute path of a ``static=``/``grf=`` argument, or an error naming it.  No
+    Path.resolve: it raises RuntimeError on a link loop; links are left for the reader."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise InputTypeError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}")
+    problem = entry_problem(value)
+    if problem:
+        kind = FileNotFoundError if problem == "no such file" else InputError
+        raise kind(f"{name}={os.fspath(value)!r}: {problem}")
+    return os.path.abspath(value)
 
 
 def _assemble(table: pd.DataFrame, results: dict[int, dict]) -> pd.DataFrame:
@@ -549,6 +584,7 @@ def read_factor_table(path) -> pd.DataFrame:
     head = pd.read_csv(path, nrows=0).columns
     text = {c: str for c in head if c in TEXT_COLUMNS}
     table = pd.read_csv(path, dtype=text, keep_default_na=True)
+    table.columns = [unescape_formula(c) for c in table.columns]
     for col in text:
         table[col] = [unescape_formula(v) for v in table[col].fillna("")]
     if "error" not in table.columns:

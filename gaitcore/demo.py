@@ -18,6 +18,7 @@ from . import datasets
 from .analysis import analyze_trial
 from .cohort import analyze_cohort, compare_curves, compare_groups
 from .io import read_trial
+from .writers import write_csv
 
 RAJAGOPAL = "Rajagopal_motion_capture_run.trc"
 SHOWN_FACTORS = ["cadence_steps_per_min", "contact_time_ms", "duty_factor", "overstride_mm",
@@ -48,13 +49,13 @@ def _analyse(trials, out: Path) -> pd.DataFrame:
     for name, opts in trials.items():
         report = analyze_trial(datasets.path(name), **opts)
         stem = Path(name).stem
-        report.events.to_csv(out / f"{stem}_events.csv", index=False)
-        report.stances.to_csv(out / f"{stem}_stances.csv", index=False)
+        write_csv(report.events, out / f"{stem}_events.csv")
+        write_csv(report.stances, out / f"{stem}_stances.csv")
         rows[name] = report.factors
         _trial_figures(report, datasets.path(name), opts, out)
     table = pd.DataFrame(rows).T
     table.index.name = "trial"
-    table.to_csv(out / "factors.csv")
+    write_csv(table.reset_index(), out / "factors.csv")
     return table
 
 
@@ -85,9 +86,9 @@ def _cohort(out: Path) -> None:
         print(f"SIMULATED cohort: {len(manifest)} runners, groups {sorted(set(manifest.group))}")
         table = analyze_cohort(Path(tmp) / "cohort" / "manifest.csv", out=out / "cohort", progress=False)
         groups = compare_groups(table, by="group")
-        groups.to_csv(out / "cohort" / "compare_group.csv", index=False)
+        write_csv(groups, out / "cohort" / "compare_group.csv")
         curves = compare_curves(out / "cohort", by="group")
-        curves.to_csv(out / "cohort" / "compare_curves.csv", index=False)
+        write_csv(curves, out / "cohort" / "compare_curves.csv")
     _cohort_figures(groups, curves, out)
     shown = groups[groups.metric.isin(SHOWN_FACTORS)][["metric", "mean_reference", "mean", "diff", "unit", "p",
                                                        "p_holm", "hedges_g"]]

@@ -35,7 +35,7 @@ import pandas as pd
 from ._errors import InputError
 from . import _quiet
 from .events import loaded_runs
-from .markersets import ROLES, SIDED_SEGMENTS, load_marker_set, resolve_landmarks
+from .markersets import ROLES, SIDED_SEGMENTS, load_marker_set, resolve_landmarks, rigid_fit
 from .trial import UP_AXIS, ForcePlate, Trial
 
 BASE_TRC = "Rajagopal_motion_capture_run.trc"
@@ -337,6 +337,15 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     Harrington hip centre.  ``drop_share`` of the frames of one thigh-cluster marker are
     NaN (a marker hidden now and then).
 
+    Every segment is rigid, in the run and in the static: before any landmark is written,
+    each segment's markers in each frame are replaced by the static trial's mean shape of
+    that segment fitted rigidly to them (:func:`rigid_segments`), and ``noise_mm`` is added
+    after that.  The real base trial's segments are not rigid (its inter-ASIS distance
+    varies 234-294 mm over the run, its thigh markers 6-20 mm), so without this a preset
+    whose landmarks are carried by a cluster would describe a different motion than the
+    truth that follows each marker.  :func:`simulate_runner` itself keeps the real trial's
+    soft-tissue motion.
+
     Returns ``(trial, static, truth)``; ``planted`` as :func:`simulate_runner`.
 
     Example
@@ -348,11 +357,17 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     if not 0 <= drop_share < 1:
         raise InputError(f"drop_share must be in [0, 1), got {drop_share}")
     ms = load_marker_set(marker_set)
-    trial, truth = simulate_runner(seed=seed, **planted)
+    noise_mm = planted.pop("noise_mm", 0.0)
+    trial, truth = simulate_runner(seed=seed, noise_mm=0.0, **planted)
+    truth["noise_mm"] = noise_mm
     from . import datasets
     from .io import read_trial
 
     static = read_trial(datasets.path(BASE_STATIC))
+    trial, static = rigid_segments(trial, static), rigid_segments(static, static)
+    rng = np.random.default_rng(seed)
+    if noise_mm:
+        trial = replace(trial, markers={k: v + rng.normal(0.0, noise_mm, v.shape) for k, v in trial.markers.items()})
     run_roles, run_clusters = _roles_of(trial, static)
     static_roles, static_clusters = _roles_of(static, static)
     if "asis" not in ms.segments.get("pelvis", _NO_SEGMENT).landmarks:
@@ -376,7 +391,6 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
             not (seg == "pelvis" and role == "trochanter")
         if in_run:
             run_m[spelling[0]] = run_roles[(role, side)][1]
-    rng = np.random.default_rng(seed)
     if drop_share:
         name = (_technical_names(ms, "thigh", "L") if "thigh" in clustered else
                 ms.spellings("thigh", "knee_lat", "L"))[0]
@@ -417,3 +431,22 @@ def _trochanters_from_hip_centres(static, roles):
     lm_hjc = {side: _hip_centre(static.markers, side) for side in ("L", "R")}
     for side, other in (("L", "R"), ("R", "L")):
         roles[("trochanter", side)] = ("pelvis", 1.5 * lm_hjc[side] - 0.5 * lm_hjc[other])
+
+
+def rigid_segments(trial: Trial, static: Trial) -> Trial:
+    """The trial with each segment rigid: in every frame, the markers of a segment (its
+    landmarks and technical markers in the base set, ``_segment_markers``) become the static
+    trial's mean shape of them fitted rigidly to that frame (least squares, Soderkvist & Wedin
+    1993).  Markers of no segment, or missing from the static, are left as they are."""
+    m = dict(trial.markers)
+    keys = [(seg, side) for seg in ROLES for side in (("L", "R") if seg in SIDED_SEGMENTS else (None,))]
+    for seg, side in keys:
+        names = [n for n in _segment_markers(trial.markers, seg, side) if n in static.markers]
+        if len(names) < 3:
+            continue
+        shape = np.stack([np.nanmean(static.markers[n], axis=0) for n in names])
+        rot, t = rigid_fit(shape, np.stack([trial.markers[n] for n in names], axis=1))
+        fitted = np.einsum("nij,kj->nki", rot, shape) + t[:, None]
+        for k, n in enumerate(names):
+            m[n] = fitted[:, k]
+    return replace(trial, markers=m)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _validate
 from ._errors import InputError, InputTypeError
+from ._quiet import warn
 
 UP_AXIS = 2  #: index of the vertical axis in every (n, 3) array of a Trial
 AXES = "z-up, mm"  #: the only lab frame and length unit a Trial holds (readers convert to it)
@@ -32,6 +33,36 @@ def _array(value, name: str, shape: tuple) -> np.ndarray:
         want = "(" + ", ".join("n" if w is None else str(w) for w in shape) + ("," if len(shape) == 1 else "") + ")"
         raise InputError(f"{name} must have shape {want}, got {value.shape}")
     return value
+
+
+#: A coordinate beyond this (mm, or a model output's unit) is no position in a lab: C3D writers
+#: put inf or float32's ~3.4e38 in the frames where a marker was not seen.
+MAX_COORDINATE = 1e9
+
+
+def sentinel_gaps(points: dict) -> tuple[dict, str]:
+    """``points`` (name -> (n, 3)) with every frame that holds an infinite or impossibly large
+    coordinate (``|x| > MAX_COORDINATE``) set to NaN, i.e. a gap, and a description such as
+    ``"LHEE 10 frames, RTOE 1 frame"`` ("" when there were none).  Arrays with such frames are
+    copied, the others returned as they are; 0 and NaN are left alone (0 is a position)."""
+    out, found = dict(points), []
+    for name, xyz in points.items():
+        if not isinstance(xyz, np.ndarray) or xyz.dtype.kind != "f" or xyz.ndim != 2:
+            continue  # shapes and dtypes are checked by Trial.validate
+        with np.errstate(invalid="ignore"):
+            bad = np.any(np.abs(xyz) > MAX_COORDINATE, axis=1)  # True for inf, False for NaN
+        if bad.any():
+            out[name] = np.where(bad[:, None], np.nan, xyz)
+            found.append(f"{name} {int(bad.sum())} frame{'s' if bad.sum() > 1 else ''}")
+    return out, ", ".join(found)
+
+
+def _finite_samples(arr: np.ndarray, name: str) -> None:
+    """Refuse inf (NaN is allowed: an unloaded plate's COP, a missing sample)."""
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        first = int(np.flatnonzero(np.isinf(arr).reshape(arr.shape[0], -1).any(axis=1))[0])
+        raise InputError(f"{name} holds infinite values (first at sample {first}): a broken channel or "
+                         "an overflow in the file, not a measurement")
 
 
 def _rate_or_nan(value, name: str, required: bool) -> None:
@@ -80,6 +111,8 @@ class ForcePlate:
         m = _array(self.force, f"{name} force", (None, 3)).shape[0]
         _array(self.cop, f"{name} cop", (m, 3))
         _array(self.free_moment, f"{name} free_moment", (m,))
+        for label in ("force", "cop", "free_moment"):  # forces have no gap convention: inf is an error
+            _finite_samples(getattr(self, label), f"{name} {label}")
         if self.corners is not None:
             _array(self.corners, f"{name} corners", (4, 3))
         if self.side not in ("", "L", "R"):
@@ -142,6 +175,12 @@ class Trial:
         valid, events with side/event/time_s, axes ``"z-up, mm"``.  Raises InputError (or
         InputTypeError) naming the field; returns self.  The analyses call it, so a trial
         edited after construction is checked again.
+
+        Infinite or impossibly large marker (and model output) coordinates, which some C3D
+        writers put in gaps, become NaN gaps with a warning naming the markers and frame
+        counts, also listed in ``metadata["quirks"]`` (the readers do this themselves, without
+        a warning); inf in force plates or analog channels is an InputError (no gap convention
+        exists for continuously sampled forces: an inf is a broken channel or an overflow).
         """
         if self.axes != AXES:
             raise InputError(f"axes must be {AXES!r} (readers convert to it), got {self.axes!r}")
@@ -154,10 +193,12 @@ class Trial:
             n = _array(arr, f"marker {label!r}", (n, 3)).shape[0]
         for label, arr in self.model_outputs.items():
             _array(arr, f"model output {label!r}", (n, 3) if n is not None else (None, 3))
+        self._infinite_coordinates_to_gaps()
         _rate_or_nan(self.analog_rate, "analog_rate", required=bool(self.analogs))
         m = None
         for label, arr in self.analogs.items():
             m = _array(arr, f"analog channel {label!r}", (m,)).shape[0]
+            _finite_samples(arr, f"analog channel {label!r}")
         if not isinstance(self.plates, list) or not all(isinstance(p, ForcePlate) for p in self.plates):
             raise InputTypeError("plates must be a list of ForcePlate")
         for plate in self.plates:
@@ -165,6 +206,16 @@ class Trial:
         if self.events is not None and not all(c in getattr(self.events, "columns", ()) for c in EVENT_COLUMNS):
             raise InputError(f"events must be a DataFrame with columns {list(EVENT_COLUMNS)}")
         return self
+
+    def _infinite_coordinates_to_gaps(self) -> None:
+        for field_name, kind in (("markers", "marker"), ("model_outputs", "model_output")):
+            cleaned, detail = sentinel_gaps(getattr(self, field_name))
+            if detail:
+                setattr(self, field_name, cleaned)  # a new dict: the caller's arrays are not modified
+                self.metadata = {**self.metadata, "quirks": [*self.metadata.get("quirks", []),
+                                                             f"{kind}_gaps_as_inf: {detail}"]}
+                warn(f"{self.source or 'trial'}: infinite or > {MAX_COORDINATE:g} {kind} coordinates "
+                     f"taken as gaps (NaN): {detail}", stacklevel=5)
 
     @property
     def n_frames(self) -> int:

@@ -118,14 +118,17 @@ def unescape_formula(value):
 
 
 def write_csv(table, path) -> Path:
-    """Write a DataFrame as CSV atomically, its text cells escaped with :func:`escape_formula`
-    (numbers are left alone: ``-1.5`` stays a number).  Parquet files keep the raw text."""
+    """Write a DataFrame as CSV atomically (no index: ``reset_index()`` first to keep one), its
+    text cells and column names escaped with :func:`escape_formula` (numbers are left alone:
+    ``-1.5`` stays a number; a manifest's covariate column may be named by anyone).
+    :func:`gaitcore.cohort.read_factor_table` unescapes.  Parquet files keep the raw text."""
     from pandas.api.types import is_object_dtype, is_string_dtype
 
     text_columns = [c for c in table.columns if is_object_dtype(table[c]) or is_string_dtype(table[c])]
     safe = table.copy(deep=False)
     for col in text_columns:
         safe[col] = [escape_formula(v) for v in table[col]]
+    safe.columns = [escape_formula(c) for c in table.columns]
     with _atomic.atomic_path(path) as tmp:
         safe.to_csv(tmp, index=False)
     return Path(path)

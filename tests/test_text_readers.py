@@ -95,12 +95,14 @@ def test_bad_header_numbers_refused(tmp_path, key, value):
         read_trc(path)
 
 
-def test_huge_numbers_in_rows_refused(tmp_path):
+def test_huge_numbers_in_marker_cells_are_listed_gaps(tmp_path):
+    """1e400 (beyond float64) in a marker cell is a gap, as inf in a C3D is (test_infinite_values)."""
     path = write_trc(tmp_path / "big.trc", standing_body_zup())
     text = path.read_text().replace("950.0000", "1e400", 1)
     path.write_text(text)
-    with pytest.raises(FormatError, match="big.trc.*float64"):
-        read_trc(path)
+    t = read_trc(path)
+    assert np.isnan(t.markers["LASI"][0]).all() and np.isfinite(t.markers["LASI"][1:]).all()
+    assert any(q.startswith("marker_gaps_as_inf: LASI 1 frame") for q in t.metadata["quirks"])
 
 
 def test_duplicate_marker_names_refused(tmp_path):

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._errors import FormatError, InputError, InputTypeError
 from .._sampling import nan_reduce
+from ..trial import MAX_COORDINATE, sentinel_gaps
 
 #: mm per length unit as files write it.
 LENGTH_TO_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "millimeter": 1.0, "millimetre": 1.0,
@@ -34,6 +35,15 @@ def existing_file(path) -> Path:
     if not path.is_file():
         raise FormatError(path, "not a regular file")
     return path
+
+
+def gaps_from_sentinels(points: dict, quirks: list, kind: str = "marker") -> dict:
+    """Frames holding inf or a number beyond ``MAX_COORDINATE`` (C3D writers' gap value, e.g.
+    float32's ~3.4e38) -> NaN gaps, listed in ``quirks`` as ``<kind>_gaps_as_inf``."""
+    points, detail = sentinel_gaps(points)
+    if detail:
+        quirks.append((f"{kind}_gaps_as_inf", f"{detail} (inf or > {MAX_COORDINATE:g}: NaN gaps)"))
+    return points
 
 
 def yup_to_zup(xyz: np.ndarray) -> np.ndarray:

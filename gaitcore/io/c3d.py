@@ -17,8 +17,8 @@ from .._quiet import warn
 from ..markers import rename_markers
 from ..trial import Trial
 from . import plates as _plates
-from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup, turn,
-                      up_from_markers)
+from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, gaps_from_sentinels, parse_axis,
+                      rotation_to_zup, turn, up_from_markers)
 from .c3d_params import PROCESSORS, C3DHeader, C3DParameters, read_header, read_parameters
 
 _MODEL_OUTPUT_GROUPS = ("ANGLES", "FORCES", "MOMENTS", "POWERS", "SCALARS", "REACTIONS")
@@ -207,6 +207,16 @@ def _split_points(params, xyz, residual, labels, to_mm, aliases):
     return rename_markers(markers, aliases), model
 
 
+def _finite_analogs(analogs: dict, quirks: list) -> dict:
+    """Analog channels that no plate uses (EMG, triggers ...): inf samples -> NaN, listed.
+    gaitcore does not analyse them; refusing the file for them would lose its markers and forces."""
+    bad = {nm: int(np.isinf(v).sum()) for nm, v in analogs.items() if np.isinf(v).any()}
+    if bad:
+        quirks.append(("analog_inf", ", ".join(f"{nm} {k} samples" for nm, k in bad.items()) + " -> NaN"))
+        analogs = {nm: np.where(np.isinf(v), np.nan, v) if nm in bad else v for nm, v in analogs.items()}
+    return analogs
+
+
 # ----------------------------------------------------------------------------- up axis
 
 def _up_from_plate_corners(params: C3DParameters) -> np.ndarray | None:
@@ -295,6 +305,9 @@ def _one_plate(path, params, k, ptype, chans, corners, origin, units, analog, ge
         raise FormatError(path, f"force plate {name}: FORCE_PLATFORM:CHANNEL points outside the analog channels")
     cal = _calibration(path, params, k, ptype, name, quirks) if ptype in _plates.CAL_SHAPE else None
     ch = analog[idx].T
+    if np.isinf(ch).any():  # a force has no gap convention: an inf would become a wrong force
+        bad = [int(i) + 1 for i in idx if np.isinf(analog[i]).any()]
+        raise FormatError(path, f"force plate {name}: analog channel(s) {bad} hold infinite values")
     ch, zeroed = _plates.zero_baseline(ch, zero_range, geo["per_frame"], _plates.vertical_force(ptype, cal))
     if zeroed:
         quirks.append(("plate_zeroed", f"{name}: channel means over frames {zero_range[0]}-{zero_range[1]} removed"))
@@ -476,13 +489,14 @@ def read_c3d(path, aliases=None, up_axis=None) -> Trial:
     to_mm = _length_factor(path, params, quirks)
     labels = _labels(params, "POINT", geo["n_points"], "P")
     markers, model = _split_points(params, xyz, residual, labels, to_mm, aliases)
+    markers, model = gaps_from_sentinels(markers, quirks), gaps_from_sentinels(model, quirks, "model_output")
     lab = _lab_rotation(path, params, markers, up_axis, quirks)
     if not np.array_equal(lab, np.eye(3)):
         markers = {k: turn(v, lab) for k, v in markers.items()}
     analog_rate = geo["rate"] * geo["per_frame"] if geo["n_analog"] and geo["per_frame"] else float("nan")
     plates, used = _force_plates(path, params, analog, geo, to_mm, lab, quirks)
     analog_labels = _labels(params, "ANALOG", geo["n_analog"], "A")
-    analogs = {nm: analog[i] for i, nm in enumerate(analog_labels) if i not in used}
+    analogs = _finite_analogs({nm: analog[i] for i, nm in enumerate(analog_labels) if i not in used}, quirks)
     first_frame = _first_frame(params, header)
     events = _events(params, header, first_frame, geo["rate"], quirks)
     metadata = _subject_metadata(params)

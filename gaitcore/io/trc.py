@@ -5,9 +5,11 @@ NumMarkers, Units ...), line 3 their values, line 4 ``Frame#``, ``Time`` and one
 marker (each followed by two empty cells), line 5 ``X1 Y1 Z1 ...``, then tab-separated rows.
 
 Quirks handled (listed in ``trial.metadata["quirks"]``): ``up_axis`` (the vertical taken
-from the markers when they say, see :func:`gaitcore.io._common.up_from_markers`).  Refused with a FormatError naming
-the file: rows with more values than the header declares (they would shift every column),
-duplicate marker names, non-finite or out-of-range numbers (inf, 1e400, a DataRate of 1e-320).
+from the markers when they say, see :func:`gaitcore.io._common.up_from_markers`), ``marker_gaps_as_inf``
+(frames of a marker holding inf or a number beyond float64, e.g. ``1e400``, are gaps, as in C3D
+files: see :func:`gaitcore.trial.sentinel_gaps`).  Refused with a FormatError naming the file:
+rows with more values than the header declares (they would shift every column), duplicate
+marker names, an infinite time or out-of-range header numbers (a DataRate of 1e-320).
 """
 from __future__ import annotations
 
@@ -20,18 +22,20 @@ from .._errors import FormatError
 from .._quiet import warn
 from ..markers import rename_markers
 from ..trial import Trial
-from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, parse_axis, rotation_to_zup, turn,
-                      up_from_markers)
+from ._common import (LENGTH_TO_MM, axis_name, empty_events, existing_file, gaps_from_sentinels, parse_axis,
+                      rotation_to_zup, turn, up_from_markers)
 
 #: Sample rates (Hz) a motion file may declare.
 RATE_RANGE_HZ = (0.1, 1e6)
 _MAX_MARKERS = 100_000
 
 
-def read_table(path: Path, raw: bytes, start: int, n_columns: int, whitespace: bool = False) -> np.ndarray:
+def read_table(path: Path, raw: bytes, start: int, n_columns: int, whitespace: bool = False,
+               infinite_ok: bool = False) -> np.ndarray:
     """Numeric rows of ``raw[start:]`` (the C core's parser, csrc/core/gc_text.c): blank lines
     skipped, empty cells NaN; a row with values past ``n_columns`` (they would shift every
-    column), text, or numbers beyond float64 (inf, 1e400) are a FormatError naming the file."""
+    column), text, or (unless ``infinite_ok``) numbers beyond float64 (inf, 1e400) are a
+    FormatError naming the file."""
     try:
         table, bad_row, bad_col = _core.text_table(raw, start, n_columns, whitespace)
     except ValueError as exc:
@@ -43,7 +47,7 @@ def read_table(path: Path, raw: bytes, start: int, n_columns: int, whitespace: b
         raise FormatError(path, f"data row {bad_row}, column {bad_col}: not a number")
     if table.shape[0] == 0:
         raise FormatError(path, "no data rows")
-    if np.isinf(table).any():
+    if not infinite_ok and np.isinf(table).any():
         row = int(np.flatnonzero(np.isinf(table).any(axis=1))[0])
         raise FormatError(path, f"data row {row + 1} holds a number beyond float64 range (inf or >= 1e308)")
     return table
@@ -134,12 +138,12 @@ def read_trc(path, aliases=None, up_axis=None) -> Trial:
         raise FormatError(path, f"unsupported Units {units!r}")
     if n_declared != len(names):
         raise FormatError(path, f"header declares {n_declared:g} markers but names {len(names)}")
-    table = read_table(path, raw, body_at, 2 + 3 * len(names))
-    if np.isnan(table[:, 1]).any():
-        raise FormatError(path, "missing values in the Time column")
+    table = read_table(path, raw, body_at, 2 + 3 * len(names), infinite_ok=True)
+    if not np.isfinite(table[:, 1]).all():
+        raise FormatError(path, "missing or infinite values in the Time column")
     xyz = table[:, 2:].reshape(len(table), len(names), 3) * LENGTH_TO_MM[units]
-    markers = rename_markers({nm: xyz[:, j] for j, nm in enumerate(names)}, aliases)
     quirks: list = []
+    markers = gaps_from_sentinels(rename_markers({nm: xyz[:, j] for j, nm in enumerate(names)}, aliases), quirks)
     up = _trc_up(path, header, markers, up_axis, quirks)
     rot = rotation_to_zup(up)
     markers = {nm: turn(v, rot) for nm, v in markers.items()}
