@@ -233,7 +233,7 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
     >>> import gaitcore
     >>> trial, truth = gaitcore.datasets.simulate_runner(cadence_scale=0.95, trunk_lean_deg=-3, seed=1)
     >>> truth["cadence_scale"], round(trial.duration_s, 2)
-    (0.95, 5.37)
+    (0.95, 5.36)
     """
     if not cadence_scale > 0:
         raise InputError(f"cadence_scale must be > 0, got {cadence_scale}")
