@@ -508,7 +508,7 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
     if report and out is None:
         raise InputError("report=True needs out= (the report is written in the results folder)")
     table = _with_default_files(load_manifest(manifest), options)
-    outdir = _OutDir(out, lock_wait_s) if out is not None else None
+    outdir = _OutDir(_out_folder(out), lock_wait_s) if out is not None else None
     try:
         factors = _run_batch(table, outdir, options, executor, dask, workers, timeout_s, force, progress)
         if report:
@@ -577,6 +577,15 @@ def _with_default_files(table: pd.DataFrame, options: dict) -> pd.DataFrame:
             default = _default_file(default, col)
             table[col] = [v if v else default for v in table[col]]
     return table
+
+
+def _out_folder(out):
+    """``out=`` as given, or an error naming it when it exists and is no folder (a file, a link loop)."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise InputTypeError(f"out must be a path (str or os.PathLike), got {type(out).__name__}")
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise InputError(f"out={os.fspath(out)!r}: {entry_problem(out) or 'not a folder'}")
+    return out
 
 
 def _default_file(value, name: str) -> str:
