@@ -78,7 +78,9 @@ class TrialReport:
     angles : dict of str -> ndarray (degrees), as from :func:`gaitcore.joint_angles`
     cycles : dict "L"/"R" -> dict angle name -> ndarray (n_strides, points, components)
         Each angle normalised over that side's strides (IC to next IC of the same foot).
-    quality : dict (gap-filled share, strides rejected and why, event source per stance)
+    quality : dict (gap-filled share, strides rejected and why, event source per stance;
+        ``clusters``: per cluster that carried a static landmark, its rigid-fit residual per
+        frame and whether it deforms, see :meth:`gaitcore.markersets.Landmarks.cluster_fit`)
     provenance : dict (gaitcore version, options, methods)
     """
 
@@ -176,7 +178,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     if functional is not None:  # computed once here, so a bad functional trial is the caller's error
         kin_options["functional"] = functional_centres(functional, static=static)
     with quiet():  # skipped contacts are reported in quality
-        events = detect_events(trial, method=event_method, kinematic=kinematic)
+        events = detect_events(trial, method=event_method, kinematic=kinematic, static=static)
     good_events = events[events["order_ok"]] if "order_ok" in events else events
     st = spatiotemporal(events, trial)
     spectral = _spectral_cadence(trial, flags)
@@ -193,6 +195,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
         "event_source": events.groupby(["side", "event"])["method"].agg(lambda m: ",".join(sorted(set(m))))
                         .to_dict() if len(events) else {},
         "events": event_quality(events),  # order violations, implausible contacts, rejected strides, why
+        "clusters": model.landmarks.cluster_fit() if model is not None else {},  # CAST fit residuals
     }
     factors["gap_filled_share"] = quality["gap_filled_share"]
     provenance = {"gaitcore_version": __version__, "source": trial.source,

@@ -200,24 +200,3 @@ def test_analysis_with_the_stored_events(trials):
     report = gaitcore.analyze_trial(trials["walk.c3d"], event_method="file")
     assert set(report.events.method) == {"file"} and len(report.events) == 8
     assert abs(float(report.factors["cadence_steps_per_min"]) - 107.8) < 0.1  # 4 stored ICs
-
-
-def test_cluster_feet_use_the_static_heel_and_toe():
-    """RIC treadmill run (4-marker foot clusters only, no plates, no stored events): events
-    from the clusters alone, and from the heel and toe defined in the static and carried by
-    the clusters.  Without a reference, the check is the step-time symmetry of a steady
-    treadmill run (measured median L/R steps: clusters 343/270 ms, static heel/toe 293/307 ms)."""
-    run = gaitcore.read_trial(datasets.path("20141003T073938_run.c3d"))
-    static = gaitcore.read_trial(datasets.path("20141003T073938_static.c3d"))
-    rows = []
-    for label, kw in (("cluster", {}), ("static heel/toe", {"static": static})):
-        ev = gaitcore.detect_events(run, **kw)
-        st = gaitcore.spatiotemporal(ev)
-        step = st.groupby("side").step_ms.median()
-        rows.append({"feet": label, "events": len(ev), "out_of_order": int((~ev.order_ok).sum()),
-                     "cadence": st.attrs["cadence_steps_per_min"], "step_L_ms": step["L"], "step_R_ms": step["R"]})
-    print(_table(rows))
-    cluster, heel_toe = rows
-    assert heel_toe["events"] >= 160 and heel_toe["out_of_order"] == 0
-    assert abs(heel_toe["step_L_ms"] - heel_toe["step_R_ms"]) < 0.1 * heel_toe["step_R_ms"]
-    assert abs(cluster["cadence"] - heel_toe["cadence"]) < 1.0

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -51,7 +52,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = ["MarkerSet", "MarkerSetChoice", "Landmarks", "PRESETS", "ROLES", "load_marker_set",
-           "choose_marker_set", "resolve_landmarks", "rigid_fit", "static_forward"]
+           "choose_marker_set", "resolve_landmarks", "rigid_fit", "static_forward", "DEFORMING_CLUSTER_DEG"]
 
 #: Segment -> its landmark roles.  thigh, shank and foot are per side.
 ROLES: dict[str, tuple[str, ...]] = {
@@ -70,6 +71,10 @@ DERIVED = ("pelvis_centre", "pelvis_back", "foot_centre", "trunk_upper", "trunk_
 PRESETS = ("plug-in-gait", "opensim", "cast", "vicon-clusters", "qualisys", "helen-hayes", "ric")
 SIDES = ("L", "R")
 DEFAULT_MAX_GAP_S = 0.1
+#: a cluster whose rigid fit leaves residuals of this order of its size (median fit RMS / RMS
+#: marker distance from the centroid, in degrees) is reported as deforming: the landmarks it
+#: carries are then uncertain by about that angle (docs/methods.md, CAST calibration)
+DEFORMING_CLUSTER_DEG = 2.5
 
 
 def _sided(segment: str, role: str) -> bool:
@@ -357,6 +362,24 @@ class Landmarks:
         """``"role"``/``"role_L"`` -> where it came from, for every role found."""
         return {(r if s is None else f"{r}_{s}"): self.sources[(r, s)] for r, s in self.points}
 
+    def cluster_fit(self) -> dict[str, dict]:
+        """How rigid each cluster that carried a static landmark stayed in the run.
+
+        ``"thigh_R"`` (``"pelvis"``) -> ``markers`` (the trial markers fitted),
+        ``fit_rms_mm`` (n,) the RMS distance (mm) between those markers and their least-squares
+        rigid fit to the static shape in each frame (NaN where fewer than 3 are seen), its
+        ``fit_rms_mm_median`` and ``fit_rms_mm_p95``, ``orientation_uncertainty_deg`` (median
+        fit RMS over the RMS marker distance from the cluster centroid: the order of the
+        rotation error the deformation leaves in the carried landmarks) and ``deforms``
+        (that uncertainty above :data:`DEFORMING_CLUSTER_DEG`).  Rigid plates stay below
+        0.6 deg; skin-mounted clusters reach 3-4 deg (docs/methods.md).
+        """
+        out = {}
+        for (segment, side), carrier in self.carriers.items():
+            if carrier.carried():
+                out[segment if side is None else f"{segment}_{side}"] = carrier.fit_quality()
+        return out
+
 
 def _carrier_key(segment, side):
     return (segment, side if segment in SIDED_SEGMENTS else None)
@@ -496,6 +519,10 @@ class _Carrier:
     def usable(self):
         return len(self.pairs) >= 3
 
+    def carried(self):
+        """True once a static landmark or point has been carried by this cluster."""
+        return bool(self._fits)
+
     def carry(self, spellings, exclude):
         """(trajectory, static name, technical names) of the first spelling the static has."""
         name = self.static_index.first(spellings)
@@ -526,12 +553,41 @@ class _Carrier:
         return self._carry(self.pairs, points) if self.usable() else None
 
     def _carry(self, pairs, points):
+        rot, t = self._fit(pairs)
+        return _apply(rot, t, points)
+
+    def _fit(self, pairs):
         key = tuple(pairs)
         if key not in self._fits:  # one fit per set of markers, shared by the segment's landmarks
-            ref = np.stack([self.static_mean[s] for _, s in pairs])
-            self._fits[key] = rigid_fit(ref, np.stack([self.run[r] for r, _ in pairs], axis=1))
-        rot, t = self._fits[key]
-        return np.einsum("nij,kj->nki", rot, points) + t[:, None]
+            self._fits[key] = rigid_fit(self._static_shape(pairs), self._run_points(pairs))
+        return self._fits[key]
+
+    def _static_shape(self, pairs):
+        return np.stack([self.static_mean[s] for _, s in pairs])
+
+    def _run_points(self, pairs):
+        return np.stack([self.run[r] for r, _ in pairs], axis=1)
+
+    def fit_quality(self) -> dict:
+        """The residuals of the rigid fit of all the cluster's markers (see Landmarks.cluster_fit)."""
+        shape, seen = self._static_shape(self.pairs), self._run_points(self.pairs)
+        rot, t = self._fit(self.pairs)  # all markers, whatever subset carried a landmark
+        fitted = _apply(rot, t, shape)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # frames without a fit stay NaN
+            rms = np.sqrt(np.nanmean(np.sum((fitted - seen) ** 2, axis=2), axis=1))
+        finite = rms[np.isfinite(rms)]
+        median = float(np.median(finite)) if finite.size else float("nan")
+        radius = float(np.sqrt(np.mean(np.sum((shape - shape.mean(axis=0)) ** 2, axis=1))))
+        uncertainty = float(np.degrees(median / radius)) if radius > 0 else float("nan")
+        return {"markers": tuple(r for r, _ in self.pairs), "fit_rms_mm": rms, "fit_rms_mm_median": median,
+                "fit_rms_mm_p95": float(np.percentile(finite, 95)) if finite.size else float("nan"),
+                "orientation_uncertainty_deg": uncertainty, "deforms": bool(uncertainty > DEFORMING_CLUSTER_DEG)}
+
+
+def _apply(rot, t, points):
+    """Points (k, 3) moved by each frame's pose: (n, k, 3) = R[i] @ p + t[i]."""
+    return np.matmul(points, np.swapaxes(rot, 1, 2)) + t[:, None]
 
 
 def _resolve_role(lm, ms, seg, role, side, run, run_index, carrier, rate, max_gap_s):
