@@ -174,89 +174,66 @@ error:
     return NULL;
 }
 
-/* Rows grouped by block (ids 0 .. B-1, one per row) for gc_glm_random: counting sort. */
-static int block_layout(PyArrayObject *blocks, size_t n, size_t **rows, size_t **start, size_t *nb)
+/* An optional 1-D intp array (None: NULL) read as size_t (the C core checks the values). */
+static int index_arg(PyObject *obj, const char *what, PyArrayObject **out, size_t *size)
 {
-    const npy_intp *id = PyArray_DATA(blocks);
-    npy_intp top = -1;
-    for (size_t j = 0; j < n; j++) {
-        if (id[j] < 0) {
-            PyErr_SetString(glue_InputError, "blocks must be ids >= 0");
-            return -1;
-        }
-        top = id[j] > top ? id[j] : top;
-    }
-    *nb = (size_t)top + 1;
-    *rows = malloc(n * sizeof **rows);
-    *start = calloc(*nb + 1, sizeof **start);
-    if (!*rows || !*start) {
-        PyErr_NoMemory();
+    *out = NULL;
+    *size = 0;
+    if (obj == Py_None)
+        return 0;
+    *out = as_array(obj, NPY_INTP, 1, what);
+    if (!*out)
         return -1;
-    }
-    for (size_t j = 0; j < n; j++)
-        (*start)[id[j] + 1]++;
-    for (size_t b = 0; b < *nb; b++)
-        (*start)[b + 1] += (*start)[b];
-    size_t *fill = malloc(*nb * sizeof *fill);
-    if (!fill) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(fill, *start, *nb * sizeof *fill);
-    for (size_t j = 0; j < n; j++)
-        (*rows)[fill[id[j]]++] = j;
-    free(fill);
+    *size = (size_t)PyArray_DIM(*out, 0);
     return 0;
 }
 
-/* glm_permute_random(y, X, C, stat, Ce, seed, sign_flip, blocks, n_perm, two_tailed, n_threads)
- *   -> (fields, zmax); blocks: (n,) intp block ids or None (one block). */
+static const size_t *index_data(PyArrayObject *arr)
+{
+    return arr ? (const size_t *)PyArray_DATA(arr) : NULL;
+}
+
+/* glm_permute_random(y, X, C, stat, Ce, seed, sign_flip, rows, start, whole, groups, n_perm,
+ *                    two_tailed, n_threads) -> (fields, zmax)
+ * rows: the rows grouped by block, start: (B + 1) block offsets into rows (both None: per-row
+ * sign flips); groups: (G + 1) offsets of the groups of blocks for whole-block exchange or None
+ * (see gc_glm_random). */
 static PyObject *py_glm_permute_random(PyObject *Py_UNUSED(self), PyObject *args)
 {
-    PyObject *y, *X, *C, *Ce, *blocks_obj;
+    PyObject *y, *X, *C, *Ce, *rows_obj, *start_obj, *groups_obj;
     unsigned long long seed;
-    int stat, sign_flip, two_tailed, n_threads;
+    int stat, sign_flip, whole, two_tailed, n_threads;
     Py_ssize_t n_perm;
-    if (!PyArg_ParseTuple(args, "OOOiOKpOnpi", &y, &X, &C, &stat, &Ce, &seed, &sign_flip,
-                          &blocks_obj, &n_perm, &two_tailed, &n_threads))
+    if (!PyArg_ParseTuple(args, "OOOiOKpOOpOnpi", &y, &X, &C, &stat, &Ce, &seed, &sign_flip,
+                          &rows_obj, &start_obj, &whole, &groups_obj, &n_perm, &two_tailed,
+                          &n_threads))
         return NULL;
     glm_args a;
-    PyArrayObject *blocks = NULL, *fields = NULL, *zmax = NULL;
-    size_t *rows = NULL, *start = NULL, nb = 1;
+    PyArrayObject *rows = NULL, *start = NULL, *groups = NULL, *fields = NULL, *zmax = NULL;
+    size_t n_rows, n_start, n_groups;
     if (glm_args_parse(&a, y, X, C, stat, Ce, Py_None) < 0)
         goto error;
     if (n_perm < 1) {
         PyErr_SetString(glue_InputError, "n_perm must be >= 1");
         goto error;
     }
-    if (blocks_obj != Py_None) {
-        blocks = as_array(blocks_obj, NPY_INTP, 1, "blocks");
-        if (!blocks)
-            goto error;
-        if ((size_t)PyArray_DIM(blocks, 0) != a.d.n) {
-            PyErr_SetString(glue_InputError, "blocks must have one id per row of y");
-            goto error;
-        }
-        if (block_layout(blocks, a.d.n, &rows, &start, &nb) < 0)
-            goto error;
-    } else {
-        rows = malloc(a.d.n * sizeof *rows);
-        start = malloc(2 * sizeof *start);
-        if (!rows || !start) {
-            PyErr_NoMemory();
-            goto error;
-        }
-        for (size_t j = 0; j < a.d.n; j++)
-            rows[j] = j;
-        start[0] = 0;
-        start[1] = a.d.n;
+    if (index_arg(rows_obj, "rows", &rows, &n_rows) < 0 ||
+        index_arg(start_obj, "start", &start, &n_start) < 0 ||
+        index_arg(groups_obj, "groups", &groups, &n_groups) < 0)
+        goto error;
+    if ((rows && n_rows != a.d.n) || (!rows) != (!start) || (start && n_start < 2) ||
+        (groups && n_groups < 2)) {
+        PyErr_SetString(glue_InputError, "rows must list every row once, start must hold the block "
+                        "offsets (B + 1), groups the group offsets (G + 1)");
+        goto error;
     }
     npy_intp Q = PyArray_DIM(a.y, 1), dims[2] = {n_perm, Q};
     fields = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
     zmax = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
     if (!fields || !zmax)
         goto error;
-    gc_glm_random r = {(uint64_t)seed, sign_flip, rows, start, nb};
+    gc_glm_random r = {(uint64_t)seed, sign_flip, index_data(rows), index_data(start),
+                       start ? n_start - 1 : 0, whole, index_data(groups), groups ? n_groups - 1 : 0};
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = gc_glm_permute_random(&a.d, PyArray_DATA(a.y), (size_t)Q, &r, (size_t)n_perm,
@@ -267,17 +244,17 @@ static PyObject *py_glm_permute_random(PyObject *Py_UNUSED(self), PyObject *args
         goto error;
     }
     glm_args_release(&a);
-    Py_XDECREF(blocks);
-    free(rows);
-    free(start);
+    Py_XDECREF(rows);
+    Py_XDECREF(start);
+    Py_XDECREF(groups);
     return Py_BuildValue("NN", (PyObject *)fields, (PyObject *)zmax);
 error:
     glm_args_release(&a);
-    Py_XDECREF(blocks);
+    Py_XDECREF(rows);
+    Py_XDECREF(start);
+    Py_XDECREF(groups);
     Py_XDECREF(fields);
     Py_XDECREF(zmax);
-    free(rows);
-    free(start);
     return NULL;
 }
 
@@ -395,8 +372,8 @@ static PyMethodDef glm_methods[] = {
     {"glm_permute", py_glm_permute, METH_VARARGS,
      "glm_permute(y, X, C, stat, Ce, src, sign, two_tailed, n_threads) -> (fields, zmax)."},
     {"glm_permute_random", py_glm_permute_random, METH_VARARGS,
-     "glm_permute_random(y, X, C, stat, Ce, seed, sign_flip, blocks, n_perm, two_tailed, n_threads)"
-     " -> (fields, zmax): permutations drawn in C (identity first)."},
+     "glm_permute_random(y, X, C, stat, Ce, seed, sign_flip, rows, start, whole, groups, n_perm,"
+     " two_tailed, n_threads) -> (fields, zmax): permutations drawn in C (identity first)."},
     {"spm_max_cluster_mass", py_spm_max_cluster_mass, METH_VARARGS,
      "spm_max_cluster_mass(fields, u, two_tailed) -> largest cluster mass of each field."},
     {"spm_field_threshold", py_spm_field_threshold, METH_VARARGS,

@@ -40,7 +40,8 @@ def glm_permute(y: npt.ArrayLike, X: npt.ArrayLike, C: npt.ArrayLike, stat: int,
                 src: npt.ArrayLike, sign: npt.ArrayLike | None, two_tailed: bool, n_threads: int,
                 /) -> tuple[_F, _F]: ...
 def glm_permute_random(y: npt.ArrayLike, X: npt.ArrayLike, C: npt.ArrayLike, stat: int,
-                       Ce: npt.ArrayLike | None, seed: int, sign_flip: bool, blocks: npt.ArrayLike | None,
+                       Ce: npt.ArrayLike | None, seed: int, sign_flip: bool, rows: npt.ArrayLike | None,
+                       start: npt.ArrayLike | None, whole: bool, groups: npt.ArrayLike | None,
                        n_perm: int, two_tailed: bool, n_threads: int, /) -> tuple[_F, _F]: ...
 def spm_max_cluster_mass(fields: npt.ArrayLike, u: float, two_tailed: bool, /) -> _F: ...
 def spm_field_threshold(kind: int, df1: float, df2: float, alpha: float, r0: float, r1: float,

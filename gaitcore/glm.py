@@ -15,6 +15,7 @@ for every other term); for balanced designs it equals the sequential ANOVA of sp
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import numbers
@@ -119,17 +120,46 @@ class GLMResult:
 
 @dataclass(frozen=True)
 class _Permutations:
-    """How to permute a design: 'sign' (sign flips of the rows), 'labels' (arrangements of the
-    row labels, within blocks when given) or None (not exchangeable: no permutation test).
-    With ``reduced`` (the design without the tested effect) the labels permute the residuals of
+    """How to permute a design (its exchangeability; Winkler et al. 2014, NeuroImage 92:381):
+
+    - 'sign': sign flips of the rows (one-sample and paired tests);
+    - 'labels': arrangements of the row labels, within ``blocks`` (subjects) when given;
+    - 'whole': whole ``units`` exchanged (e.g. subjects between groups, or a subject's curves at
+      one level of a within factor between levels), within ``blocks`` when given; the rows of a
+      unit correspond to those of another by their ``within`` key (the other factor's level);
+    - 'block_sign': one sign flip per unit (subject) for all of its rows (units of any size);
+    - None: not exchangeable: ``refusal(reason)`` is raised.
+
+    With ``reduced`` (the design without the tested effect) the scheme permutes the residuals of
     that reduced model instead of y (Freedman-Lane, see :func:`_freedman_lane`)."""
 
     scheme: str | None
-    labels: np.ndarray | None = None   # 'labels': the row labels whose arrangements count
+    labels: np.ndarray | None = None   # 'labels' / 'whole': the labels whose arrangements count
     symmetric: bool = False            # the statistic of the complement arrangement is -z
-    blocks: np.ndarray | None = None   # 'labels': permute only within these blocks (subjects)
+    blocks: np.ndarray | None = None   # permute only within these blocks
     reason: str = ""
     reduced: np.ndarray | None = None  # Freedman-Lane: n x (p - k) nuisance design
+    units: np.ndarray | None = None    # 'whole' / 'block_sign': the unit of each row
+    within: np.ndarray | None = None   # 'whole': the key pairing the rows of exchanged units
+    refusal: type = NotImplementedError
+
+    def with_reduced(self, X: np.ndarray, C: np.ndarray) -> "_Permutations":
+        """The same scheme on the residuals of the model without the effect C (Freedman-Lane)."""
+        return dataclasses.replace(self, reduced=_freedman_lane(X, C).reduced)
+
+
+def _unit_rows(units: np.ndarray, within: np.ndarray, blocks: np.ndarray | None):
+    """Rows of each unit ordered by ``within`` (a list), or None when units of one block do
+    not hold the same ``within`` keys once each (whole units cannot then be exchanged)."""
+    ids = np.unique(units, return_inverse=True)[1]
+    rows = [np.flatnonzero(ids == u) for u in range(ids.max() + 1)]
+    rows = [r[np.argsort(within[r], kind="stable")] for r in rows]
+    group = np.zeros(len(rows), np.intp) if blocks is None else np.array([blocks[r[0]] for r in rows])
+    for g in np.unique(group):
+        keys = [tuple(within[r]) for r, gr in zip(rows, group) if gr == g]
+        if len(set(keys)) != 1 or len(set(keys[0])) != len(keys[0]):
+            return None
+    return rows
 
 
 def _freedman_lane(X: np.ndarray, C: np.ndarray) -> _Permutations:
@@ -180,7 +210,7 @@ class GLMTest:
 
     def inference(self, alpha: float = 0.05, two_tailed: bool | None = None, method: str = "rft",
                   n_perm: int | None = None, seed: int | None = None,
-                  n_threads: int | None = None) -> GLMResult:
+                  n_threads: int | None = None, exchangeability: str = "restricted") -> GLMResult:
         """Inference at level ``alpha`` (0 < alpha < 0.5).
 
         ``method="rft"`` (default): the critical threshold solves P(max field > z_star) = alpha
@@ -198,13 +228,23 @@ class GLMTest:
         spm1d); a cluster's mass is the integral of (|z| - z_star) over its suprathreshold nodes
         (trapezoid, unit node spacing) and its p the fraction of permutations whose largest
         cluster mass is at least as large (at least 1 / n_perm).  ``p_max`` is the fraction whose
-        maximum reaches the observed maximum.  For a two-tailed SPM{t} with a symmetric scheme
+        maximum reaches the observed maximum (ties within 1e-12 relative count).  For a two-tailed SPM{t} with a symmetric scheme
         (sign flips; two groups of equal size) each permutation and its mirror image give -z, so
         only one of each pair is enumerated, as spm1d does.  Designs with nuisance regressors
         (:func:`spm_ancova`, between-subjects :func:`spm_anova2`) permute the rows with the
         Freedman-Lane scheme (residuals of the model without the tested effect; the C kernel
-        on residuals computed with NumPy); repeated-measures two-way designs raise
-        NotImplementedError.
+        on residuals computed with NumPy).
+
+        ``exchangeability="restricted"`` (default) permutes only what is exchangeable under the
+        null hypothesis of the tested effect (Winkler et al. 2014, NeuroImage 92:381; Anderson &
+        ter Braak 2003, J Stat Comput Simul 73:85): a within-subject factor within each subject,
+        a between-subject factor by exchanging whole subjects, each effect against its own
+        error term (see :func:`spm_anova1rm` and :func:`spm_anova2`); with several strides per
+        subject (``unit="stride"``) between-subject designs flip the signs of whole subjects'
+        Freedman-Lane residuals.  ``exchangeability="all"`` treats every curve as exchangeable
+        with every other and permutes the raw curves (the scheme of
+        ``spm1d.stats.nonparam.anova1rm``, ``anova2onerm`` and ``anova2rm``, which ignores the
+        subjects; exact only when subjects do not differ): for comparison with spm1d.
         """
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 0.5:
             raise InputError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
@@ -219,7 +259,9 @@ class GLMTest:
                 raise InputError("n_perm and seed apply to method='permutation' only")
             return self._rft(float(alpha), bool(two_tailed))
         if method == "permutation":
-            return self._permutation(float(alpha), bool(two_tailed), n_perm, seed, n_threads)
+            if exchangeability not in ("restricted", "all"):
+                raise InputError(f"exchangeability must be 'restricted' or 'all', got {exchangeability!r}")
+            return self._permutation(float(alpha), bool(two_tailed), n_perm, seed, n_threads, exchangeability)
         raise InputError(f"method must be 'rft' or 'permutation', got {method!r}")
 
     # -- RFT
@@ -234,11 +276,14 @@ class GLMTest:
                          alpha, two_tailed, "rft", u, clusters, p_set)
 
     # -- permutations
-    def _permutation(self, alpha, two_tailed, n_perm, seed, n_threads) -> GLMResult:
+    def _permutation(self, alpha, two_tailed, n_perm, seed, n_threads, exchangeability) -> GLMResult:
         perm = self.permutations
+        if perm is not None and exchangeability == "all":
+            perm = _unrestricted(perm, self.X)
         if perm is None or perm.scheme is None:
             why = perm.reason if perm is not None else ""
-            raise NotImplementedError(f"permutation inference is not available for {self.test}: {why}")
+            raise (NotImplementedError if perm is None else perm.refusal)(
+                f"permutation inference is not available for {self.test}: {why}")
         if n_perm is not None:
             if isinstance(n_perm, bool) or not isinstance(n_perm, numbers.Integral) or n_perm < 2:
                 raise InputError(f"n_perm must be an integer >= 2 or None, got {n_perm!r}")
@@ -257,11 +302,11 @@ class GLMTest:
         else:  # drawn in C: permutation i from its own stream of (seed, i); the identity first
             if seed is None:
                 seed = int(np.random.SeedSequence().entropy % (2**63))
-            blocks = None if perm.blocks is None else np.unique(perm.blocks, return_inverse=True)[1]
+            rows, start, whole, groups = _random_layout(perm, self.n)
             fields, zmax = _core.glm_permute_random(
-                y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme == "sign",
-                None if blocks is None else blocks.astype(np.intp), DEFAULT_N_PERM if n_perm is None else n_perm,
-                two_tailed, int(n_threads))
+                y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme in ("sign", "block_sign"),
+                rows, start, whole, groups, DEFAULT_N_PERM if n_perm is None else n_perm, two_tailed,
+                int(n_threads))
         n_total = zmax.size
         if n_total * alpha < 1:
             raise InputError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
@@ -270,10 +315,17 @@ class GLMTest:
         mass = _core.spm_max_cluster_mass(fields, u, two_tailed)
         observed = fields[0]   # the identity arrangement comes first
         z_obs_max = np.abs(observed).max() if two_tailed else observed.max()
-        p_max = max(float(np.mean(zmax >= z_obs_max)), 1.0 / n_total)
+        p_max = max(float(np.mean(zmax >= _tie(z_obs_max))), 1.0 / n_total)
         clusters = _permutation_clusters(observed, u, two_tailed, mass, n_total)
         return GLMResult(self.test, self.stat, self.effect, self.z, self.df, self.fwhm, self.resels, alpha,
                          two_tailed, "permutation", u, clusters, math.nan, p_max, n_total, seed, zmax, mass)
+
+
+def _tie(value: float) -> float:
+    """The level a permuted value must reach to count as 'at least as large' as ``value``:
+    values equal up to rounding (1e-12 relative; arrangements that are mirror images give the
+    same statistic through different sums) count as ties."""
+    return value - 1e-12 * abs(value)
 
 
 def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
@@ -294,11 +346,58 @@ def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
         x0 = i0 - 1 + (u - h[i0 - 1]) / (h[i0] - h[i0 - 1]) if i0 > 0 else float(i0)
         x1 = i1 + (h[i1] - u) / (h[i1] - h[i1 + 1]) if i1 < Q - 1 else float(i1)
         height = min(float(a.min() + u), u if (i0 > 0 or i1 < Q - 1) else math.inf)
-        p = max(float(np.mean(null_mass >= mass)), 1.0 / n_total)
+        p = max(float(np.mean(null_mass >= _tie(mass))), 1.0 / n_total)
         out.append(GLMCluster(float(x0), float(x1), max(float(x1 - x0), 1.0) if x1 > x0 else 1.0,
                               math.nan, height, p, int(np.sign(z[i0])) or 1, mass))
         q += 1
     return out
+
+
+def _unrestricted(perm: _Permutations, X: np.ndarray) -> _Permutations:
+    """Every curve exchangeable with every other, raw curves (spm1d.stats.nonparam's scheme):
+    the labels are the classes of equal design rows; sign-flip schemes are kept."""
+    if perm.scheme == "sign" or (perm.scheme == "labels" and perm.blocks is None and perm.reduced is None):
+        return perm
+    return _Permutations("labels", np.unique(X, axis=0, return_inverse=True)[1].ravel())
+
+
+def _block_offsets(ids: np.ndarray):
+    """(rows grouped by id, stably; offsets of each id's rows) for ids 0 .. B-1."""
+    return np.argsort(ids, kind="stable").astype(np.intp), np.r_[0, np.cumsum(np.bincount(ids))].astype(np.intp)
+
+
+def _random_layout(perm: _Permutations, n: int):
+    """(rows, start, whole, groups) of gc_glm_random for the scheme (see _core.glm_permute_random)."""
+    if perm.scheme == "sign":
+        return None, None, False, None
+    if perm.scheme in ("labels", "block_sign"):
+        ids = perm.units if perm.scheme == "block_sign" else perm.blocks
+        if ids is None:
+            return np.arange(n, dtype=np.intp), np.array([0, n], np.intp), False, None
+        return (*_block_offsets(np.unique(ids, return_inverse=True)[1]), False, None)
+    unit_rows = _unit_rows(perm.units, perm.within, perm.blocks)
+    group = np.zeros(len(unit_rows), np.intp) if perm.blocks is None else \
+        np.unique([perm.blocks[r[0]] for r in unit_rows], return_inverse=True)[1]
+    order = np.argsort(group, kind="stable")
+    rows = np.concatenate([unit_rows[u] for u in order]).astype(np.intp)
+    start = np.r_[0, np.cumsum([unit_rows[u].size for u in order])].astype(np.intp)
+    return rows, start, True, np.r_[0, np.cumsum(np.bincount(group))].astype(np.intp)
+
+
+def _whole_unit_enumeration(perm: _Permutations, n: int):
+    """Every arrangement of whole units (their labels within their blocks), as row sources."""
+    unit_rows = _unit_rows(perm.units, perm.within, perm.blocks)
+    first = [r[0] for r in unit_rows]
+    unit_perm = _Permutations("labels", perm.labels[first],
+                              blocks=None if perm.blocks is None else perm.blocks[first])
+    sub = _enumeration(unit_perm, len(unit_rows), False, None)
+    if sub is None:
+        return None
+    src_units = sub[0]
+    src = np.empty((src_units.shape[0], n), dtype=np.intp)
+    for u, rows in enumerate(unit_rows):  # unit u takes, row by row, the unit drawn for it
+        src[:, rows] = np.array([unit_rows[v] for v in src_units[:, u]])
+    return src, None
 
 
 def _enumeration(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm):
@@ -306,6 +405,14 @@ def _enumeration(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm
     identity first, when n_perm is None and there are at most ENUMERATE_MAX; else None."""
     if n_perm is not None:
         return None
+    if perm.scheme == "whole":
+        return _whole_unit_enumeration(perm, n)
+    if perm.scheme == "block_sign":
+        units = np.unique(perm.units, return_inverse=True)[1]
+        if units.max() + 1 >= 62 or 2 ** (units.max() + 1) > ENUMERATE_MAX:
+            return None
+        signs = np.array(list(itertools.product((1, -1), repeat=int(units.max()) + 1)), dtype=np.int8)
+        return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), np.ascontiguousarray(signs[:, units])
     if perm.scheme == "sign":
         half = symmetric_two_tailed
         if n >= 62 or (2 ** (n - 1) if half else 2 ** n) > ENUMERATE_MAX:
@@ -547,8 +654,10 @@ def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
 
     Equals ``spm1d.stats.anova1(Y, groups, equal_var=True)`` for any group sizes.  With
     ``subjects`` (one label per curve) and ``unit="subject"`` (default) the strides of a subject
-    are first averaged, so subjects are the units; ``unit="stride"`` keeps every curve.
-    Rows with NaN are dropped (``.dropped``).
+    are first averaged, so subjects are the units; ``unit="stride"`` keeps every curve, and its
+    permutation test then flips the signs of whole subjects' Freedman-Lane residuals (strides of
+    one subject are not exchangeable with other subjects'; Winkler et al. 2014, NeuroImage
+    92:381).  Rows with NaN are dropped (``.dropped``).
 
     Example
     -------
@@ -571,8 +680,23 @@ def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
     d.add("A", _sum_coding(codes, len(levels)))
     X = d.X
     _check_design(y, X)
-    perm = _Permutations("labels", codes, symmetric=len(levels) == 2)
+    perm = _subject_sign_flips(_Permutations("labels", codes, symmetric=len(levels) == 2), s, X, d.contrast("A"))
     return _fit("anova1", "F", "group", np.ascontiguousarray(y), X, d.contrast("A"), None, None, dropped, perm)
+
+
+def _subject_sign_flips(perm: _Permutations, subjects, X, C) -> _Permutations:
+    """With several strides per subject (unit="stride") single strides are not exchangeable
+    between subjects (they share the subject's deviation) and subjects hold different numbers
+    of strides: the Freedman-Lane residuals of the model without the effect C have their signs
+    flipped subject by subject instead (whole-block sign flips, which assume errors symmetric
+    about zero; Winkler et al. 2014, NeuroImage 92:381, sections 'Exchangeability blocks' and
+    'Whole-block permutation'); ``perm`` when every subject has one curve."""
+    if subjects is None:
+        return perm
+    units = np.unique(subjects, return_inverse=True)[1]
+    if units.max() + 1 == units.size:
+        return perm
+    return _Permutations("block_sign", units=units).with_reduced(X, C)
 
 
 def spm_regress(Y, x) -> GLMTest:
@@ -614,7 +738,8 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
     Y : (n, Q) curves; rows with NaN (in Y or a covariate) are dropped (``.dropped``)
     groups : n labels
     covariates : (n,) or (n, m) array, or a DataFrame / dict of named columns
-    subjects, unit : as :func:`spm_anova1` (strides averaged per subject; covariates too)
+    subjects, unit : as :func:`spm_anova1` (strides averaged per subject; covariates too; with
+        ``unit="stride"`` permutations flip the signs of whole subjects' residuals)
 
     Example
     -------
@@ -649,15 +774,15 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
     y = np.ascontiguousarray(y)
     if effect == "group":
         C = d.contrast("group")
+        perm = _subject_sign_flips(_freedman_lane(X, C), s, X, C)
         if len(levels) == 2:  # t of A - B: effects coding gives b = (mA - mB) / 2
-            return _fit("ancova", "T", f"{levels[0]} - {levels[1]}", y, X, 2 * C, None, None, dropped,
-                        _freedman_lane(X, C))
-        return _fit("ancova", "F", "group", y, X, C, None, None, dropped, _freedman_lane(X, C))
+            return _fit("ancova", "T", f"{levels[0]} - {levels[1]}", y, X, 2 * C, None, None, dropped, perm)
+        return _fit("ancova", "F", "group", y, X, C, None, None, dropped, perm)
     key = names[effect] if isinstance(effect, numbers.Integral) else effect
     if key not in names:
         raise InputError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
     C = d.contrast(key)
-    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, _freedman_lane(X, C))
+    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, _subject_sign_flips(_freedman_lane(X, C), s, X, C))
 
 
 def _covariate_matrix(covariates, n):
@@ -696,6 +821,9 @@ def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
     result equals ``spm1d.stats.anova1rm`` on balanced data.  With ``unit="stride"`` and several
     curves per cell the model adds the subject-by-condition interaction, which is then the
     error term of the condition effect (residual smoothness from the full model).
+    Permutations exchange the conditions within each subject; with several strides per cell,
+    a subject's strides of one condition move together (equal stride counts per cell of a
+    subject needed, else an InputError).
 
     Example
     -------
@@ -724,6 +852,7 @@ def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
     y = np.ascontiguousarray(y)
     perm = _Permutations("labels", ca, blocks=cs)  # conditions exchangeable within a subject
     if cells.max() > 1:
+        perm = _whole_cells_within_subjects(ca, cs)
         d.add("SA", _interaction(XA, XS))
         X = d.X
         _check_design(y, X)
@@ -732,6 +861,21 @@ def spm_anova1rm(Y, conditions, subjects, *, unit: str = "subject") -> GLMTest:
     _check_design(y, X)
     xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cs != 0]).astype(float)
     return _fit("anova1rm", "F", "condition", y, X, d.contrast("A"), None, xr, dropped, perm)
+
+
+def _whole_cells_within_subjects(ca, cs) -> _Permutations:
+    """Strides kept (unit="stride"): a subject's strides of one condition move together to
+    another condition of that subject (strides of one cell share the subject-by-condition
+    deviation, so single strides are not exchangeable between cells); needs the same number of
+    strides in every cell of a subject (Winkler et al. 2014, whole-block exchange)."""
+    cell = cs * (ca.max() + 1) + ca
+    stride = pd.Series(cell).groupby(cell).cumcount().to_numpy()
+    if _unit_rows(cell, stride, cs) is None:
+        return _Permutations(None, refusal=InputError, reason=(
+            "unit='stride' with unequal numbers of strides in the conditions of a subject: whole "
+            "cells cannot be exchanged; use unit='subject' (strides averaged per subject and "
+            "condition) or method='rft'"))
+    return _Permutations("whole", ca, blocks=cs, units=cell, within=stride)
 
 
 def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject") -> list:
@@ -747,6 +891,15 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     group), 1(a != first and b != first)]), so balanced data give ``spm1d.stats.anova2``,
     ``anova2onerm`` and ``anova2rm``.
 
+    Permutation inference (``.inference(method="permutation")``) permutes each effect within
+    what its null hypothesis makes exchangeable (docs/methods.md H.6a; Anderson & ter Braak 2003,
+    J Stat Comput Simul 73:85): between designs, Freedman-Lane residuals across all curves; the
+    mixed design's A, whole subjects between the groups; the within design's A and B, a subject's
+    curves at one level exchanged with another level within the subject; effects tested over the
+    residual (mixed B and AB, within AB), Freedman-Lane residuals within each subject.  Whole
+    exchanges need every subject to have one curve per cell; several curves per cell
+    (``unit="stride"``) are refused with an InputError (use ``unit="subject"`` or RFT).
+
     Example
     -------
     >>> import numpy as np, gaitcore
@@ -755,6 +908,10 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     >>> fa, fb, fab = gaitcore.spm_anova2(y, np.repeat([0, 1], 12), np.tile([0, 1, 2], 8))
     >>> fa.df, fab.df
     ((1.0, 18.0), (2.0, 18.0))
+    >>> mixed = gaitcore.spm_anova2(y, np.repeat([0, 1], 12), np.tile([0, 1, 2], 8),
+    ...                             subjects=np.repeat(np.arange(8), 3), within="b")
+    >>> mixed[0].inference(0.05, method="permutation").n_perm  # C(8, 4) splits of whole subjects
+    70
     """
     y = real_array(Y, "Y", min_ndim=2, max_ndim=2).astype(float)
     n = y.shape[0]
@@ -810,9 +967,51 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     _check_design(y, X)
     xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
     test = "anova2onerm" if within == "b" else "anova2rm"
-    no_perm = _Permutations(None, reason="Freedman-Lane with repeated-measures error terms (restricted "
-                            "exchangeability within subjects) is not implemented (use method='rft')")
-    return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, no_perm) for e in labels]
+    schemes = _anova2_rm_permutations(within, X, d, ca, cb, fs)
+    return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, schemes[e]) for e in labels]
+
+
+def _anova2_rm_permutations(within: str, X, d: _Design, ca, cb, fs) -> dict:
+    """Restricted permutations of each effect of a repeated-measures two-way ANOVA, each tested
+    against its own error term (Anderson & ter Braak 2003; Winkler et al. 2014):
+
+    - a between-subject A (mixed design, error: subjects within A): whole subjects exchanged
+      between the groups (F_A depends on the subject means only: exact under H0_A);
+    - a within-subject main effect (A or B of ``within="ab"``, error: its interaction with the
+      subjects): a subject's curves at one level exchanged with its curves at another level,
+      all levels of the other factor moving together (F depends on subject-by-level means only);
+    - effects tested against the residual (B and AB of the mixed design, AB of ``"ab"``): the
+      Freedman-Lane residuals of the model without the effect permuted within each subject.
+    Several curves per subject and cell (``unit="stride"``) are refused: strides of one cell
+    share its subject-by-condition deviation and are not exchangeable with other cells'."""
+    subject = np.unique(fs, return_inverse=True)[1]
+    if within == "b":  # subjects are nested in A: a label is a subject within its group
+        subject = np.unique(np.column_stack([ca, subject]), axis=0, return_inverse=True)[1].ravel()
+    na, nb = ca.max() + 1, cb.max() + 1
+    cell = ca * nb + cb
+    if np.bincount(subject * na * nb + cell).max() > 1:
+        no = _Permutations(None, refusal=InputError, reason=(
+            "unit='stride' leaves several curves per subject and cell; strides of one cell are not "
+            "exchangeable with another cell's (they share the subject-by-condition deviation): use "
+            "unit='subject' (strides averaged per subject and cell) or method='rft'"))
+        return {"A": no, "B": no, "AB": no}
+
+    def residuals_within_subjects(effect, labels):
+        return _Permutations("labels", labels, blocks=subject).with_reduced(X, d.contrast(effect))
+
+    def whole(labels, units, key, blocks, what):
+        if _unit_rows(units, key, blocks) is None:
+            return _Permutations(None, refusal=InputError, reason=(
+                f"exchanging {what} needs every subject to have one curve at every level of the "
+                "other factor (a complete, balanced design); use method='rft'"))
+        return _Permutations("whole", labels, blocks=blocks, units=units, within=key)
+
+    if within == "b":
+        return {"A": whole(ca, subject, cb, None, "whole subjects between the groups of a"),
+                "B": residuals_within_subjects("B", cb), "AB": residuals_within_subjects("AB", cb)}
+    return {"A": whole(ca, subject * na + ca, cb, subject, "a subject's curves between the levels of a"),
+            "B": whole(cb, subject * nb + cb, ca, subject, "a subject's curves between the levels of b"),
+            "AB": residuals_within_subjects("AB", cell)}
 
 
 # ----------------------------------------------------------------------------- post hoc, effect sizes

@@ -85,9 +85,10 @@ def test_anova2_between_effects_permute_with_freedman_lane():
     for f in gaitcore.spm_anova2(_smooth(rng, 24), a, b):
         res = f.inference(0.05, method="permutation", n_perm=500, seed=2)
         assert res.permutation_max[0] == pytest.approx(f.z.max(), rel=1e-10) and 0 < res.p_max <= 1
+    # repeated measures: restricted schemes (tests/test_glm_restricted.py), not row-wise Freedman-Lane
     mixed = gaitcore.spm_anova2(_smooth(rng, 24), a, b, subjects=np.repeat(np.arange(8), 3), within="b")
-    with pytest.raises(NotImplementedError, match="repeated-measures"):
-        mixed[0].inference(0.05, method="permutation")
+    assert [f.permutations.scheme for f in mixed] == ["whole", "labels", "labels"]
+    assert mixed[0].permutations.reduced is None and mixed[1].permutations.blocks is not None
 
 
 @pytest.mark.parametrize("n_perm", [None, 3000])

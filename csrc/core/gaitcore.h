@@ -320,14 +320,24 @@ int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size
 
 /* Random permutations drawn in the C core: permutation i (i >= 1) comes from its own splitmix64
  * stream seeded by (seed, i), so the draw does not depend on the threads; permutation 0 is the
- * identity.  sign_flip: random signs of the rows; else a Fisher-Yates shuffle of the rows within
- * each block b, whose rows are block_rows[block_start[b] .. block_start[b + 1] - 1] (every row
- * once; one block of all rows for an unrestricted permutation). */
+ * identity.  Blocks b = 0 .. n_blocks - 1 list rows block_rows[block_start[b] .. block_start[b + 1]
+ * - 1] (every row once; block_rows NULL only with sign_flip: one sign per row).  Schemes
+ * (restricted exchangeability, Winkler et al. 2014, NeuroImage 92:381):
+ *   sign_flip, no blocks: a random sign per row (one-sample and paired tests);
+ *   sign_flip with blocks: one random sign per block (whole-block sign flips);
+ *   whole: blocks exchanged as wholes (row k of a block takes row k of the block moved there)
+ *     among the blocks of the same group g, blocks group_start[g] .. group_start[g + 1] - 1
+ *     (group_start NULL: one group); blocks of a group must have equal sizes;
+ *   otherwise: a Fisher-Yates shuffle of the rows within each block (one block of all rows for
+ *     an unrestricted permutation). */
 typedef struct {
     uint64_t seed;
     int sign_flip;
     const size_t *block_rows, *block_start;
     size_t n_blocks;
+    int whole;
+    const size_t *group_start;
+    size_t n_groups;
 } gc_glm_random;
 
 int gc_glm_permute_random(const gc_glm_design *d, const double *y, size_t Q,

@@ -404,9 +404,34 @@ static void contrast_ss_nodes(const double *G, size_t k, size_t p, const double 
     }
 }
 
-/* The statistic of every node of one permutation from its effects e (p x Q) into z. */
-static double perm_fields(const perm_job *job, const double *G, const double *Ge, const double *e,
-                          double *buf, double *z)
+/* SSE of node q computed from the residuals of the permuted rows (O(n p)): used where
+ * sum y^2 - |Q_1' y|^2 cancels (a model that explains almost all of sum y^2, e.g. large subject
+ * offsets in a repeated-measures design). */
+static double direct_sse(const perm_job *job, const size_t *src, const signed char *sign,
+                         const double *e, size_t q)
+{
+    const size_t n = job->f->n, p = job->f->p, Q = job->Q;
+    double sse = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double r = job->y[src[j] * Q + q];
+        r = (sign && sign[j] < 0) ? -r : r;
+        const double *w = job->q1c + job->cls[j] * p;
+        for (size_t a = 0; a < p; a++)
+            r -= w[a] * e[a * Q + q];
+        sse += r * r;
+    }
+    return sse;
+}
+
+/* Below this share of sum y^2 the SSE is recomputed from the residuals: the relative rounding
+ * error of sum y^2 - |Q_1' y|^2 grows as DBL_EPSILON / share (measured: 5e-12 at a share of
+ * 1e-4 on a mixed design with large subject offsets; 1e-2 keeps it near 1e-14). */
+#define CANCELLATION_SHARE 1e-2
+
+/* The statistic of every node of one permutation (rows src, signs sign) from its effects e
+ * (p x Q) into z. */
+static double perm_fields(const perm_job *job, const size_t *src, const signed char *sign,
+                          const double *G, const double *Ge, const double *e, double *buf, double *z)
 {
     const glm_factor *f = job->f;
     const size_t p = f->p, Q = job->Q;
@@ -420,6 +445,9 @@ static double perm_fields(const perm_job *job, const double *G, const double *Ge
         for (size_t a = 0; a < p; a++)
             for (size_t q = 0; q < Q; q++)
                 err[q] -= e[a * Q + q] * e[a * Q + q];  /* SSE = sum y^2 - |Q_1' y|^2 */
+        for (size_t q = 0; q < Q; q++)
+            if (err[q] < CANCELLATION_SHARE * job->sst[q])
+                err[q] = direct_sse(job, src, sign, e, q);
     }
     const double df_err = Ge ? (double)f->ke : (double)(f->n - f->p);
     double best = -INFINITY;
@@ -460,10 +488,42 @@ static size_t uniform_below(uint64_t *state, uint32_t bound)
     return (size_t)(m >> 32);
 }
 
+/* Fisher-Yates shuffle of items[0 .. m - 1]. */
+static void shuffle(uint64_t *state, size_t *items, size_t m)
+{
+    for (size_t t = m; t > 1; t--) {
+        size_t u = uniform_below(state, (uint32_t)t);
+        size_t tmp = items[t - 1];
+        items[t - 1] = items[u];
+        items[u] = tmp;
+    }
+}
+
+/* Whole blocks exchanged within their groups: block t receives, row by row, the rows of the
+ * block drawn for it (order: n_blocks of scratch). */
+static void exchange_blocks(const gc_glm_random *r, uint64_t *state, size_t *order, size_t *src)
+{
+    size_t n_groups = r->group_start ? r->n_groups : 1;
+    for (size_t b = 0; b < r->n_blocks; b++)
+        order[b] = b;
+    for (size_t g = 0; g < n_groups; g++) {
+        size_t g0 = r->group_start ? r->group_start[g] : 0;
+        size_t g1 = r->group_start ? r->group_start[g + 1] : r->n_blocks;
+        shuffle(state, order + g0, g1 - g0);
+    }
+    for (size_t t = 0; t < r->n_blocks; t++) {
+        const size_t *to = r->block_rows + r->block_start[t];
+        const size_t *from = r->block_rows + r->block_start[order[t]];
+        for (size_t k = 0; k < r->block_start[t + 1] - r->block_start[t]; k++)
+            src[to[k]] = from[k];
+    }
+}
+
 /* Permutation i of the random scheme into src (n) and sign (n): the identity for i == 0; else
- * a Fisher-Yates shuffle of the rows within each block (or random signs when sign_flip). */
+ * random signs (per row, or per block), whole blocks exchanged, or a Fisher-Yates shuffle of the
+ * rows within each block (see gc_glm_random). */
 static void draw_permutation(const gc_glm_random *r, size_t n, size_t i, size_t *src,
-                             signed char *sign)
+                             signed char *sign, size_t *order)
 {
     for (size_t j = 0; j < n; j++) {
         src[j] = j;
@@ -472,9 +532,21 @@ static void draw_permutation(const gc_glm_random *r, size_t n, size_t i, size_t 
     if (i == 0)
         return;
     uint64_t state = r->seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
-    if (r->sign_flip) {
+    if (r->sign_flip && !r->block_rows) {
         for (size_t j = 0; j < n; j++)
             sign[j] = (splitmix64(&state) >> 63) ? -1 : 1;
+        return;
+    }
+    if (r->sign_flip) {
+        for (size_t b = 0; b < r->n_blocks; b++) {
+            signed char s = (splitmix64(&state) >> 63) ? -1 : 1;
+            for (size_t k = r->block_start[b]; k < r->block_start[b + 1]; k++)
+                sign[r->block_rows[k]] = s;
+        }
+        return;
+    }
+    if (r->whole) {
+        exchange_blocks(r, &state, order, src);
         return;
     }
     for (size_t b = 0; b < r->n_blocks; b++) {  /* rows of block b: block_rows[start[b] ..] */
@@ -502,10 +574,12 @@ static void *perm_worker(void *arg)
     double *buf = e + p * Q, *G = buf + 4 * Q, *Ge = ke ? G + f->k * p : NULL;
     double *S = G + f->k * p + ke * p;
     size_t *src = job->random ? gc_malloc_array(f->n, sizeof *src) : NULL;
+    size_t *order = job->random ? gc_malloc_array(job->random->n_blocks + 1, sizeof *order) : NULL;
     signed char *sign = job->random ? malloc(f->n) : NULL;
-    if (job->random && (!src || !sign)) {
+    if (job->random && (!src || !sign || !order)) {
         free(e);
         free(src);
+        free(order);
         free(sign);
         job->status = GC_ENOMEM;
         return NULL;
@@ -515,15 +589,20 @@ static void *perm_worker(void *arg)
     for (size_t i = 0; i < ke * p; i++)
         Ge[i] = gsl_matrix_get(f->Ge, i / p, i % p);
     for (size_t i = job->begin; i < job->end; i++) {
+        const size_t *rows = src;
+        const signed char *signs = sign;
         if (job->random) {
-            draw_permutation(job->random, f->n, i, src, sign);
-            perm_effects(job, src, job->random->sign_flip ? sign : NULL, S, e);
+            draw_permutation(job->random, f->n, i, src, sign, order);
+            signs = job->random->sign_flip ? sign : NULL;
         } else {
-            perm_effects(job, job->src + i * f->n, job->sign ? job->sign + i * f->n : NULL, S, e);
+            rows = job->src + i * f->n;
+            signs = job->sign ? job->sign + i * f->n : NULL;
         }
-        job->zmax[i] = perm_fields(job, G, Ge, e, buf, job->fields + i * Q);
+        perm_effects(job, rows, signs, S, e);
+        job->zmax[i] = perm_fields(job, rows, signs, G, Ge, e, buf, job->fields + i * Q);
     }
     free(src);
+    free(order);
     free(sign);
     free(e);
     job->status = GC_OK;
@@ -596,30 +675,61 @@ int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size
     return permute(d, y, Q, src, sign, NULL, n_perm, two_tailed, n_threads, fields, zmax);
 }
 
+/* The blocks list every row once (block_start non-decreasing from 0 to n). */
+static int blocks_ok(const gc_glm_random *r, size_t n, int *ok)
+{
+    *ok = r->block_rows && r->block_start && r->n_blocks >= 1 && r->block_start[0] == 0 &&
+          r->block_start[r->n_blocks] == n;
+    for (size_t b = 0; *ok && b < r->n_blocks; b++)
+        *ok = r->block_start[b] <= r->block_start[b + 1];
+    if (!*ok)
+        return GC_OK;
+    unsigned char *seen = calloc(n, 1);
+    if (!seen)
+        return GC_ENOMEM;
+    for (size_t j = 0; *ok && j < n; j++) {
+        size_t row = r->block_rows[j];
+        *ok = row < n && !seen[row];
+        if (*ok)
+            seen[row] = 1;
+    }
+    free(seen);
+    return GC_OK;
+}
+
+/* Whole-block exchange: groups cover the blocks in order (no groups: one group of all blocks)
+ * and the blocks of a group are equal in size. */
+static int groups_ok(const gc_glm_random *r)
+{
+    size_t n_groups = r->group_start ? r->n_groups : 1;
+    if (r->group_start && (r->n_groups < 1 || r->group_start[0] != 0 ||
+                           r->group_start[r->n_groups] != r->n_blocks))
+        return 0;
+    for (size_t g = 0; g < n_groups; g++) {
+        size_t g0 = r->group_start ? r->group_start[g] : 0;
+        size_t g1 = r->group_start ? r->group_start[g + 1] : r->n_blocks;
+        if (g0 > g1)
+            return 0;
+        for (size_t b = g0; b < g1; b++)
+            if (r->block_start[b + 1] - r->block_start[b] != r->block_start[g0 + 1] - r->block_start[g0])
+                return 0;
+    }
+    return 1;
+}
+
 int gc_glm_permute_random(const gc_glm_design *d, const double *y, size_t Q,
                           const gc_glm_random *random, size_t n_perm, int two_tailed,
                           int n_threads, double *fields, double *zmax)
 {
     if (!random || !d || d->n >= UINT32_MAX)
         return GC_EINVAL;
-    if (!random->sign_flip) {  /* the blocks must list every row once */
-        if (!random->block_rows || !random->block_start || random->n_blocks < 1 ||
-            random->block_start[0] != 0 || random->block_start[random->n_blocks] != d->n)
+    if (!random->sign_flip || random->block_rows) {
+        int ok, status = blocks_ok(random, d->n, &ok);
+        if (status != GC_OK)
+            return status;
+        if (!ok || random->n_blocks >= UINT32_MAX)
             return GC_EINVAL;
-        unsigned char *seen = calloc(d->n, 1);
-        if (!seen)
-            return GC_ENOMEM;
-        int ok = 1;
-        for (size_t b = 0; ok && b < random->n_blocks; b++)
-            ok = random->block_start[b] <= random->block_start[b + 1];
-        for (size_t j = 0; ok && j < d->n; j++) {
-            size_t r = random->block_rows[j];
-            ok = r < d->n && !seen[r];
-            if (ok)
-                seen[r] = 1;
-        }
-        free(seen);
-        if (!ok)
+        if (random->whole && (random->sign_flip || !groups_ok(random)))
             return GC_EINVAL;
     }
     return permute(d, y, Q, NULL, NULL, random, n_perm, two_tailed, n_threads, fields, zmax);

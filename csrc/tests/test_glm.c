@@ -1,6 +1,7 @@
 /* C unit tests of gc_glm.c and of the F fields of gc_spm.c.  References: scipy.stats
  * (ttest_1samp, ttest_ind, f_oneway) on the small arrays below, the t tests of gc_spm.c (same
  * numbers as test_spm.c), and rft1d's f.isf_resels (spm1d 0.4.55) for the F threshold. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/gaitcore.h"
@@ -107,6 +108,88 @@ static void test_permutations(void)
     CHECK(gc_glm_permute(&d, Z, 5, src, NULL, NP, 0, 1, f1, m1) == GC_EINVAL);
 }
 
+/* Random schemes of gc_glm_permute_random, against explicit arrangements (gc_glm_permute). */
+static void test_random_schemes(void)
+{
+    enum { NP = 40 };
+    double f1[NP * 5], m1[NP], f2[NP * 5], m2[NP];
+    /* one sign per block with one row per block draws the same stream as one sign per row */
+    const double one[4] = {1, 1, 1, 1}, c1[1] = {1};
+    gc_glm_design t = {one, 4, 1, c1, 1, GC_FIELD_T, NULL, 0, NULL, 0};
+    const size_t rows4[4] = {0, 1, 2, 3}, start4[5] = {0, 1, 2, 3, 4};
+    gc_glm_random per_row = {7, 1, NULL, NULL, 0, 0, NULL, 0};
+    gc_glm_random per_block = {7, 1, rows4, start4, 4, 0, NULL, 0};
+    CHECK(gc_glm_permute_random(&t, Z, 5, &per_row, NP, 1, 1, f1, m1) == GC_OK);
+    CHECK(gc_glm_permute_random(&t, Z, 5, &per_block, NP, 1, 2, f2, m2) == GC_OK);
+    CHECK(memcmp(f1, f2, sizeof f1) == 0);
+    /* whole groups of the one-way ANOVA exchanged: F does not depend on the group names */
+    gc_glm_design d = {XA, 6, 3, CA, 2, GC_FIELD_F, NULL, 0, NULL, 0};
+    double z[5], df[2], fwhm;
+    CHECK(gc_glm_fit(&d, Z, 5, z, df, &fwhm) == GC_OK);
+    const size_t rows6[6] = {0, 1, 2, 3, 4, 5}, start3[4] = {0, 2, 4, 6};
+    gc_glm_random groups = {3, 0, rows6, start3, 3, 1, NULL, 0};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &groups, NP, 0, 2, f1, m1) == GC_OK);
+    for (size_t i = 0; i < NP * 5; i++)
+        CHECK_CLOSE(f1[i], z[i % 5], 1e-10);
+    /* blocks {0, 2}, {1, 3}, {4, 5} exchanged whole: every draw is one of the 3! block orders */
+    const size_t rows_x[6] = {0, 2, 1, 3, 4, 5};
+    gc_glm_random whole = {11, 0, rows_x, start3, 3, 1, NULL, 0};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &whole, NP, 0, 1, f1, m1) == GC_OK);
+    CHECK(gc_glm_permute_random(&d, Z, 5, &whole, NP, 0, 3, f2, m2) == GC_OK);
+    CHECK(memcmp(f1, f2, sizeof f1) == 0);
+    for (int q = 0; q < 5; q++)
+        CHECK_CLOSE(f1[q], z[q], 1e-10);  /* the identity first */
+    const size_t orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    size_t src[6 * 6];
+    for (size_t o = 0; o < 6; o++)
+        for (size_t b = 0; b < 3; b++)
+            for (size_t k = 0; k < 2; k++)
+                src[o * 6 + rows_x[2 * b + k]] = rows_x[2 * orders[o][b] + k];
+    double fe[6 * 5], me[6];
+    CHECK(gc_glm_permute(&d, Z, 5, src, NULL, 6, 0, 1, fe, me) == GC_OK);
+    int all_found = 1, orders_seen = 0;
+    for (size_t i = 0; i < NP; i++) {
+        int found = 0;
+        for (size_t o = 0; o < 6 && !found; o++) {
+            int same = 1;
+            for (int q = 0; q < 5; q++)
+                same &= fabs(f1[i * 5 + q] - fe[o * 5 + q]) <= 1e-12 * (1 + fabs(fe[o * 5 + q]));
+            if (same) {
+                found = 1;
+                orders_seen |= 1 << o;
+            }
+        }
+        all_found &= found;
+    }
+    CHECK(all_found && orders_seen != 1);
+    /* whole blocks within groups: blocks {0, 2} and {1, 3} in group 0, {4, 5} alone in group 1 */
+    const size_t gstart[3] = {0, 2, 3};
+    gc_glm_random grouped = {5, 0, rows_x, start3, 3, 1, gstart, 2};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &grouped, NP, 0, 2, f1, m1) == GC_OK);
+    for (size_t i = 0; i < NP; i++) {  /* only orders 0 (identity) and 2 (swap 0 <-> 1) */
+        double d0 = 0, d2 = 0;
+        for (int q = 0; q < 5; q++) {
+            d0 = fmax(d0, fabs(f1[i * 5 + q] - fe[q]));
+            d2 = fmax(d2, fabs(f1[i * 5 + q] - fe[2 * 5 + q]));
+        }
+        CHECK(fmin(d0, d2) < 1e-10);
+    }
+    /* bad layouts: unequal blocks in a group, whole with sign flips, groups not covering blocks */
+    const size_t start_uneven[4] = {0, 1, 4, 6};
+    gc_glm_random uneven = {1, 0, rows6, start_uneven, 3, 1, NULL, 0};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &uneven, NP, 0, 1, f1, m1) == GC_EINVAL);
+    uneven.whole = 0;  /* shuffles within blocks of any size */
+    CHECK(gc_glm_permute_random(&d, Z, 5, &uneven, NP, 0, 1, f1, m1) == GC_OK);
+    gc_glm_random flip_whole = {1, 1, rows6, start3, 3, 1, NULL, 0};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &flip_whole, NP, 0, 1, f1, m1) == GC_EINVAL);
+    const size_t gbad[3] = {0, 2, 2};
+    gc_glm_random short_groups = {1, 0, rows6, start3, 3, 1, gbad, 2};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &short_groups, NP, 0, 1, f1, m1) == GC_EINVAL);
+    const size_t rows_dup[6] = {0, 0, 1, 2, 3, 4};
+    gc_glm_random dup = {1, 0, rows_dup, start3, 3, 0, NULL, 0};
+    CHECK(gc_glm_permute_random(&d, Z, 5, &dup, NP, 0, 1, f1, m1) == GC_EINVAL);
+}
+
 static void test_cluster_mass_and_f_field(void)
 {
     const double fields[2 * 6] = {0, 3, 4, 3, 0, 5, -4, -4, 0, 0, 3, -3};
@@ -130,6 +213,7 @@ int main(void)
     test_t_designs();
     test_anova_and_errors();
     test_permutations();
+    test_random_schemes();
     test_cluster_mass_and_f_field();
     return gc_test_report("test_glm");
 }
