@@ -32,9 +32,21 @@ static void test_t_designs(void)
     CHECK(gc_glm_fit(&d2, y2, 5, z, df, &fwhm) == GC_OK);
     for (int q = 0; q < 5; q++)
         CHECK_CLOSE(z[q], t2[q], 1e-8);
-    double t_old[5], fwhm_old;
-    CHECK(gc_spm_ttest2(Z, 2, Z + 20, 2, 5, t_old, &fwhm_old) == GC_OK);
-    CHECK_CLOSE(fwhm, fwhm_old, 1e-12);
+    CHECK_CLOSE(fwhm, 1.2258201171686551, 1e-12);  /* NumPy: residuals centred per group, np.gradient */
+    /* paired: the one-sample design on the differences (scipy.stats.ttest_rel) */
+    const double tp[5] = {-0.7037037, -3.66666667, -0.23529412, 0.09090909, -7.28571429};
+    double diff[2 * 5];
+    for (int k = 0; k < 10; k++)
+        diff[k] = Z[k] - Z[20 + k];
+    gc_glm_design d1 = {one, 2, 1, c1, 1, GC_FIELD_T, NULL, 0, NULL, 0};
+    CHECK(gc_glm_fit(&d1, diff, 5, z, df, &fwhm) == GC_OK);
+    for (int q = 0; q < 5; q++)
+        CHECK_CLOSE(z[q], tp[q], 1e-8);
+    /* zero variance, also up to rounding (0.1 + 0.1 + 0.1 != 0.3): t undefined */
+    const double flat[3 * 2] = {1, 2, 1, 3, 1, 4}, tenth[3 * 2] = {0.1, 2, 0.1, 3, 0.1, 4};
+    gc_glm_design d3 = {one, 3, 1, c1, 1, GC_FIELD_T, NULL, 0, NULL, 0};
+    CHECK(gc_glm_fit(&d3, flat, 2, z, df, &fwhm) == GC_EINVAL);
+    CHECK(gc_glm_fit(&d3, tenth, 2, z, df, &fwhm) == GC_EINVAL);
     /* F of the same contrast is t^2 */
     d2.stat = GC_FIELD_F;
     double f[5];
