@@ -294,8 +294,8 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
 
 /* Permutation distribution of the GLM statistic.  Permutation i maps observation j to row
  * src[i n + j] of y, multiplied by sign[i n + j] (+1 or -1; sign NULL: all +1).  For every
- * permutation the statistic field is written to fields[i Q ...] (n_perm x Q) and its
- * maximum (of |z| when two_tailed) to zmax[i].  Work is split over n_threads threads
+ * permutation the statistic field is written to fields[i Q ...] (n_perm x Q; fields NULL: not
+ * kept) and its maximum (of |z| when two_tailed) to zmax[i].  Work is split over n_threads threads
  * (>= 1); every permutation's output depends on its indices only, so the result does not
  * depend on the thread count. */
 int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size_t *src,
@@ -322,6 +322,7 @@ typedef struct {
     int whole;
     const size_t *group_start;
     size_t n_groups;
+    const size_t *draws;  /* NULL: permutations 0 .. n_perm - 1 of the stream; else these n_perm */
 } gc_glm_random;
 
 int gc_glm_permute_random(const gc_glm_design *d, const double *y, size_t Q,
