@@ -16,6 +16,7 @@ from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
 from .io import read_c3d, read_mot, read_trc, read_trial
 from .kinematics import ANGLE_COMPONENTS, FunctionalHJC, functional_hjc, joint_angles
+from .pig_static import pig_static_calibration
 from .markers import MARKER_ALIASES, canonical_marker_name
 from .stats import (Cluster, Comparison, CurveStats, SPMResult, SPMTest, compare, curve_stats,
                     normalize_cycles, rft_t_threshold, spm_ttest, spm_ttest2, spm_ttest_paired,
@@ -51,7 +52,8 @@ __all__ = [
     "Cadence", "cadence", "cadence_track", "compare_events", "detect_contacts", "detect_events", "event_quality",
     "gait_mode", "spatiotemporal", "trial_cadence",
     # kinematics and factors
-    "ANGLE_COMPONENTS", "FunctionalHJC", "factor_summary", "functional_hjc", "joint_angles", "stance_factors",
+    "ANGLE_COMPONENTS", "FunctionalHJC", "factor_summary", "functional_hjc", "joint_angles", "pig_static_calibration",
+    "stance_factors",
     # statistics
     "Cluster", "Comparison", "CurveStats", "SPMResult", "SPMTest", "compare", "curve_stats",
     "normalize_cycles", "rft_t_threshold", "spm_ttest", "spm_ttest2", "spm_ttest_paired",

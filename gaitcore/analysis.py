@@ -129,7 +129,8 @@ def _refuse_static(trial: Trial) -> None:
 
 def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "auto",
                   kinematic: str = "auto", hjc: str = "harrington", pelvis_sequence: str = "baker",
-                  cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None, functional=None) -> TrialReport:
+                  cutoff_hz: float = 10.0, points: int = 101, body_mass_kg=None, functional=None,
+                  calibration="auto") -> TrialReport:
     """Analyse one running trial: events, cadence, joint angles, factors, curves.
 
     Parameters
@@ -153,6 +154,10 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
     functional : Trial or path of a functional hip (range-of-motion) trial: the hip centres
         are its SCoRE centres (:func:`gaitcore.functional_hjc`) instead of Harrington's;
         ``provenance["model"]["L_hjc"]`` then starts with "functional (SCoRE)"
+    calibration : Plug-in Gait static offsets, as :func:`gaitcore.joint_angles`: "auto" (the
+        file's PROCESSING offsets, else the static's file's, else derived from ``static`` by
+        :func:`gaitcore.pig_static_calibration`), "file", "static", a dict, or None;
+        ``provenance["model"]["calibration"]`` says which was used
 
     Returns
     -------
@@ -174,7 +179,8 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
         static = read_trial(static)
     flags = _Flags()
     body_mass_kg = _body_mass(trial, body_mass_kg, flags)
-    kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz}
+    kin_options = {"hjc": hjc, "pelvis_sequence": pelvis_sequence, "cutoff_hz": cutoff_hz,
+                   "calibration": calibration}
     if functional is not None:  # computed once here, so a bad functional trial is the caller's error
         kin_options["functional"] = functional_centres(functional, static=static)
     with quiet():  # skipped contacts are reported in quality

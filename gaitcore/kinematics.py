@@ -40,7 +40,9 @@ reconstructed from a ``static`` trial through 3-marker clusters (``{side}TH1..3`
 
 Static calibration.  Without a static trial the model is an uncalibrated CGM.  Plug-in
 Gait's tibial torsion and static plantar-flexion / rotation offsets are read from a Vicon
-file's PROCESSING group by default, or passed (``calibration=``); its thigh-rotation offset (KAD or knee-medial static) cannot, but a
+file's PROCESSING group by default, else derived from the static trial
+(:func:`gaitcore.pig_static_calibration`), or passed (``calibration=``); its thigh-rotation
+offset (KAD or knee-medial static) is not derived, but a
 calibrated model's knee/ankle centres stored as virtual markers can be used
 (``stored_joint_centres=True``).  On walk.c3d (the lab's CGM outputs) the uncalibrated
 model differs by ~40 deg of hip rotation and ~6 deg of hip/knee flexion RMS because the
@@ -121,7 +123,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
                  progression="auto", cutoff_hz: float | None = DEFAULT_CUTOFF_HZ, filter_order: int = 2,
                  max_gap_s: float = DEFAULT_MAX_GAP_S, static: Trial | None = None,
                  harrington_leg_length: bool = False, marker_radius_mm: float = MARKER_RADIUS_MM,
-                 calibration: dict | str | None = "file", stored_joint_centres: bool = False,
+                 calibration: dict | str | None = "auto", stored_joint_centres: bool = False,
                  ankle_sequence: str = "isb", functional=None) -> dict[str, np.ndarray]:
     """Pelvis, thorax, hip, knee and ankle angles (degrees) and trunk lean of a trial.
 
@@ -151,9 +153,11 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
         ``{side}_tibial_torsion_deg`` (the knee uses the shank frame turned by -torsion about
         its long axis), ``{side}_static_plantar_flexion_deg`` and
         ``{side}_static_rotation_offset_deg`` (the foot frame turned about its z, then y axis),
-        side "L"/"R"; missing keys are 0 (an uncalibrated CGM).  Default "file": the offsets a
-        Vicon C3D stores in its PROCESSING group (TibialTorsion, StaticPlantFlex, StaticRotOff),
-        when the trial's file has them; None: no offsets.  ``km.sources["calibration"]`` says which
+        side "L"/"R"; missing keys are 0 (an uncalibrated CGM).  "file": the offsets a Vicon C3D
+        stores in its PROCESSING group (TibialTorsion, StaticPlantFlex, StaticRotOff); "static":
+        derived from ``static`` (:func:`gaitcore.pig_static_calibration`, flat foot); "auto"
+        (default): the trial's file, else the static's file, else derived from the static, else
+        none; None: no offsets.  ``km.sources["calibration"]`` says which was used
     ankle_sequence : "isb" (Z-X-Y: flexion, inversion, rotation; Wu 2002) or "pig" (Plug-in
         Gait's Z-Y-X: flexion, rotation, then inversion about the foot's long axis, its second
         column being Plug-in Gait's second ankle component)
@@ -192,7 +196,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
 
 def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence="baker", progression="auto",
                 cutoff_hz=DEFAULT_CUTOFF_HZ, filter_order=2, max_gap_s=DEFAULT_MAX_GAP_S, static=None,
-                harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration="file",
+                harrington_leg_length=False, marker_radius_mm=MARKER_RADIUS_MM, calibration="auto",
                 stored_joint_centres=False, ankle_sequence="isb", marker_set="auto", functional=None) -> KinematicModel:
     """The full model behind :func:`joint_angles` (frames, joint centres, angles, landmarks).
 
@@ -203,7 +207,8 @@ def build_model(trial: Trial, *, model="cgm", hjc="harrington", pelvis_sequence=
     if ankle_sequence not in _ANKLE:
         raise InputError(f"ankle_sequence must be 'isb' or 'pig', got {ankle_sequence!r}")
     radius = non_negative(marker_radius_mm, "marker_radius_mm")
-    calib, calibration_source = _check_calibration(calibration, trial)
+    calib, calibration_source = _check_calibration(calibration, trial, static, hjc=hjc, marker_radius_mm=radius,
+                                                   stored_joint_centres=stored_joint_centres, marker_set=marker_set)
     m, filled = _prepare_markers(trial, cutoff_hz, filter_order, max_gap_s)
     lm = resolve_landmarks(m, static=static, marker_set=marker_set, rate=trial.marker_rate, max_gap_s=max_gap_s)
     notes: list[str] = []
@@ -341,15 +346,20 @@ def file_calibration(trial: Trial) -> dict:
     return out
 
 
-def _check_calibration(calibration, trial):
-    """(offsets in radians per key, where they came from)."""
+#: calibration= modes of joint_angles/build_model/analyze_trial
+CALIBRATION_MODES = ("auto", "file", "static")
+
+
+def _check_calibration(calibration, trial, static=None, **model):
+    """(offsets in radians per key, where they came from).  ``model``: the run's options that
+    place the ankle centre (hjc, marker_radius_mm, stored_joint_centres, marker_set), for the
+    offsets derived from the static."""
     keys = [f"{side}_{k}" for side, _ in _SIDES for k in _CALIBRATION]
     source = "none"
     if isinstance(calibration, str):
-        if calibration != "file":
-            raise InputError(f"calibration must be a dict, None or 'file', got {calibration!r}")
-        calibration = file_calibration(trial)
-        source = "PROCESSING group of the file" if calibration else "none (the file stores no PROCESSING offsets)"
+        if calibration not in CALIBRATION_MODES:
+            raise InputError(f"calibration must be a dict, None or one of {CALIBRATION_MODES}, got {calibration!r}")
+        calibration, source = _calibration_of_mode(calibration, trial, static, model)
     elif calibration:
         source = "given"
     calibration = dict(calibration or {})
@@ -363,6 +373,33 @@ def _check_calibration(calibration, trial):
             raise InputError(f"calibration[{k!r}] must be a finite number of degrees, got {v!r}")
         out[k] = math.radians(float(v))
     return out, source
+
+
+def _calibration_of_mode(mode, trial, static, model):
+    """(offsets in degrees, source) of a calibration mode: "file" the run's PROCESSING offsets;
+    "static" derived from the static trial (pig_static_calibration); "auto" the run's file, else
+    the static's file, else derived from the static, else none."""
+    from .pig_static import pig_static_calibration
+
+    if mode == "static" and static is None:
+        raise InputError("calibration='static' needs a static trial (static=)")
+    if mode in ("file", "auto"):
+        found = file_calibration(trial)
+        if found:
+            return found, "PROCESSING group of the file"
+        if mode == "file" or static is None:
+            return {}, "none (the file stores no PROCESSING offsets)"
+        found = file_calibration(static)
+        if found:
+            return found, "PROCESSING group of the static trial's file"
+    try:
+        with _quiet.quiet():
+            derived = pig_static_calibration(static, metadata=trial.metadata, **model)
+    except InputError as exc:  # a static without feet (MissingMarkersError), without leg length ...
+        if mode == "static":
+            raise
+        return {}, f"none (no PROCESSING offsets; none derived from the static: {exc})"
+    return derived, "derived from the static trial (Plug-in Gait offsets, flat foot)"
 
 
 def _rotate_frames(frames, axis, angle_rad):

@@ -233,7 +233,7 @@ def simulate_runner(*, cadence_scale: float = 1.0, pelvic_drop_deg: float = 0.0,
     >>> import gaitcore
     >>> trial, truth = gaitcore.datasets.simulate_runner(cadence_scale=0.95, trunk_lean_deg=-3, seed=1)
     >>> truth["cadence_scale"], round(trial.duration_s, 2)
-    (0.95, 5.37)
+    (0.95, 5.36)
     """
     if not cadence_scale > 0:
         raise InputError(f"cadence_scale must be > 0, got {cadence_scale}")
@@ -334,17 +334,21 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     ankle landmarks in the static trial only (carried back by gaitcore); a set without
     pelvis landmarks (``ric``) gets the four pelvis markers as its pelvis cluster and
     trochanters in the static placed so that 25 % of their distance inwards is the
-    Harrington hip centre.  ``drop_share`` of the frames of one thigh-cluster marker are
-    NaN (a marker hidden now and then).
+    Harrington hip centre.  ``drop_share`` of the frames of one thigh-cluster marker (of
+    the knee marker in a set without a thigh cluster) are NaN (a marker hidden now and then).
 
     Every segment is rigid, in the run and in the static: before any landmark is written,
     each segment's markers in each frame are replaced by the static trial's mean shape of
-    that segment fitted rigidly to them (:func:`rigid_segments`), and ``noise_mm`` is added
-    after that.  The real base trial's segments are not rigid (its inter-ASIS distance
-    varies 234-294 mm over the run, its thigh markers 6-20 mm), so without this a preset
-    whose landmarks are carried by a cluster would describe a different motion than the
-    truth that follows each marker.  :func:`simulate_runner` itself keeps the real trial's
-    soft-tissue motion.
+    that segment fitted rigidly to them (:func:`rigid_segments`); ``noise_mm`` is added to
+    every marker written, after that.  The real base trial's segments are not rigid (over the
+    run its inter-ASIS distance spans 234-294 mm, distances between thigh-cluster markers
+    vary by 6-25 mm, shank 5-13 mm), so without this a preset whose landmarks are carried by
+    a cluster would describe another motion than the truth that follows each marker.
+    :func:`simulate_runner` itself keeps the real trial's soft-tissue motion.  A preset
+    naming exactly four technical markers on a segment gets a fourth (the base clusters have
+    three), completing a parallelogram with them.  A sternum and a T10 marker, which the base
+    trial lacks, are placed in the static below the jugular notch and C7
+    (:data:`VIRTUAL_THORAX_MM`) and carried by the thorax.
 
     Returns ``(trial, static, truth)``; ``planted`` as :func:`simulate_runner`.
 
@@ -364,10 +368,9 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     from .io import read_trial
 
     static = read_trial(datasets.path(BASE_STATIC))
-    trial, static = rigid_segments(trial, static), rigid_segments(static, static)
-    rng = np.random.default_rng(seed)
-    if noise_mm:
-        trial = replace(trial, markers={k: v + rng.normal(0.0, noise_mm, v.shape) for k, v in trial.markers.items()})
+    static = _with_virtual_thorax(static)
+    static = rigid_segments(static, static)
+    trial = rigid_segments(trial, static, add=tuple(VIRTUAL_THORAX_MM))
     run_roles, run_clusters = _roles_of(trial, static)
     static_roles, static_clusters = _roles_of(static, static)
     if "asis" not in ms.segments.get("pelvis", _NO_SEGMENT).landmarks:
@@ -380,6 +383,10 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
         for name, base in zip(names, cluster):
             static_m[name] = static.markers[base]
             run_m[name] = trial.markers[base]
+        if len(names) == 4 and len(cluster) == 3:  # a 4-marker cluster: the 4th completes a parallelogram
+            a, b, c = cluster
+            static_m[names[3]] = static.markers[a] - static.markers[b] + static.markers[c]
+            run_m[names[3]] = trial.markers[a] - trial.markers[b] + trial.markers[c]
     clustered = {seg for (seg, _), cluster in static_clusters.items()
                  if len(_technical_names(ms, seg, "L" if seg in SIDED_SEGMENTS else None)) >= 3}
     for (role, side), (seg, xyz_static) in static_roles.items():
@@ -391,6 +398,9 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
             not (seg == "pelvis" and role == "trochanter")
         if in_run:
             run_m[spelling[0]] = run_roles[(role, side)][1]
+    rng = np.random.default_rng(seed)
+    if noise_mm:
+        run_m = {k: v + rng.normal(0.0, noise_mm, v.shape) for k, v in run_m.items()}
     if drop_share:
         name = (_technical_names(ms, "thigh", "L") if "thigh" in clustered else
                 ms.spellings("thigh", "knee_lat", "L"))[0]
@@ -433,20 +443,34 @@ def _trochanters_from_hip_centres(static, roles):
         roles[("trochanter", side)] = ("pelvis", 1.5 * lm_hjc[side] - 0.5 * lm_hjc[other])
 
 
-def rigid_segments(trial: Trial, static: Trial) -> Trial:
+def rigid_segments(trial: Trial, static: Trial, add=()) -> Trial:
     """The trial with each segment rigid: in every frame, the markers of a segment (its
     landmarks and technical markers in the base set, ``_segment_markers``) become the static
     trial's mean shape of them fitted rigidly to that frame (least squares, Soderkvist & Wedin
-    1993).  Markers of no segment, or missing from the static, are left as they are."""
+    1993).  The static's markers named in ``add`` are carried into the trial with their
+    segment.  Markers of no segment, or missing from the static, are left as they are."""
     m = dict(trial.markers)
     keys = [(seg, side) for seg in ROLES for side in (("L", "R") if seg in SIDED_SEGMENTS else (None,))]
     for seg, side in keys:
         names = [n for n in _segment_markers(trial.markers, seg, side) if n in static.markers]
         if len(names) < 3:
             continue
-        shape = np.stack([np.nanmean(static.markers[n], axis=0) for n in names])
-        rot, t = rigid_fit(shape, np.stack([trial.markers[n] for n in names], axis=1))
+        extra = [n for n in add if n not in names and n in _segment_markers(static.markers, seg, side)]
+        shape = np.stack([np.nanmean(static.markers[n], axis=0) for n in names + extra])
+        rot, t = rigid_fit(shape[:len(names)], np.stack([trial.markers[n] for n in names], axis=1))
         fitted = np.einsum("nij,kj->nki", rot, shape) + t[:, None]
-        for k, n in enumerate(names):
+        for k, n in enumerate(names + extra):
             m[n] = fitted[:, k]
     return replace(trial, markers=m)
+
+
+#: The base trial has no sternum or back marker: the generator places them in the static,
+#: this far (mm) below the jugular notch (CLAV) and C7, and carries them by the rigid thorax,
+#: so that every preset has thorax angles to compare.
+VIRTUAL_THORAX_MM = {"STRN": ("CLAV", 160.0), "T10": ("C7", 250.0)}
+
+
+def _with_virtual_thorax(static: Trial) -> Trial:
+    up = np.eye(3)[UP_AXIS]
+    added = {name: static.markers[below] - drop * up for name, (below, drop) in VIRTUAL_THORAX_MM.items()}
+    return replace(static, markers={**static.markers, **added})

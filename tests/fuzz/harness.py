@@ -235,6 +235,7 @@ CALLS = {
                      {"cutoff_hz": _v(10.0), "filter_order": _v(2), "max_gap_s": _v(0.1),
                       "marker_radius_mm": _v(7.0)}),
     "functional_hjc": ([{"t": "trial", "v": "walk"}, {"t": "lit", "v": "L"}], {"cutoff_hz": _v(10.0)}),
+    "pig_static_calibration": ([{"t": "trial", "v": "walk"}], {"flat_foot": _v(True), "marker_radius_mm": _v(7.0)}),
     "trial_cadence": ([{"t": "trial", "v": "run"}], {"window_s": _v(8.0)}),
     "analyze_trial": ([{"t": "trial", "v": "run"}], {"cutoff_hz": _v(10.0), "points": _v(101),
                                                      "body_mass_kg": _v(70.0)}),
@@ -243,7 +244,7 @@ CALLS = {
 
 
 #: functions that take a file path (a str argument may name a missing file: OSError, documented)
-TAKES_PATHS = {"analyze_trial"}
+TAKES_PATHS = {"analyze_trial", "pig_static_calibration"}
 
 
 def _arg_case(rng: random.Random) -> dict:
