@@ -186,3 +186,16 @@ def test_ric_treadmill_run_steps_are_even():
     print(f"\nRIC median step ms L/R {steps['L']:.1f}/{steps['R']:.1f}, contact {contact['L']:.1f}/{contact['R']:.1f}")
     assert ev.order_ok.all() and (ev.event == "TO").sum() >= 80
     assert abs(steps["L"] - steps["R"]) <= 0.1 * (steps["L"] + steps["R"]) / 2
+
+
+def test_simulated_ric_marker_set():
+    """gaitcore.simulate's runner in the RIC marker set (its 3-marker foot "cluster" is the
+    heel, toe and MT5 of the base trial): with the static, measured IC 8.0 (max 13.3) and TO
+    6.2 (max 9.5) ms; without it no TO."""
+    from gaitcore.simulate import simulate_marker_set
+
+    trial, static, _ = simulate_marker_set("ric", seed=1)
+    plates = _inner(gaitcore.detect_events(trial, method="force"), trial)
+    assert not (gaitcore.detect_events(trial, method="clearance").event == "TO").any()
+    _check("simulated RIC set, clusters + static", gaitcore.detect_events(trial, method="clearance", static=static),
+           plates)
