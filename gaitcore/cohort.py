@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import _atomic, _pool, _validate
-from ._errors import InputError, InputTypeError
+from ._errors import InputError, InputTypeError, TrialTimeoutError
 from ._sampling import nan_reduce
 from .io.static import is_static_name, pair_in_folder
 from .writers import unescape_formula, write_csv
@@ -298,7 +298,7 @@ def _unreadable_entries(table: pd.DataFrame) -> dict[int, dict]:
 
 # ---- executors --------------------------------------------------------------------
 
-DEFAULT_TIMEOUT_S = 900.0  #: per-trial time limit of the local pool (a 10-min trial takes ~10 s)
+DEFAULT_TIMEOUT_S = 900.0  #: per-trial time limit (a 10-min trial takes ~10 s)
 
 
 def _default_executor(workers: int | None):
@@ -315,16 +315,14 @@ def _dask_client(dask):
 
 
 def _submit_all(jobs, executor, dask, workers, timeout_s):
-    """Yield (index, result) as trials finish, on the chosen backend.  The default local
-    pool enforces ``timeout_s`` per trial (see gaitcore._pool)."""
+    """Yield (index, result) as trials finish, on the chosen backend.  ``timeout_s`` is enforced
+    on each: by the default local pool (which replaces the worker), and on a user's executor or
+    Dask by :func:`_run_on_executor` (the trial's row gets its error; see analyze_cohort)."""
     if dask is not None:
-        from distributed import as_completed
-
         client, owned = _dask_client(dask)
         try:
-            futures = {client.submit(run_one, *job, pure=False): i for i, job in jobs}
-            for fut in as_completed(futures):
-                yield futures[fut], _result_or_failure(fut)
+            yield from _run_on_executor(jobs, client.get_executor(pure=False), timeout_s,
+                                        lambda: sum(client.nthreads().values()))
         finally:
             if owned:
                 client.close()
@@ -335,9 +333,51 @@ def _submit_all(jobs, executor, dask, workers, timeout_s):
         yield from _pool.run_jobs(jobs, run_one, workers=workers or os.cpu_count() or 1,
                                   timeout_s=timeout_s, failed=_failed)
         return
-    futures = {executor.submit(run_one, *job): i for i, job in jobs}
-    for fut in cf.as_completed(futures):
-        yield futures[fut], _result_or_failure(fut)
+    yield from _run_on_executor(jobs, executor, timeout_s, lambda: getattr(executor, "_max_workers", None))
+
+
+def _run_on_executor(jobs, executor, timeout_s, slots):
+    """Run ``jobs`` on a concurrent.futures executor, yielding (index, result) as they finish.
+
+    Without a time limit every job is submitted at once.  With one, at most ``slots()`` jobs
+    (the executor's workers, re-read as a Dask cluster grows) are in flight, so that a job
+    starts when it is submitted and its clock can start there; a job not finished
+    ``timeout_s`` after submission is cancelled and reported as a TrialTimeoutError.  A job
+    already running cannot be stopped (a thread cannot be killed): it keeps its worker until it
+    returns, and the jobs after it wait for the other workers."""
+    pending = iter(jobs)
+    running: dict = {}  # future -> (index, deadline)
+
+    def fill():
+        capacity = len(jobs) if timeout_s is None else max(slots() or os.cpu_count() or 1, 1)
+        while len(running) < capacity:
+            job = next(pending, None)
+            if job is None:
+                return
+            i, args = job
+            deadline = float("inf") if timeout_s is None else time.monotonic() + timeout_s
+            running[executor.submit(run_one, *args)] = (i, deadline)
+
+    try:
+        fill()
+        while running:
+            soonest = min(deadline for _, deadline in running.values())
+            wait_s = None if soonest == float("inf") else max(soonest - time.monotonic(), 0.0)
+            done, _ = cf.wait(list(running), timeout=wait_s, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                yield running.pop(fut)[0], _result_or_failure(fut)
+            now = time.monotonic()
+            for fut, (i, deadline) in list(running.items()):
+                if deadline <= now:
+                    del running[fut]
+                    fut.cancel()
+                    yield i, _failed(i, TrialTimeoutError(
+                        f"not finished {timeout_s:g} s after it was submitted (timeout_s={timeout_s:g}); "
+                        "a running trial cannot be stopped on this executor and keeps its worker"), timeout_s)
+            fill()
+    finally:
+        for fut in running:  # the batch stopped early: drop what has not started
+            fut.cancel()
 
 
 def _result_or_failure(fut) -> dict:
@@ -431,10 +471,14 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         folder: another run on it raises :class:`~gaitcore.OutputLockedError` after waiting up
         to ``lock_wait_s`` seconds.
     timeout_s : float or None
-        Time limit of each trial on the default local pool (default 900 s); a trial
-        running longer has its worker process replaced and its row carries a
-        ``TrialTimeoutError``.  ``None``: no limit.  Not enforced on ``executor=`` or
-        ``dask=``.
+        Time limit of each trial (default 900 s); ``None``: no limit.  A trial past it has a
+        ``TrialTimeoutError`` in its row and the batch goes on.  On the default local pool the
+        clock starts when a worker takes the trial and the worker process is replaced.  On
+        ``executor=`` or ``dask=`` at most one trial per worker (thread) is submitted at a
+        time, the clock starts at submission and the trial's future is cancelled; a trial
+        already running there cannot be stopped (Python cannot kill a thread; a process
+        pool's worker is not ours to kill) and keeps its worker busy until it returns, so
+        the trials after it share the remaining workers.
     report : bool
         Also write ``report.html`` in ``out``: the self-contained cohort report of
         :func:`gaitcore.report.write_report` (groups from the ``group`` column).
@@ -464,7 +508,7 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
     if report and out is None:
         raise InputError("report=True needs out= (the report is written in the results folder)")
     table = _with_default_files(load_manifest(manifest), options)
-    outdir = _OutDir(out, lock_wait_s) if out is not None else None
+    outdir = _OutDir(_out_folder(out), lock_wait_s) if out is not None else None
     try:
         factors = _run_batch(table, outdir, options, executor, dask, workers, timeout_s, force, progress)
         if report:
@@ -533,6 +577,15 @@ def _with_default_files(table: pd.DataFrame, options: dict) -> pd.DataFrame:
             default = _default_file(default, col)
             table[col] = [v if v else default for v in table[col]]
     return table
+
+
+def _out_folder(out):
+    """``out=`` as given, or an error naming it when it exists and is no folder (a file, a link loop)."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise InputTypeError(f"out must be a path (str or os.PathLike), got {type(out).__name__}")
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise InputError(f"out={os.fspath(out)!r}: {entry_problem(out) or 'not a folder'}")
+    return out
 
 
 def _default_file(value, name: str) -> str:

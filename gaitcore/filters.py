@@ -78,7 +78,10 @@ def lowpass(x, rate: float, cutoff: float, order: int = 2, axis: int = 0) -> np.
     >>> import numpy as np, gaitcore
     >>> t = np.arange(0, 2, 0.005)
     >>> y = gaitcore.lowpass(np.sin(2 * np.pi * 2 * t) + 0.1 * np.sin(2 * np.pi * 40 * t), 200.0, 10.0)
-    >>> float(abs(y - np.sin(2 * np.pi * 2 * t)).max()) < 0.01
+    >>> error = abs(y - np.sin(2 * np.pi * 2 * t))   # the 40-Hz ripple is gone ...
+    >>> float(error[20:-20].max()) < 0.01               # ... away from the ends (0.1 s), where
+    True
+    >>> float(error.max()) < 0.1                        # the padding's edge effect remains (SciPy's too)
     True
     """
     arr = real_array(x, "x")

@@ -95,3 +95,13 @@ def test_cli_static_link_loop_is_a_one_line_usage_error(one_trial, loop, tmp_pat
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert f"--static {loop}: symbolic link loop" in err
+
+
+def test_out_folder_that_is_a_link_loop_or_a_file_is_named(one_trial, tmp_path):
+    loop = tmp_path / "results"
+    os.symlink(loop, loop)
+    with pytest.raises(InputError, match=r"out=.*results.*: symbolic link loop"):
+        gaitcore.analyze_cohort(one_trial, progress=False, out=loop)
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(InputError, match=r"out=.*file.txt.*: not a folder"):
+        gaitcore.analyze_cohort(one_trial, progress=False, out=tmp_path / "file.txt")

@@ -1,6 +1,8 @@
 """Readers on the bundled real recordings (datasets/), format variants and the marker alias map."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -262,13 +264,16 @@ def test_plate_type_4_with_identity_calibration(tmp_path, walk_c3d, walk):
     _same_trial(walk, converted)
 
 
-def test_plate_that_pulls_is_flipped_with_a_warning(tmp_path, running_c3d, running):
-    """A file whose channels hold the force ON the plate (opposite convention) still gives Fz > 0."""
+def test_plate_that_pulls_is_flipped_and_listed(tmp_path, running_c3d, running):
+    """A file whose channels hold the force ON the plate (opposite convention) still gives Fz > 0;
+    a clear case is a quirk, not a warning (tests/test_plate_sign.py)."""
     scale = read_c3d_parameters(running_c3d)[1].numbers("ANALOG:SCALE")
     edits = [("ANALOG", "SCALE", 4, (-scale).astype("<f4").tobytes(), [len(scale)])]
     path = convert_c3d(running_c3d, tmp_path / "flipped.c3d", edits=edits)
-    with pytest.warns(UserWarning, match="sign reversed"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         flipped = read_c3d(path)
+    assert [q.split(":")[1].strip() for q in flipped.metadata["quirks"] if q.startswith("plate_sign_reversed")] == ["FP1"]
     # plate 1 carries the stance; plate 2 (never loaded) cannot tell its sign and is left as stored
     np.testing.assert_allclose(flipped.plates[0].force, running.plates[0].force, atol=1e-6)
     np.testing.assert_allclose(flipped.plates[0].free_moment, running.plates[0].free_moment, atol=1e-3)

@@ -18,6 +18,7 @@ N mm (channels in N m are converted), COP in mm, NaN where Fz < ``COP_MIN_FZ_N``
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -180,11 +181,15 @@ def plate_from_channels(ptype: int, ch: np.ndarray, corners: np.ndarray | None, 
     lab_rot = DEFAULT_ROTATION if rot is None else rot
     force_lab = turn(force, lab_rot)
     free_moment = tz * lab_rot[2, 2]
-    if _pulls_down(force_lab):
-        quirks.append(("plate_sign_reversed", f"{name}: loaded Fz negative in the file's convention"))
-        warn(f"force plate {name}: loaded vertical force is negative in the file's convention; "
-                      "sign reversed so the ground pushes on the body", stacklevel=4)
+    sign = sign_evidence(force_lab[:, 2])
+    if sign.pulls:
+        quirks.append(("plate_sign_reversed", f"{name}: the channels give the force on the plate"
+                                              f"{' (as Kistler software writes them)' if ptype in KISTLER_TYPES else ''}, "
+                                              f"not on the body: {sign}; sign reversed"))
         force_lab, free_moment = -force_lab, -free_moment
+    if not sign.clear:
+        warn(f"force plate {name}: the sign of its vertical force is ambiguous ({sign}); "
+             + ("reversed so that the ground pushes on the body" if sign.pulls else "kept as stored"), stacklevel=4)
     if rot is None:
         cop_lab = np.full_like(force_lab, np.nan)
     else:
@@ -210,8 +215,41 @@ def vertical_force(ptype: int, cal: np.ndarray | None):
     return fz
 
 
-def _pulls_down(force: np.ndarray) -> bool:
-    """True when the loaded samples push the body downwards (impossible for a plate)."""
-    fz = force[:, 2]
+#: Plate types of Kistler's 8/12-channel layout (their software stores the force on the plate).
+KISTLER_TYPES = (3, 6, 7)
+#: The sign of a plate is clear when the opposite sign holds at most this share of its loaded
+#: vertical impulse (every plate of the bundled and shared real files: 0 %), over at least
+#: SIGN_MIN_LOADED samples.
+SIGN_MAX_MINORITY = 0.1
+SIGN_MIN_LOADED = 10
+
+
+@dataclass(frozen=True)
+class SignEvidence:
+    """How the loaded samples (|Fz| >= 5 COP_MIN_FZ_N) of a plate push the body."""
+    n_loaded: int
+    down_share: float  #: share of the loaded vertical impulse pushing the body down (NaN: unloaded)
+
+    @property
+    def pulls(self) -> bool:
+        """Most of the load pulls the body down: impossible for a plate, so its sign is reversed."""
+        return self.n_loaded > 0 and self.down_share > 0.5
+
+    @property
+    def clear(self) -> bool:
+        """An unloaded plate, or a sign nobody could doubt (the minority below SIGN_MAX_MINORITY)."""
+        if self.n_loaded == 0:
+            return True
+        return self.n_loaded >= SIGN_MIN_LOADED and min(self.down_share, 1 - self.down_share) <= SIGN_MAX_MINORITY
+
+    def __str__(self) -> str:
+        return (f"{100 * self.down_share:.0f} % of the loaded vertical impulse downward over "
+                f"{self.n_loaded} loaded samples")
+
+
+def sign_evidence(fz: np.ndarray) -> SignEvidence:
+    """The plate's loaded samples and the share of their vertical impulse pulling the body down."""
     loaded = np.abs(fz) >= 5 * COP_MIN_FZ_N
-    return bool(loaded.any() and fz[loaded].sum() < 0)
+    impulse = np.abs(fz[loaded]).sum()
+    down = -fz[loaded & (fz < 0)].sum() / impulse if impulse > 0 else float("nan")
+    return SignEvidence(int(loaded.sum()), float(down))
