@@ -334,21 +334,21 @@ def simulate_marker_set(marker_set: str, *, drop_share: float = 0.0, seed=None,
     ankle landmarks in the static trial only (carried back by gaitcore); a set without
     pelvis landmarks (``ric``) gets the four pelvis markers as its pelvis cluster and
     trochanters in the static placed so that 25 % of their distance inwards is the
-    Harrington hip centre.  ``drop_share`` of the frames of one thigh-cluster marker are
-    NaN (a marker hidden now and then).
+    Harrington hip centre.  ``drop_share`` of the frames of one thigh-cluster marker (of
+    the knee marker in a set without a thigh cluster) are NaN (a marker hidden now and then).
 
     Every segment is rigid, in the run and in the static: before any landmark is written,
     each segment's markers in each frame are replaced by the static trial's mean shape of
     that segment fitted rigidly to them (:func:`rigid_segments`); ``noise_mm`` is added to
-    every marker written, after that.  A preset naming exactly four technical markers on a
-    segment gets a fourth (the base clusters have three) completing a parallelogram with
-    them, rigid with the segment.  A sternum and a T10 marker, which the base trial lacks, are placed in the
-    static below the jugular notch and C7 (:data:`VIRTUAL_THORAX_MM`) and carried by the
-    thorax.  The real base trial's segments are not rigid (its inter-ASIS distance
-    varies 234-294 mm over the run, its thigh markers 6-20 mm), so without this a preset
-    whose landmarks are carried by a cluster would describe a different motion than the
-    truth that follows each marker.  :func:`simulate_runner` itself keeps the real trial's
-    soft-tissue motion.
+    every marker written, after that.  The real base trial's segments are not rigid (over the
+    run its inter-ASIS distance spans 234-294 mm, distances between thigh-cluster markers
+    vary by 6-25 mm, shank 5-13 mm), so without this a preset whose landmarks are carried by
+    a cluster would describe another motion than the truth that follows each marker.
+    :func:`simulate_runner` itself keeps the real trial's soft-tissue motion.  A preset
+    naming exactly four technical markers on a segment gets a fourth (the base clusters have
+    three), completing a parallelogram with them.  A sternum and a T10 marker, which the base
+    trial lacks, are placed in the static below the jugular notch and C7
+    (:data:`VIRTUAL_THORAX_MM`) and carried by the thorax.
 
     Returns ``(trial, static, truth)``; ``planted`` as :func:`simulate_runner`.
 

@@ -271,3 +271,18 @@ def test_every_stance_column_of_a_running_trial(run_table):
     check("propulsive_impulse_ns_per_kg", t["propulsive_impulse_ns_per_kg"] > 0)
     check("reason", t["reason"].map(lambda r: isinstance(r, str)))
     assert checked == set(COLUMNS)
+
+
+def test_peak_instant_refined_between_frames():
+    """The instant of peak hip extension is the vertex of the parabola through the lowest frame
+    and its neighbours (what is sampled there must not jump a frame with noise)."""
+    from gaitcore.factors import _vertex_s
+
+    frames = np.arange(40.0)
+    x = (frames - 10.3) ** 2
+    k = np.array([int(np.argmin(x))])
+    np.testing.assert_allclose(_vertex_s(x, k, 100.0), [0.103], atol=1e-12)
+    np.testing.assert_allclose(_vertex_s(x, np.array([0, 39]), 100.0), [0.0, 0.39])  # at the ends: the frame
+    flat = np.r_[3.0, 1.0, 1.0, 3.0]
+    np.testing.assert_allclose(_vertex_s(flat, np.array([1]), 100.0), [0.015])       # midway, whichever frame
+    np.testing.assert_allclose(_vertex_s(flat, np.array([2]), 100.0), [0.015])
