@@ -14,7 +14,7 @@ from .cadence import Cadence, cadence, cadence_track, trial_cadence
 from .events import compare_events, detect_contacts, detect_events, event_quality, gait_mode, spatiotemporal
 from .factors import factor_summary, stance_factors
 from .filters import butter, fill_gaps, lowpass
-from .io import read_c3d, read_mot, read_trc, read_trial
+from .io import read_c3d, read_mot, read_trc, read_trial, read_vsk
 from .kinematics import ANGLE_COMPONENTS, FunctionalHJC, functional_hjc, joint_angles
 from .pig_static import pig_static_calibration
 from .markers import MARKER_ALIASES, canonical_marker_name
@@ -45,7 +45,7 @@ __all__ = [
     "NotEnoughDataError", "OutputLockedError", "TrialTimeoutError",
     # data
     "ForcePlate", "MARKER_ALIASES", "Trial", "canonical_marker_name", "datasets",
-    "read_c3d", "read_mot", "read_trc", "read_trial", "write_mot", "write_trc",
+    "read_c3d", "read_mot", "read_trc", "read_trial", "read_vsk", "write_mot", "write_trc",
     # signal processing
     "butter", "fill_gaps", "lowpass",
     # events and cadence

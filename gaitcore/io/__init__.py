@@ -20,7 +20,8 @@ Example
 
 Modules: :mod:`.c3d` (C3D: header and parameters parsed in Python, the data section
 decoded by the C core, ``csrc/core/gc_c3d.c``), :mod:`.c3d_params`, :mod:`.plates`
-(one function per force-plate type), :mod:`.trc` and :mod:`.mot`.  Each irregularity
+(one function per force-plate type), :mod:`.trc`, :mod:`.mot` and :mod:`.vsk` (Vicon subject
+files: measurements and static offsets).  Each irregularity
 of a file that a reader handles is listed in ``trial.metadata["quirks"]``.
 """
 from __future__ import annotations
@@ -34,8 +35,9 @@ from .c3d import read_c3d, read_c3d_parameters
 from .mot import read_mot
 from .plates import COP_MIN_FZ_N
 from .trc import read_trc
+from .vsk import read_vsk
 
-__all__ = ["read_c3d", "read_trc", "read_mot", "read_trial", "read_c3d_parameters", "COP_MIN_FZ_N"]
+__all__ = ["read_c3d", "read_trc", "read_mot", "read_trial", "read_c3d_parameters", "read_vsk", "COP_MIN_FZ_N"]
 
 
 def read_trial(path, grf=None, aliases=None, up_axis=None) -> Trial:
