@@ -288,8 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--report", action="store_true", help="also write the HTML cohort report (report.html)")
     p.add_argument("--timeout", type=_positive(float), default=None, metavar="S",
-                   help="time limit of each trial in seconds on the local workers (default: 900); "
-                        "a trial running longer is stopped and recorded as timed out")
+                   help="time limit of each trial in seconds (default: 900); a trial running longer is "
+                        "recorded as timed out (a local worker is replaced; on --dask the task is cancelled, "
+                        "though a running one keeps its thread until it returns)")
     _add_analysis_options(p)
     p.set_defaults(run=_analyze)
 

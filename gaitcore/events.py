@@ -876,6 +876,9 @@ _STANCE_SHARE = 0.3
 #: Running: both feet above _LEAVING_MM (flight) for at least this share of the frames.
 _FLIGHT_SHARE = 0.03
 _RUN_SPEED_MM_S = 2500.0  # overground pelvis speed above which a trial without flights is a run
+#: Feet seen only through clusters: "flight" below this speed over the ground is walking's
+#: heel-off (the walk-run transition is near 2 m/s).
+_WALK_RUN_MM_S = 2000.0
 _SAME_CONTACT_S = 0.05  # a dip in the foot height shorter than this does not split a stance
 _MIN_STANCE_SHARE = 0.3  # a stance run shorter than this share of the long ones is dropped
 _EDGE_S = 0.02  # no marker event this close to the ends of the foot's marker data
@@ -945,6 +948,8 @@ def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
     - running: both feet off the ground (every foot marker more than 20 mm above its
       floor) for at least 3% of the frames (flight phases), else an overground pelvis
       speed above 2.5 m/s; per-foot force with flight phases when there are no foot markers;
+      feet seen only through clusters (which rise at heel-off) need a speed over the
+      ground of 2 m/s as well;
     - walking otherwise."""
     feet = {s: _foot_signals(trial, s, cutoff_hz) for s in _SIDES}
     feet = {s: f for s, f in feet.items() if f is not None}
@@ -959,13 +964,49 @@ def gait_mode(trial: Trial, cutoff_hz: float = 12.0) -> tuple[str, str]:
             if both.any():
                 flight = float(np.mean((low[0][both] > _LEAVING_MM) & (low[1][both] > _LEAVING_MM)))
                 if flight >= _FLIGHT_SHARE:
-                    return "running", f"flight phases in {100 * flight:.0f}% of the frames"
+                    return _flight_mode(trial, feet, flight)
         speed = _pelvis_speed(trial)
         if speed > _RUN_SPEED_MM_S:
             return "running", f"pelvis speed {speed / 1000:.1f} m/s"
         return "walking", f"no flight phase, pelvis speed {speed / 1000:.1f} m/s" if np.isfinite(speed) \
             else "no flight phase"
     return _mode_from_force(trial)
+
+
+def _flight_mode(trial: Trial, feet: dict, flight: float) -> tuple[str, str]:
+    """Running, from flight phases; but feet seen only through clusters "fly" also in walking
+    (a heel-counter cluster rises at heel-off while the other foot swings: walking2.c3d seen
+    through clusters, 33% of the frames): those call running only at a running speed."""
+    why = f"flight phases in {100 * flight:.0f}% of the frames"
+    if not all(_cluster_only(f.height) for f in feet.values()):
+        return "running", why
+    speed = _ground_speed(trial, feet)
+    if speed < _WALK_RUN_MM_S:
+        return "walking", (f"feet seen only through clusters rise together in {100 * flight:.0f}% of the frames "
+                           f"(heel-off), at a walking speed of {speed / 1000:.1f} m/s")
+    return "running", why + (f", speed {speed / 1000:.1f} m/s" if np.isfinite(speed) else "")
+
+
+def _ground_speed(trial: Trial, feet: dict) -> float:
+    """Speed over the ground (mm/s): the body's horizontal velocity (the pelvis centre, else
+    the feet's mean velocity over the record) minus each foot's in mid-stance (zero
+    overground, the belt's on a treadmill), median over those frames; NaN when unknown."""
+    pelvis = resolve_landmarks(dict(trial.markers)).get("pelvis_centre")
+    body = None if pelvis is None else np.gradient(np.delete(pelvis, UP_AXIS, axis=1), axis=0) * trial.marker_rate
+    relative = []
+    for foot in feet.values():
+        v = nan_reduce(np.nanmean, np.stack(list(foot.velocity.values())), axis=0)
+        seen = np.isfinite(foot.mean_height)
+        mid_stance = np.zeros(len(v), dtype=bool)
+        for a, b in foot.runs:  # the middle third of each whole stance (not cut by the record or a gap)
+            if a > 0 and b < len(v) and seen[a - 1] and seen[b]:
+                mid_stance[a + (b - a) // 3:b - (b - a) // 3] = True
+        own = body if body is not None else nan_reduce(np.nanmean, v, axis=0)
+        relative.append((own - v)[mid_stance])
+    relative = np.concatenate(relative)
+    if not np.isfinite(relative).any():
+        return float("nan")
+    return float(np.hypot(*nan_reduce(np.nanmedian, relative, axis=0)))
 
 
 def _pelvis_speed(trial: Trial) -> float:

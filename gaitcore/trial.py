@@ -203,9 +203,20 @@ class Trial:
             raise InputTypeError("plates must be a list of ForcePlate")
         for plate in self.plates:
             plate.validate()
-        if self.events is not None and not all(c in getattr(self.events, "columns", ()) for c in EVENT_COLUMNS):
-            raise InputError(f"events must be a DataFrame with columns {list(EVENT_COLUMNS)}")
+        if self.events is not None:
+            self._check_events()
         return self
+
+    def _check_events(self) -> None:
+        if not all(c in getattr(self.events, "columns", ()) for c in EVENT_COLUMNS):
+            raise InputError(f"events must be a DataFrame with columns {list(EVENT_COLUMNS)}")
+        try:
+            times = np.asarray(self.events["time_s"], dtype=float)
+        except (TypeError, ValueError):
+            raise InputTypeError(f"events time_s must hold numbers (s), got dtype {self.events['time_s'].dtype}") from None
+        if not np.isfinite(times).all():  # a NaN/inf event would be dropped silently downstream
+            rows = np.flatnonzero(~np.isfinite(times)).tolist()
+            raise InputError(f"events time_s must be finite: rows {rows[:10]} hold {times[rows[0]]}")
 
     def _infinite_coordinates_to_gaps(self) -> None:
         for field_name, kind in (("markers", "marker"), ("model_outputs", "model_output")):

@@ -60,10 +60,15 @@ def _cluster(markers: dict, side: str) -> dict[str, np.ndarray]:
 
 
 def cluster_only(trial):
-    """The trial with each foot seen only through a heel-counter cluster (RIC names)."""
+    """The trial with each foot seen only through a heel-counter cluster (RIC names) and the
+    pelvis through its ASIS/PSIS/sacrum markers renamed as the RIC pelvis cluster."""
     markers = {}
     for side in SIDES:
         markers.update(_cluster(trial.markers, side))
+    lm = resolve_landmarks(trial)
+    pelvis = [lm.get(role, side) for role, side in (("asis", "L"), ("asis", "R"), ("psis", "L"), ("psis", "R"),
+                                                     ("sacrum", None)) if lm.has(role, side)]
+    markers.update({f"pelvis_{k + 1}": xyz for k, xyz in enumerate(pelvis[:4])})
     return replace(trial, markers=markers, events=trial.events.iloc[:0] if trial.events is not None else None)
 
 

@@ -163,3 +163,18 @@ def test_mot_inf_force_is_refused(tmp_path):
     path.write_text(path.read_text().replace("700.000000", "inf", 1))
     with pytest.raises(FormatError, match="f.mot.*beyond float64"):
         read_mot(path)
+
+
+def test_event_times_must_be_finite(tmp_path):
+    events = pd.DataFrame({"side": ["L", "R"], "event": ["IC", "IC"], "time_s": [0.2, np.inf]})
+    with pytest.raises(InputError, match=r"events time_s must be finite: rows \[1\] hold inf"):
+        gaitcore.Trial(markers={"LHEE": np.ones((5, 3))}, marker_rate=100.0, events=events)
+    params = [("EVENT", "USED", np.array([2])), ("EVENT", "LABELS", ["LHS", "RTO"]),
+              ("EVENT", "CONTEXTS", ["Left", "Right"]),
+              ("EVENT", "TIMES", np.array([[0.0, 0.25], [0.0, np.nan]], "f4"))]
+    trial = read_c3d(write_c3d(tmp_path / "ev.c3d", np.full((60, 1, 3), 500.0), 100.0, params=params))
+    assert trial.events.values.tolist() == [["L", "IC", pytest.approx(0.25)]]
+    assert "event_time_invalid: 1 events without a finite time dropped" in trial.metadata["quirks"]
+    text = pd.DataFrame({"side": ["L"], "event": ["IC"], "time_s": ["soon"]})
+    with pytest.raises(gaitcore.InputTypeError, match="events time_s must hold numbers"):
+        gaitcore.Trial(markers={}, marker_rate=float("nan"), events=text)

@@ -391,6 +391,10 @@ def _events(params: C3DParameters, header: C3DHeader, first_frame: int, rate: fl
     else:
         return empty_events()
     events = pd.DataFrame(rows, columns=["side", "event", "time_s"])
+    timeless = ~np.isfinite(events["time_s"].to_numpy(float))
+    if timeless.any():  # a writer's NaN/inf time: the event cannot be placed
+        quirks.append(("event_time_invalid", f"{int(timeless.sum())} events without a finite time dropped"))
+        events = events[~timeless]
     return events.sort_values("time_s", kind="stable").reset_index(drop=True)
 
 
