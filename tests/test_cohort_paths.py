@@ -115,3 +115,15 @@ def test_path_with_a_nul_byte_is_named_not_a_bare_valueerror(one_trial):
         gaitcore.analyze_cohort(one_trial, progress=False, static="x\x00.trc")
     with pytest.raises(InputError, match=r"out=.*: not a valid path"):
         gaitcore.analyze_cohort(one_trial, progress=False, out="res\x00ults")
+
+
+def test_readers_name_link_loops_dangling_links_and_nul_bytes(loop, tmp_path):
+    """Path.exists() is False for all three: the reader said "no such file" for each."""
+    with pytest.raises(OSError, match="Too many levels of symbolic links"):
+        gaitcore.read_trial(loop)
+    dangling = tmp_path / "gone.c3d"
+    os.symlink(tmp_path / "nowhere.c3d", dangling)
+    with pytest.raises(FileNotFoundError, match="gone.c3d: dangling symbolic link"):
+        gaitcore.read_trial(dangling)
+    with pytest.raises(InputError, match=r"'a\\x00b.c3d': not a valid path"):
+        gaitcore.read_trial("a\x00b.c3d")
