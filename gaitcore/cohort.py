@@ -485,7 +485,9 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         Also write ``report.html`` in ``out``: the self-contained cohort report of
         :func:`gaitcore.report.write_report` (groups from the ``group`` column).
     **options
-        Passed to :func:`gaitcore.analyze_trial`.
+        Passed to :func:`gaitcore.analyze_trial`.  ``static=`` and ``grf=`` name a file for every
+        row whose manifest names none; each is checked once, before any work: a missing file,
+        a directory, a dangling link or a link loop is an error naming the argument.
 
     Returns
     -------
