@@ -92,7 +92,8 @@ def stance_factors(trial: Trial, events, *, static: Trial | None = None, body_ma
       ``upright_or_backward`` when the mean is below 4 deg.
     - ``peak_hip_extension_deg`` = -min(hip flexion) over [IC + 0.5 t_c, TO + 0.05 s];
       the value at TO; the thigh's extension from the vertical and the anterior pelvic
-      tilt at that instant (refined between frames by a parabola through the minimum).  With a static trial, ``peak_hip_extension_vs_static_deg`` and
+      tilt at that instant (refined between frames by a parabola through the minimum).
+      With a static trial, ``peak_hip_extension_vs_static_deg`` and
       ``trunk_lean_mean_vs_static_deg`` are referenced to standing (marker-based pelvis
       frames often show 10-15 deg of anterior tilt and hip flexion when standing).
     - ``peak_knee_flexion_stance_deg``: maximum knee flexion over IC-TO.
