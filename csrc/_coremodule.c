@@ -455,65 +455,8 @@ error:
 static PyObject *py_t_sf(PyObject *Py_UNUSED(self), PyObject *args) { return t_dist(args, 0); }
 static PyObject *py_t_isf(PyObject *Py_UNUSED(self), PyObject *args) { return t_dist(args, 1); }
 
-/* spm_t(kind, ya, yb, mu) -> (t, fwhm); kind 0 one-sample (yb ignored), 1 paired, 2 two-sample. */
-static PyObject *py_spm_t(PyObject *Py_UNUSED(self), PyObject *args)
-{
-    int kind;
-    double mu;
-    PyObject *ya_obj, *yb_obj;
-    PyArrayObject *ya = NULL, *yb = NULL, *t = NULL;
-    if (!PyArg_ParseTuple(args, "iOOd", &kind, &ya_obj, &yb_obj, &mu))
-        return NULL;
-    if (kind < 0 || kind > 2) {
-        PyErr_SetString(glue_InputError, "kind must be 0, 1 or 2");
-        return NULL;
-    }
-    ya = as_double_ndim(ya_obj, 2, "ya");
-    if (!ya)
-        goto error;
-    size_t Ja = (size_t)PyArray_DIM(ya, 0), Q = (size_t)PyArray_DIM(ya, 1), Jb = 0;
-    if (kind > 0) {
-        yb = as_double_ndim(yb_obj, 2, "yb");
-        if (!yb)
-            goto error;
-        Jb = (size_t)PyArray_DIM(yb, 0);
-        if ((size_t)PyArray_DIM(yb, 1) != Q || (kind == 1 && Jb != Ja)) {
-            PyErr_SetString(glue_InputError, "ya and yb have incompatible shapes");
-            goto error;
-        }
-    }
-    npy_intp q_len = (npy_intp)Q;
-    t = (PyArrayObject *)PyArray_SimpleNew(1, &q_len, NPY_DOUBLE);
-    if (!t)
-        goto error;
-    int status;
-    double fwhm = NAN;
-    const double *a = PyArray_DATA(ya), *b = yb ? PyArray_DATA(yb) : NULL;
-    double *tv = PyArray_DATA(t);
-    Py_BEGIN_ALLOW_THREADS
-    if (kind == 0)
-        status = gc_spm_ttest(a, Ja, Q, mu, tv, &fwhm);
-    else if (kind == 1)
-        status = gc_spm_ttest_paired(a, b, Ja, Q, tv, &fwhm);
-    else
-        status = gc_spm_ttest2(a, Ja, b, Jb, Q, tv, &fwhm);
-    Py_END_ALLOW_THREADS
-    if (status != GC_OK) {
-        raise_status(status, "spm t test");
-        goto error;
-    }
-    Py_DECREF(ya);
-    Py_XDECREF(yb);
-    return Py_BuildValue("Nd", t, fwhm);
-error:
-    Py_XDECREF(ya);
-    Py_XDECREF(yb);
-    Py_XDECREF(t);
-    return NULL;
-}
-
 /* spm_ttest2_df(ya, yb) -> df: effective df of the two-sample test without equal variances
- * (ReML, spm1d's ttest2(equal_var=False)); t and fwhm come from spm_t(2, ...). */
+ * (ReML, spm1d's ttest2(equal_var=False)); t and fwhm come from glm_fit (the pooled design). */
 static PyObject *py_spm_ttest2_df(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *ya_obj, *yb_obj;
@@ -1381,8 +1324,6 @@ static PyMethodDef core_methods[] = {
      "cadence_track(x, nperseg, hop, rate, kind, lo_hz, hi_hz, fmax_hz) -> (time_s, step_hz, quality)."},
     {"t_sf", py_t_sf, METH_VARARGS, "t_sf(t, df) -> P(T_df > t), elementwise (GSL)."},
     {"t_isf", py_t_isf, METH_VARARGS, "t_isf(p, df) -> t with P(T_df > t) = p, elementwise (GSL)."},
-    {"spm_t", py_spm_t, METH_VARARGS,
-     "spm_t(kind, ya, yb, mu) -> (t, fwhm); kind 0 one-sample, 1 paired, 2 two-sample pooled."},
     {"spm_ttest2_df", py_spm_ttest2_df, METH_VARARGS,
      "spm_ttest2_df(ya, yb) -> df: ReML effective df of the two-sample test, unequal variances."},
     {"spm_threshold", py_spm_threshold, METH_VARARGS,

@@ -116,17 +116,34 @@ error:
     return NULL;
 }
 
-/* glm_permute(y, X, C, stat, Ce, src, sign, two_tailed, n_threads) -> (fields, zmax)
- * src: (n_perm, n) intp row indices; sign: (n_perm, n) int8 of +-1, or None. */
+/* The fields of n_perm permutations (n_perm, Q) when kept, else None (a new reference). */
+static PyObject *fields_out(int keep, npy_intp n_perm, npy_intp Q)
+{
+    npy_intp dims[2] = {n_perm, Q};
+    if (keep)
+        return PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
+static double *fields_data(PyObject *fields)
+{
+    return fields == Py_None ? NULL : PyArray_DATA((PyArrayObject *)fields);
+}
+
+/* glm_permute(y, X, C, stat, Ce, src, sign, two_tailed, n_threads, keep_fields) -> (fields, zmax)
+ * src: (n_perm, n) intp row indices; sign: (n_perm, n) int8 of +-1, or None; fields None unless
+ * keep_fields. */
 static PyObject *py_glm_permute(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *y, *X, *C, *Ce, *src_obj, *sign_obj;
-    int stat, two_tailed, n_threads;
-    if (!PyArg_ParseTuple(args, "OOOiOOOpi", &y, &X, &C, &stat, &Ce, &src_obj, &sign_obj,
-                          &two_tailed, &n_threads))
+    int stat, two_tailed, n_threads, keep;
+    if (!PyArg_ParseTuple(args, "OOOiOOOpip", &y, &X, &C, &stat, &Ce, &src_obj, &sign_obj,
+                          &two_tailed, &n_threads, &keep))
         return NULL;
     glm_args a;
-    PyArrayObject *src = NULL, *sign = NULL, *fields = NULL, *zmax = NULL;
+    PyArrayObject *src = NULL, *sign = NULL, *zmax = NULL;
+    PyObject *fields = NULL;
     if (glm_args_parse(&a, y, X, C, stat, Ce, Py_None) < 0)
         goto error;
     src = as_array(src_obj, NPY_INTP, 2, "src");
@@ -146,16 +163,16 @@ static PyObject *py_glm_permute(PyObject *Py_UNUSED(self), PyObject *args)
             PyErr_SetString(glue_InputError, "src holds a row index out of range");
             goto error;
         }
-    npy_intp dims[2] = {n_perm, Q};
-    fields = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-    zmax = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    fields = fields_out(keep, n_perm, Q);
+    zmax = (PyArrayObject *)PyArray_SimpleNew(1, &n_perm, NPY_DOUBLE);
     if (!fields || !zmax)
         goto error;
     int status;
+    double *fv = fields_data(fields);
     Py_BEGIN_ALLOW_THREADS
     status = gc_glm_permute(&a.d, PyArray_DATA(a.y), (size_t)Q, (const size_t *)s,
                             sign ? PyArray_DATA(sign) : NULL, (size_t)n_perm, two_tailed,
-                            n_threads, PyArray_DATA(fields), PyArray_DATA(zmax));
+                            n_threads, fv, PyArray_DATA(zmax));
     Py_END_ALLOW_THREADS
     if (status != GC_OK) {
         raise_status(status, "glm permutations");
@@ -164,7 +181,7 @@ static PyObject *py_glm_permute(PyObject *Py_UNUSED(self), PyObject *args)
     glm_args_release(&a);
     Py_DECREF(src);
     Py_XDECREF(sign);
-    return Py_BuildValue("NN", (PyObject *)fields, (PyObject *)zmax);
+    return Py_BuildValue("NN", fields, (PyObject *)zmax);
 error:
     glm_args_release(&a);
     Py_XDECREF(src);
@@ -194,23 +211,25 @@ static const size_t *index_data(PyArrayObject *arr)
 }
 
 /* glm_permute_random(y, X, C, stat, Ce, seed, sign_flip, rows, start, whole, groups, n_perm,
- *                    two_tailed, n_threads) -> (fields, zmax)
+ *                    draws, two_tailed, n_threads, keep_fields) -> (fields, zmax)
  * rows: the rows grouped by block, start: (B + 1) block offsets into rows (both None: per-row
- * sign flips); groups: (G + 1) offsets of the groups of blocks for whole-block exchange or None
- * (see gc_glm_random). */
+ * sign flips); groups: (G + 1) offsets of the groups of blocks for whole-block exchange or None;
+ * draws: None (permutations 0 .. n_perm - 1) or the n_perm permutation indices to draw (see
+ * gc_glm_random); fields None unless keep_fields. */
 static PyObject *py_glm_permute_random(PyObject *Py_UNUSED(self), PyObject *args)
 {
-    PyObject *y, *X, *C, *Ce, *rows_obj, *start_obj, *groups_obj;
+    PyObject *y, *X, *C, *Ce, *rows_obj, *start_obj, *groups_obj, *draws_obj;
     unsigned long long seed;
-    int stat, sign_flip, whole, two_tailed, n_threads;
+    int stat, sign_flip, whole, two_tailed, n_threads, keep;
     Py_ssize_t n_perm;
-    if (!PyArg_ParseTuple(args, "OOOiOKpOOpOnpi", &y, &X, &C, &stat, &Ce, &seed, &sign_flip,
-                          &rows_obj, &start_obj, &whole, &groups_obj, &n_perm, &two_tailed,
-                          &n_threads))
+    if (!PyArg_ParseTuple(args, "OOOiOKpOOpOnOpip", &y, &X, &C, &stat, &Ce, &seed, &sign_flip,
+                          &rows_obj, &start_obj, &whole, &groups_obj, &n_perm, &draws_obj,
+                          &two_tailed, &n_threads, &keep))
         return NULL;
     glm_args a;
-    PyArrayObject *rows = NULL, *start = NULL, *groups = NULL, *fields = NULL, *zmax = NULL;
-    size_t n_rows, n_start, n_groups;
+    PyArrayObject *rows = NULL, *start = NULL, *groups = NULL, *draws = NULL, *zmax = NULL;
+    PyObject *fields = NULL;
+    size_t n_rows, n_start, n_groups, n_draws;
     if (glm_args_parse(&a, y, X, C, stat, Ce, Py_None) < 0)
         goto error;
     if (n_perm < 1) {
@@ -219,25 +238,28 @@ static PyObject *py_glm_permute_random(PyObject *Py_UNUSED(self), PyObject *args
     }
     if (index_arg(rows_obj, "rows", &rows, &n_rows) < 0 ||
         index_arg(start_obj, "start", &start, &n_start) < 0 ||
-        index_arg(groups_obj, "groups", &groups, &n_groups) < 0)
+        index_arg(groups_obj, "groups", &groups, &n_groups) < 0 ||
+        index_arg(draws_obj, "draws", &draws, &n_draws) < 0)
         goto error;
     if ((rows && n_rows != a.d.n) || (!rows) != (!start) || (start && n_start < 2) ||
-        (groups && n_groups < 2)) {
+        (groups && n_groups < 2) || (draws && n_draws != (size_t)n_perm)) {
         PyErr_SetString(glue_InputError, "rows must list every row once, start must hold the block "
-                        "offsets (B + 1), groups the group offsets (G + 1)");
+                        "offsets (B + 1), groups the group offsets (G + 1), draws n_perm indices");
         goto error;
     }
-    npy_intp Q = PyArray_DIM(a.y, 1), dims[2] = {n_perm, Q};
-    fields = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-    zmax = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    npy_intp Q = PyArray_DIM(a.y, 1), count = n_perm;
+    fields = fields_out(keep, count, Q);
+    zmax = (PyArrayObject *)PyArray_SimpleNew(1, &count, NPY_DOUBLE);
     if (!fields || !zmax)
         goto error;
     gc_glm_random r = {(uint64_t)seed, sign_flip, index_data(rows), index_data(start),
-                       start ? n_start - 1 : 0, whole, index_data(groups), groups ? n_groups - 1 : 0};
+                       start ? n_start - 1 : 0, whole, index_data(groups), groups ? n_groups - 1 : 0,
+                       index_data(draws)};
     int status;
+    double *fv = fields_data(fields);
     Py_BEGIN_ALLOW_THREADS
     status = gc_glm_permute_random(&a.d, PyArray_DATA(a.y), (size_t)Q, &r, (size_t)n_perm,
-                                   two_tailed, n_threads, PyArray_DATA(fields), PyArray_DATA(zmax));
+                                   two_tailed, n_threads, fv, PyArray_DATA(zmax));
     Py_END_ALLOW_THREADS
     if (status != GC_OK) {
         raise_status(status, "glm permutations");
@@ -247,12 +269,14 @@ static PyObject *py_glm_permute_random(PyObject *Py_UNUSED(self), PyObject *args
     Py_XDECREF(rows);
     Py_XDECREF(start);
     Py_XDECREF(groups);
-    return Py_BuildValue("NN", (PyObject *)fields, (PyObject *)zmax);
+    Py_XDECREF(draws);
+    return Py_BuildValue("NN", fields, (PyObject *)zmax);
 error:
     glm_args_release(&a);
     Py_XDECREF(rows);
     Py_XDECREF(start);
     Py_XDECREF(groups);
+    Py_XDECREF(draws);
     Py_XDECREF(fields);
     Py_XDECREF(zmax);
     return NULL;
@@ -370,10 +394,11 @@ static PyMethodDef glm_methods[] = {
     {"glm_fit", py_glm_fit, METH_VARARGS,
      "glm_fit(y, X, C, stat, Ce, Xr) -> (z, df1, df2, fwhm): OLS over curves, t (stat 0) or F (1)."},
     {"glm_permute", py_glm_permute, METH_VARARGS,
-     "glm_permute(y, X, C, stat, Ce, src, sign, two_tailed, n_threads) -> (fields, zmax)."},
+     "glm_permute(y, X, C, stat, Ce, src, sign, two_tailed, n_threads, keep_fields) -> (fields, zmax)."},
     {"glm_permute_random", py_glm_permute_random, METH_VARARGS,
      "glm_permute_random(y, X, C, stat, Ce, seed, sign_flip, rows, start, whole, groups, n_perm,"
-     " two_tailed, n_threads) -> (fields, zmax): permutations drawn in C (identity first)."},
+     " draws, two_tailed, n_threads, keep_fields) -> (fields, zmax): permutations drawn in C"
+     " (identity first)."},
     {"spm_max_cluster_mass", py_spm_max_cluster_mass, METH_VARARGS,
      "spm_max_cluster_mass(fields, u, two_tailed) -> largest cluster mass of each field."},
     {"spm_field_threshold", py_spm_field_threshold, METH_VARARGS,

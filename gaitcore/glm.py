@@ -297,22 +297,36 @@ class GLMTest:
         if enumerated is not None:
             src, sign = enumerated
             seed = None
-            fields, zmax = _core.glm_permute(y, self.X, self.C, stat, self.Ce, src, sign, two_tailed,
-                                             int(n_threads))
+
+            def run(which=None):  # the maxima of all arrangements, or the fields of `which`
+                pick = (lambda a: a) if which is None else (lambda a: None if a is None else a[which])
+                return _core.glm_permute(y, self.X, self.C, stat, self.Ce, pick(src), pick(sign), two_tailed,
+                                         int(n_threads), which is not None)
         else:  # drawn in C: permutation i from its own stream of (seed, i); the identity first
             if seed is None:
                 seed = int(np.random.SeedSequence().entropy % (2**63))
-            rows, start, whole, groups = _random_layout(perm, self.n)
-            fields, zmax = _core.glm_permute_random(
-                y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme in ("sign", "block_sign"),
-                rows, start, whole, groups, DEFAULT_N_PERM if n_perm is None else n_perm, two_tailed,
-                int(n_threads))
+            layout = _random_layout(perm, self.n)
+            count = DEFAULT_N_PERM if n_perm is None else n_perm
+
+            def run(which=None):
+                return _core.glm_permute_random(
+                    y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme in ("sign", "block_sign"),
+                    *layout, count if which is None else which.size, which, two_tailed, int(n_threads),
+                    which is not None)
+        zmax = run()[1]
         n_total = zmax.size
         if n_total * alpha < 1:
             raise InputError(f"alpha = {alpha:g} needs at least {math.ceil(1 / alpha)} permutations, "
                              f"only {n_total} are possible or requested")
         u = float(np.percentile(zmax, 100 * (1 - alpha), method="linear"))
-        mass = _core.spm_max_cluster_mass(fields, u, two_tailed)
+        # Second pass (the draws are reproducible by index): the fields of the observed arrangement
+        # and of those whose maximum exceeds u, the only ones with a suprathreshold cluster; the
+        # others have mass 0.  Keeps memory at n_perm numbers instead of n_perm x Q.
+        which = np.flatnonzero(zmax > u)
+        which = np.r_[0, which[which != 0]].astype(np.intp)
+        fields = run(which)[0]
+        mass = np.zeros(n_total)
+        mass[which] = _core.spm_max_cluster_mass(fields, u, two_tailed)
         observed = fields[0]   # the identity arrangement comes first
         z_obs_max = np.abs(observed).max() if two_tailed else observed.max()
         p_max = max(float(np.mean(zmax >= _tie(z_obs_max))), 1.0 / n_total)

@@ -91,7 +91,7 @@ def test_anova2rm_all_rows_statistic_equals_spm1d_per_permutation():
     rng = np.random.default_rng(3)
     src = np.array([np.arange(18)] + [rng.permutation(18) for _ in range(40)], dtype=np.intp)
     for i, test in enumerate(gaitcore.spm_anova2(y, a, b, subjects=subj, within="ab")):
-        fields, _ = gaitcore._core.glm_permute(test.y, test.X, test.C, 1, test.Ce, src, None, False, 2)
+        fields, _ = gaitcore._core.glm_permute(test.y, test.X, test.C, 1, test.Ce, src, None, False, 2, True)
         want = np.array([ref.permuter.get_test_stat(s)[i] for s in src])
         np.testing.assert_allclose(fields, want, rtol=1e-10)
 

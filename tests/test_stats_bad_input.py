@@ -94,11 +94,11 @@ def test_rft_threshold_arguments():
 def test_core_guards_never_crash():
     from gaitcore import _core
     with pytest.raises(ValueError):
-        _core.spm_t(0, np.ones(5), None, 0.0)              # not 2-D
+        _core.glm_fit(np.ones(5), np.ones((5, 1)), np.ones((1, 1)), 0, None, None)  # not 2-D
     with pytest.raises(ValueError):
-        _core.spm_t(2, Y, Y2[:, :4], 0.0)                  # incompatible shapes
-    with pytest.raises(ValueError):
-        _core.spm_t(0, np.ones((4, 5)), None, 0.0)         # zero variance reaches C: status
+        _core.glm_fit(Y, np.ones((Y.shape[0] + 1, 1)), np.ones((1, 1)), 0, None, None)  # rows differ
+    with pytest.raises(ValueError):  # zero variance reaches C: status
+        _core.glm_fit(np.ones((4, 5)), np.ones((4, 1)), np.ones((1, 1)), 0, None, None)
     with pytest.raises(ValueError):
         _core.spm_ttest2_df(np.ones(5), Y2)                 # not 2-D
     with pytest.raises(ValueError):

@@ -176,7 +176,7 @@ size_t gc_cadence_track_count(size_t n, size_t nperseg, size_t hop);
 int gc_cadence_track(gc_cadence_workspace *w, const double *x, size_t n, double rate,
                      size_t hop, int kind, double lo_hz, double hi_hz,
                      double *time_s, double *step_hz, double *quality);
-/* ---- spm: t statistics, smoothness, random field theory (SPM{t}) ------------ */
+/* ---- spm: t distribution, smoothness, random field theory (SPM{t}) ---------- */
 /* Curves are J x Q arrays in C order (J curves of Q nodes).  Formulas: docs/methods.md D
  * (Worsley 1996; Friston 2007); implemented from the formulas, not ported from spm1d. */
 
@@ -184,30 +184,14 @@ int gc_cadence_track(gc_cadence_workspace *w, const double *x, size_t n, double 
 int gc_spm_t_sf(double t, double df, double *p);
 int gc_spm_t_isf(double p, double df, double *t);
 
-/* One-sample t curve against mu: t_q = (mean_q - mu) / (sd_q / sqrt(J)), df = J - 1, and
- * the smoothness (gc_spm_fwhm) of the residuals y - mean, computed in the same pass without
- * storing them.  GC_ETOOSHORT if J < 2 or Q < 2, GC_ENOTFINITE on NaN/inf, GC_EINVAL if
- * some node has zero variance up to rounding (t undefined): residual sum of squares
- * <= rows * (64 DBL_EPSILON max_j |y_jq|)^2 (for the paired and two-sample tests the
- * magnitude is taken over both inputs). */
-int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *fwhm);
-
-/* Paired t curve: the one-sample test of D = ya - yb against 0 (both J x Q). */
-int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
-                        double *t, double *fwhm);
-
-/* Two-sample t curve (pooled variance), t = (mean_a - mean_b) / (s_p sqrt(1/Ja + 1/Jb)),
- * df = Ja + Jb - 2; smoothness of the residuals centred within each group. */
-int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
-                  double *t, double *fwhm);
-
 /* Effective df of the two-sample test without assuming equal group variances (spm1d's
- * ttest2(equal_var=False)); t and the smoothness are those of gc_spm_ttest2.  Error covariance
+ * ttest2(equal_var=False)); t and the smoothness are those of the pooled two-sample GLM
+ * (gc_glm_fit; the t tests are GLM designs).  Error covariance
  * h_a I_a (+) h_b I_b with h from ReML (Friston et al. 2002, NeuroImage 16:465; Fisher scoring
  * as in SPM's spm_reml) on the node columns scaled to unit pooled variance;
  * df = tr(RV)^2 / tr(RVRV) (Satterthwaite), between min(Ja, Jb) - 1 and Ja + Jb - 2.
  * GC_ETOOSHORT if Ja < 2, Jb < 2 or Q < 2; GC_ENOTFINITE on NaN/inf; GC_EINVAL if a node has
- * zero pooled variance or a group has zero variance (up to rounding, as gc_spm_ttest) at
+ * zero pooled variance or a group has zero variance (up to rounding, as gc_glm_fit) at
  * every node. */
 int gc_spm_ttest2_reml_df(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
                           double *df);
@@ -310,8 +294,8 @@ int gc_glm_fit(const gc_glm_design *d, const double *y, size_t Q, double *z, dou
 
 /* Permutation distribution of the GLM statistic.  Permutation i maps observation j to row
  * src[i n + j] of y, multiplied by sign[i n + j] (+1 or -1; sign NULL: all +1).  For every
- * permutation the statistic field is written to fields[i Q ...] (n_perm x Q) and its
- * maximum (of |z| when two_tailed) to zmax[i].  Work is split over n_threads threads
+ * permutation the statistic field is written to fields[i Q ...] (n_perm x Q; fields NULL: not
+ * kept) and its maximum (of |z| when two_tailed) to zmax[i].  Work is split over n_threads threads
  * (>= 1); every permutation's output depends on its indices only, so the result does not
  * depend on the thread count. */
 int gc_glm_permute(const gc_glm_design *d, const double *y, size_t Q, const size_t *src,
@@ -338,6 +322,7 @@ typedef struct {
     int whole;
     const size_t *group_start;
     size_t n_groups;
+    const size_t *draws;  /* NULL: permutations 0 .. n_perm - 1 of the stream; else these n_perm */
 } gc_glm_random;
 
 int gc_glm_permute_random(const gc_glm_design *d, const double *y, size_t Q,

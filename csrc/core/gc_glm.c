@@ -319,11 +319,13 @@ done:
 typedef struct {
     const glm_factor *f;
     int stat, two_tailed;
-    const double *y, *sst, *scale;
+    const double *y, *sst;
     size_t Q;
     const size_t *src;
     const signed char *sign;
     const size_t *cls;     /* class of each row of X (rows equal in X share Q_1 rows) */
+    const size_t *class_rows, *class_start;  /* rows of class c: class_rows[class_start[c] ..] */
+    const double *floor;   /* Q: SSE at or below this is rounding noise (a flat node) */
     const double *q1c;     /* n_cls x p: the Q_1 row of each class */
     const double *total;   /* Q: sum of the rows of y (kept by a permutation without signs) */
     size_t n_cls, big;     /* the largest class is the total minus the others (no signs) */
@@ -333,20 +335,11 @@ typedef struct {
     int status;
 } perm_job;
 
-/* Effects e = Q_1' y_perm (p x Q) of permutation i: rows are first summed per class of equal
- * design rows (S_c), then e_a = sum_c Q_1[c, a] S_c.  Without sign flips a permutation keeps the
- * sum of all rows, so the largest class needs no pass: S_big = total - sum of the others. */
 /* dst += w src over Q nodes (restrict: the compiler vectorises without alias checks). */
 static void axpy(double *restrict dst, double w, const double *restrict src, size_t Q)
 {
     for (size_t q = 0; q < Q; q++)
         dst[q] += w * src[q];
-}
-
-static void add_to(double *restrict dst, const double *restrict src, size_t Q)
-{
-    for (size_t q = 0; q < Q; q++)
-        dst[q] += src[q];
 }
 
 static void subtract_from(double *restrict dst, const double *restrict src, size_t Q)
@@ -355,22 +348,42 @@ static void subtract_from(double *restrict dst, const double *restrict src, size
         dst[q] -= src[q];
 }
 
+/* dst = sum over the m listed rows j of sign_j y[src_j] (sign NULL: all +1).  Four rows per pass
+ * over the nodes: dst is loaded and stored once per four rows (the pass is store-bound). */
+static void sum_rows(double *restrict dst, const double *y, size_t Q, const size_t *rows,
+                     size_t m, const size_t *src, const signed char *sign)
+{
+    memset(dst, 0, Q * sizeof *dst);
+    size_t k = 0;
+    for (; k + 4 <= m; k += 4) {
+        const double *restrict r0 = y + src[rows[k]] * Q, *restrict r1 = y + src[rows[k + 1]] * Q;
+        const double *restrict r2 = y + src[rows[k + 2]] * Q, *restrict r3 = y + src[rows[k + 3]] * Q;
+        if (sign) {
+            const double s0 = sign[rows[k]], s1 = sign[rows[k + 1]];
+            const double s2 = sign[rows[k + 2]], s3 = sign[rows[k + 3]];
+            for (size_t q = 0; q < Q; q++)
+                dst[q] += (s0 * r0[q] + s1 * r1[q]) + (s2 * r2[q] + s3 * r3[q]);
+        } else {
+            for (size_t q = 0; q < Q; q++)
+                dst[q] += (r0[q] + r1[q]) + (r2[q] + r3[q]);
+        }
+    }
+    for (; k < m; k++)
+        axpy(dst, sign ? (double)sign[rows[k]] : 1.0, y + src[rows[k]] * Q, Q);
+}
+
+/* Effects e = Q_1' y_perm (p x Q) of one permutation: rows are first summed per class of equal
+ * design rows (S_c), then e_a = sum_c Q_1[c, a] S_c.  Without sign flips a permutation keeps the
+ * sum of all rows, so the largest class needs no pass: S_big = total - sum of the others. */
 static void perm_effects(const perm_job *job, const size_t *src, const signed char *sign,
                          double *S, double *e)
 {
-    const size_t n = job->f->n, p = job->f->p, Q = job->Q, C = job->n_cls;
+    const size_t p = job->f->p, Q = job->Q, C = job->n_cls;
     const int derive = sign == NULL;
-    memset(S, 0, C * Q * sizeof *S);
-    for (size_t j = 0; j < n; j++) {
-        size_t c = job->cls[j];
-        if (derive && c == job->big)
-            continue;
-        const double *row = job->y + src[j] * Q;
-        if (sign && sign[j] < 0)
-            subtract_from(S + c * Q, row, Q);
-        else
-            add_to(S + c * Q, row, Q);
-    }
+    for (size_t c = 0; c < C; c++)
+        if (!(derive && c == job->big))
+            sum_rows(S + c * Q, job->y, Q, job->class_rows + job->class_start[c],
+                     job->class_start[c + 1] - job->class_start[c], src, sign);
     if (derive) {
         double *Sb = S + job->big * Q;
         memcpy(Sb, job->total, Q * sizeof *Sb);
@@ -428,8 +441,42 @@ static double direct_sse(const perm_job *job, const size_t *src, const signed ch
  * 1e-4 on a mixed design with large subject offsets; 1e-2 keeps it near 1e-14). */
 #define CANCELLATION_SHARE 1e-2
 
+/* z = t (first / sqrt(err / df)) or F (ss / k / (err / df)) at every node; 0 where err is at
+ * or below the rounding floor (a permutation that fits exactly carries no evidence). */
+static void field_values(int t_stat, double df, double k, const double *restrict first,
+                         const double *restrict ss, const double *restrict err,
+                         const double *restrict floor, size_t Q, double *restrict z)
+{
+    const double inv_df = 1.0 / df, inv_k = 1.0 / k;
+    if (t_stat)
+        for (size_t q = 0; q < Q; q++) {
+            double v = first[q] / sqrt(fabs(err[q]) * inv_df);
+            z[q] = err[q] > floor[q] ? v : 0.0;
+        }
+    else
+        for (size_t q = 0; q < Q; q++) {
+            double v = ss[q] * inv_k / (err[q] * inv_df);
+            z[q] = err[q] > floor[q] ? v : 0.0;
+        }
+}
+
+/* The maximum of t (of |t| when two-tailed) without the field: t^2 = first^2 df / err is
+ * monotonic in the signed ratio sign(first) first^2 / err, so one division per node and a single
+ * square root (the per-node square root dominated the kernel). */
+static double t_max(const double *restrict first, const double *restrict err,
+                    const double *restrict floor, size_t Q, double df, int two_tailed)
+{
+    double best = -INFINITY;
+    for (size_t q = 0; q < Q; q++) {
+        double r = err[q] > floor[q] ? first[q] * first[q] / err[q] : 0.0;
+        r = (two_tailed || first[q] >= 0) ? r : -r;
+        best = r > best ? r : best;
+    }
+    return copysign(sqrt(fabs(best) * df), best);
+}
+
 /* The statistic of every node of one permutation (rows src, signs sign) from its effects e
- * (p x Q) into z. */
+ * (p x Q) into z (NULL: the field is not kept); returns its maximum (of |z| when two-tailed). */
 static double perm_fields(const perm_job *job, const size_t *src, const signed char *sign,
                           const double *G, const double *Ge, const double *e, double *buf, double *z)
 {
@@ -449,16 +496,18 @@ static double perm_fields(const perm_job *job, const size_t *src, const signed c
             if (err[q] < CANCELLATION_SHARE * job->sst[q])
                 err[q] = direct_sse(job, src, sign, e, q);
     }
-    const double df_err = Ge ? (double)f->ke : (double)(f->n - f->p);
-    double best = -INFINITY;
-    for (size_t q = 0; q < Q; q++) {
-        double noise = FLAT_EPS * job->scale[q], s2 = err[q] / df_err;
-        double value = job->stat == GC_FIELD_T ? first[q] / sqrt(s2) : ss[q] / (double)f->k / s2;
-        /* a permutation that fits exactly (zero error up to rounding) carries no evidence */
-        z[q] = err[q] > (double)f->n * noise * noise ? value : 0.0;
-        double m = job->two_tailed ? fabs(z[q]) : z[q];
-        best = m > best ? m : best;
-    }
+    const double df = Ge ? (double)f->ke : (double)(f->n - f->p);
+    if (!z && job->stat == GC_FIELD_T)
+        return t_max(first, err, job->floor, Q, df, job->two_tailed);
+    z = z ? z : buf;  /* the field is not kept: v's scratch holds it */
+    field_values(job->stat == GC_FIELD_T, df, (double)f->k, first, ss, err, job->floor, Q, z);
+    double best = -INFINITY;  /* z has no NaN: a plain compare (fmax is a libm call) */
+    if (job->two_tailed)
+        for (size_t q = 0; q < Q; q++)
+            best = fabs(z[q]) > best ? fabs(z[q]) : best;
+    else
+        for (size_t q = 0; q < Q; q++)
+            best = z[q] > best ? z[q] : best;
     return best;
 }
 
@@ -592,14 +641,15 @@ static void *perm_worker(void *arg)
         const size_t *rows = src;
         const signed char *signs = sign;
         if (job->random) {
-            draw_permutation(job->random, f->n, i, src, sign, order);
+            const size_t *draws = job->random->draws;
+            draw_permutation(job->random, f->n, draws ? draws[i] : i, src, sign, order);
             signs = job->random->sign_flip ? sign : NULL;
         } else {
             rows = job->src + i * f->n;
             signs = job->sign ? job->sign + i * f->n : NULL;
         }
         perm_effects(job, rows, signs, S, e);
-        job->zmax[i] = perm_fields(job, rows, signs, G, Ge, e, buf, job->fields + i * Q);
+        job->zmax[i] = perm_fields(job, rows, signs, G, Ge, e, buf, job->fields ? job->fields + i * Q : NULL);
     }
     free(src);
     free(order);
@@ -739,7 +789,7 @@ static int permute(const gc_glm_design *d, const double *y, size_t Q, const size
                    const signed char *sign, const gc_glm_random *random, size_t n_perm,
                    int two_tailed, int n_threads, double *fields, double *zmax)
 {
-    if (!design_ok(d) || !y || !fields || !zmax || n_perm < 1)
+    if (!design_ok(d) || !y || !zmax || n_perm < 1)
         return GC_EINVAL;
     if (Q < 1)
         return GC_ETOOSHORT;
@@ -754,10 +804,12 @@ static int permute(const gc_glm_design *d, const double *y, size_t Q, const size
     const size_t p = d->p;
     double *q1 = gc_malloc_array(n * p, sizeof *q1), *q1c = gc_malloc_array(n * p, sizeof *q1c);
     double *sst = calloc(Q, sizeof *sst), *total = calloc(Q, sizeof *total);
-    double *scale = gc_malloc_array(Q, sizeof *scale);
+    double *floor = gc_malloc_array(Q, sizeof *floor);
     size_t *cls = gc_malloc_array(n, sizeof *cls), *rep = gc_malloc_array(n, sizeof *rep);
-    size_t *count = calloc(n, sizeof *count);
-    status = (q1 && q1c && sst && total && scale && cls && rep && count) ? thin_q(&f, q1) : GC_ENOMEM;
+    size_t *class_rows = gc_malloc_array(n, sizeof *class_rows);
+    size_t *class_start = calloc(n + 1, sizeof *class_start);
+    status = (q1 && q1c && sst && total && floor && cls && rep && class_rows && class_start)
+                 ? thin_q(&f, q1) : GC_ENOMEM;
     if (status == GC_OK) {
         for (size_t j = 0; j < n; j++)
             for (size_t q = 0; q < Q; q++) {
@@ -767,13 +819,24 @@ static int permute(const gc_glm_design *d, const double *y, size_t Q, const size
         size_t n_cls = row_classes(d->X, n, p, cls, rep), big = 0;
         for (size_t c = 0; c < n_cls; c++)
             memcpy(q1c + c * p, q1 + rep[c] * p, p * sizeof *q1c);
+        for (size_t j = 0; j < n; j++)  /* rows listed by class (counting sort) */
+            class_start[cls[j] + 1]++;
+        for (size_t c = 0; c < n_cls; c++)
+            class_start[c + 1] += class_start[c];
+        for (size_t c = 0; c < n_cls; c++)  /* rep is free now: the fill positions */
+            rep[c] = class_start[c];
         for (size_t j = 0; j < n; j++)
-            count[cls[j]]++;
+            class_rows[rep[cls[j]]++] = j;
         for (size_t c = 1; c < n_cls; c++)
-            big = count[c] > count[big] ? c : big;
-        node_scale(y, n, Q, scale);
-        perm_job proto = {&f, d->stat, two_tailed != 0, y, sst, scale, Q, src, sign,
-                          cls, q1c, total, n_cls, big, random, 0, 0, fields, zmax, GC_OK};
+            big = class_start[c + 1] - class_start[c] > class_start[big + 1] - class_start[big] ? c : big;
+        node_scale(y, n, Q, floor);
+        for (size_t q = 0; q < Q; q++) {  /* as node_stat: SSE <= n (64 eps max|y|)^2 is flat */
+            double noise = FLAT_EPS * floor[q];
+            floor[q] = (double)n * noise * noise;
+        }
+        perm_job proto = {&f, d->stat, two_tailed != 0, y, sst, Q, src, sign, cls, class_rows,
+                          class_start, floor, q1c, total, n_cls, big, random, 0, 0, fields, zmax,
+                          GC_OK};
         status = run_jobs(&proto, n_perm, n_threads);
     }
     free(rep);
@@ -782,9 +845,10 @@ static int permute(const gc_glm_design *d, const double *y, size_t Q, const size
     free(q1c);
     free(sst);
     free(total);
-    free(scale);
+    free(floor);
     free(cls);
-    free(count);
+    free(class_rows);
+    free(class_start);
     return status;
 }
 

@@ -1,4 +1,5 @@
-/* gc_spm.c -- SPM{t} and SPM{F}: t curves, smoothness, random field theory inference.
+/* gc_spm.c -- SPM{t} and SPM{F}: t distribution, smoothness, random field theory inference
+ * (the t and F curves themselves come from the GLM, gc_glm.c).
  *
  * Implemented from the formulas in docs/methods.md D (Worsley et al. 1996, Hum Brain Mapp 4:58;
  * Friston et al. 2007, Statistical Parametric Mapping; Pataky 2016 for 1D fields).
@@ -41,7 +42,7 @@ int gc_spm_t_isf(double p, double df, double *t)
     return isfinite(*t) ? GC_OK : GC_EGSL;
 }
 
-/* ---- t curves -------------------------------------------------------------- */
+/* ---- residual sums (smoothness, ReML df) ----------------------------------- */
 
 static int all_finite(const double *y, size_t n)
 {
@@ -88,23 +89,16 @@ static void column_means(const double *restrict y, size_t J, size_t Q, double *r
         mean[q] /= (double)J;
 }
 
-/* For each row j of ya (minus the row of yb when given) minus mean: the residual row r,
- * ss[q] += r_q^2 and dd[q] += (numpy.gradient of r)_q^2.  One pass, no J x Q storage;
- * Q >= 2; row is Q doubles of scratch. */
-static void accumulate_residuals(const double *restrict ya, const double *restrict yb, size_t J,
-                                 size_t Q, const double *restrict mean, double *restrict row,
+/* For each row j of y minus mean: the residual row r, ss[q] += r_q^2 and dd[q] +=
+ * (numpy.gradient of r)_q^2.  One pass, no J x Q storage; Q >= 2; row is Q doubles of scratch. */
+static void accumulate_residuals(const double *restrict y, size_t J, size_t Q,
+                                 const double *restrict mean, double *restrict row,
                                  double *restrict ss, double *restrict dd)
 {
     for (size_t j = 0; j < J; j++) {
-        const double *a = ya + j * Q;
-        if (yb) {
-            const double *b = yb + j * Q;
-            for (size_t q = 0; q < Q; q++)
-                row[q] = (a[q] - b[q]) - mean[q];
-        } else {
-            for (size_t q = 0; q < Q; q++)
-                row[q] = a[q] - mean[q];
-        }
+        const double *a = y + j * Q;
+        for (size_t q = 0; q < Q; q++)
+            row[q] = a[q] - mean[q];
         double d = row[1] - row[0];  /* one-sided at the ends, central inside */
         dd[0] += d * d;
         for (size_t q = 1; q + 1 < Q; q++) {
@@ -131,111 +125,6 @@ static int fwhm_from_sums(const double *ss, const double *dd, size_t Q, double *
         return GC_EINVAL;  /* perfectly flat residual field: infinite smoothness */
     *fwhm = (double)Q / sum_sqrt_v;
     return GC_OK;
-}
-
-/* Scratch of the t tests: 6 vectors of Q doubles, zeroed. */
-struct t_scratch {
-    double *mean, *mean_b, *ss, *dd, *row, *scale;
-};
-
-static double *t_scratch_alloc(struct t_scratch *w, size_t Q)
-{
-    size_t count;
-    double *buf = gc_size_mul(6, Q, &count) ? calloc(count, sizeof *buf) : NULL;
-    if (buf) {
-        w->mean = buf;
-        w->mean_b = buf + Q;
-        w->ss = buf + 2 * Q;
-        w->dd = buf + 3 * Q;
-        w->row = buf + 4 * Q;
-        w->scale = buf + 5 * Q;
-    }
-    return buf;
-}
-
-/* t = (mean - mu) / (sd / sqrt(J)) from the accumulated sums; flat nodes refused. */
-static int one_sample_t(const struct t_scratch *w, size_t J, size_t Q, double mu, double *t,
-                        double *fwhm)
-{
-    const double root_j = sqrt((double)J);
-    for (size_t q = 0; q < Q; q++) {
-        if (flat_node(w->ss[q], J, w->scale[q]))
-            return GC_EINVAL;  /* zero variance: t is undefined */
-        double sd = sqrt(w->ss[q] / (double)(J - 1));
-        t[q] = (w->mean[q] - mu) / (sd / root_j);
-    }
-    return fwhm_from_sums(w->ss, w->dd, Q, fwhm);
-}
-
-int gc_spm_ttest(const double *y, size_t J, size_t Q, double mu, double *t, double *fwhm)
-{
-    if (J < 2 || Q < 2)
-        return GC_ETOOSHORT;
-    if (!isfinite(mu))
-        return GC_EINVAL;
-    struct t_scratch w;
-    double *buf = t_scratch_alloc(&w, Q);
-    if (!buf)
-        return GC_ENOMEM;
-    column_means(y, J, Q, w.mean, w.scale);
-    accumulate_residuals(y, NULL, J, Q, w.mean, w.row, w.ss, w.dd);
-    int status = sums_finite(w.mean, w.ss, w.scale, Q) ? one_sample_t(&w, J, Q, mu, t, fwhm)
-                                                       : GC_ENOTFINITE;
-    free(buf);
-    return status;
-}
-
-int gc_spm_ttest_paired(const double *ya, const double *yb, size_t J, size_t Q,
-                        double *t, double *fwhm)
-{
-    if (J < 2 || Q < 2)
-        return GC_ETOOSHORT;
-    struct t_scratch w;
-    double *buf = t_scratch_alloc(&w, Q);
-    if (!buf)
-        return GC_ENOMEM;
-    /* magnitude of ya and yb: their difference carries their rounding noise */
-    column_means(ya, J, Q, w.mean, w.scale);
-    column_means(yb, J, Q, w.mean_b, w.scale);
-    for (size_t q = 0; q < Q; q++)
-        w.mean[q] -= w.mean_b[q];  /* mean of D = ya - yb */
-    accumulate_residuals(ya, yb, J, Q, w.mean, w.row, w.ss, w.dd);
-    int status = sums_finite(w.mean, w.ss, w.scale, Q) ? one_sample_t(&w, J, Q, 0.0, t, fwhm)
-                                                       : GC_ENOTFINITE;
-    free(buf);
-    return status;
-}
-
-int gc_spm_ttest2(const double *ya, size_t Ja, const double *yb, size_t Jb, size_t Q,
-                  double *t, double *fwhm)
-{
-    if (Ja < 1 || Jb < 1 || Ja + Jb < 3 || Q < 2)
-        return GC_ETOOSHORT;
-    struct t_scratch w;
-    double *buf = t_scratch_alloc(&w, Q);
-    if (!buf)
-        return GC_ENOMEM;
-    int status = GC_ENOTFINITE;
-    column_means(ya, Ja, Q, w.mean, w.scale);
-    column_means(yb, Jb, Q, w.mean_b, w.scale);
-    accumulate_residuals(ya, NULL, Ja, Q, w.mean, w.row, w.ss, w.dd);  /* centred per group */
-    accumulate_residuals(yb, NULL, Jb, Q, w.mean_b, w.row, w.ss, w.dd);
-    if (!sums_finite(w.mean, w.ss, w.scale, Q) || !sums_finite(w.mean_b, w.ss, w.scale, Q))
-        goto done;
-    const double df = (double)(Ja + Jb - 2);
-    const double factor = sqrt(1.0 / (double)Ja + 1.0 / (double)Jb);
-    status = GC_OK;
-    for (size_t q = 0; q < Q; q++) {
-        if (flat_node(w.ss[q], Ja + Jb, w.scale[q])) {
-            status = GC_EINVAL;
-            goto done;
-        }
-        t[q] = (w.mean[q] - w.mean_b[q]) / (sqrt(w.ss[q] / df) * factor);
-    }
-    status = fwhm_from_sums(w.ss, w.dd, Q, fwhm);
-done:
-    free(buf);
-    return status;
 }
 
 /* ---- two-sample test without equal variances: ReML effective df -------------------- */
@@ -335,7 +224,7 @@ int gc_spm_ttest2_reml_df(const double *ya, size_t Ja, const double *yb, size_t 
         double scale = scale_a[q] > scale_b[q] ? scale_a[q] : scale_b[q];
         double ss = ss_a[q] + ss_b[q];
         if (flat_node(ss, n, scale))
-            goto done;  /* pooled variance zero: t undefined (as gc_spm_ttest2) */
+            goto done;  /* pooled variance zero: t undefined (as gc_glm_fit) */
         varies_a |= !flat_node(ss_a[q], Ja, scale_a[q]);
         varies_b |= !flat_node(ss_b[q], Jb, scale_b[q]);
         share_a += ss_a[q] / ss;
@@ -363,7 +252,7 @@ int gc_spm_fwhm(const double *resid, size_t J, size_t Q, double *fwhm)
     double *buf = gc_size_mul(4, Q, &count) ? calloc(count, sizeof *buf) : NULL;  /* zero mean, ss, dd, row */
     if (!buf)
         return GC_ENOMEM;
-    accumulate_residuals(resid, NULL, J, Q, buf, buf + 3 * Q, buf + Q, buf + 2 * Q);
+    accumulate_residuals(resid, J, Q, buf, buf + 3 * Q, buf + Q, buf + 2 * Q);
     int status = fwhm_from_sums(buf + Q, buf + 2 * Q, Q, fwhm);
     free(buf);
     return status;

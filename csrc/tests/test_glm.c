@@ -32,9 +32,21 @@ static void test_t_designs(void)
     CHECK(gc_glm_fit(&d2, y2, 5, z, df, &fwhm) == GC_OK);
     for (int q = 0; q < 5; q++)
         CHECK_CLOSE(z[q], t2[q], 1e-8);
-    double t_old[5], fwhm_old;
-    CHECK(gc_spm_ttest2(Z, 2, Z + 20, 2, 5, t_old, &fwhm_old) == GC_OK);
-    CHECK_CLOSE(fwhm, fwhm_old, 1e-12);
+    CHECK_CLOSE(fwhm, 1.2258201171686551, 1e-12);  /* NumPy: residuals centred per group, np.gradient */
+    /* paired: the one-sample design on the differences (scipy.stats.ttest_rel) */
+    const double tp[5] = {-0.7037037, -3.66666667, -0.23529412, 0.09090909, -7.28571429};
+    double diff[2 * 5];
+    for (int k = 0; k < 10; k++)
+        diff[k] = Z[k] - Z[20 + k];
+    gc_glm_design d1 = {one, 2, 1, c1, 1, GC_FIELD_T, NULL, 0, NULL, 0};
+    CHECK(gc_glm_fit(&d1, diff, 5, z, df, &fwhm) == GC_OK);
+    for (int q = 0; q < 5; q++)
+        CHECK_CLOSE(z[q], tp[q], 1e-8);
+    /* zero variance, also up to rounding (0.1 + 0.1 + 0.1 != 0.3): t undefined */
+    const double flat[3 * 2] = {1, 2, 1, 3, 1, 4}, tenth[3 * 2] = {0.1, 2, 0.1, 3, 0.1, 4};
+    gc_glm_design d3 = {one, 3, 1, c1, 1, GC_FIELD_T, NULL, 0, NULL, 0};
+    CHECK(gc_glm_fit(&d3, flat, 2, z, df, &fwhm) == GC_EINVAL);
+    CHECK(gc_glm_fit(&d3, tenth, 2, z, df, &fwhm) == GC_EINVAL);
     /* F of the same contrast is t^2 */
     d2.stat = GC_FIELD_F;
     double f[5];
@@ -117,23 +129,31 @@ static void test_random_schemes(void)
     const double one[4] = {1, 1, 1, 1}, c1[1] = {1};
     gc_glm_design t = {one, 4, 1, c1, 1, GC_FIELD_T, NULL, 0, NULL, 0};
     const size_t rows4[4] = {0, 1, 2, 3}, start4[5] = {0, 1, 2, 3, 4};
-    gc_glm_random per_row = {7, 1, NULL, NULL, 0, 0, NULL, 0};
-    gc_glm_random per_block = {7, 1, rows4, start4, 4, 0, NULL, 0};
+    gc_glm_random per_row = {7, 1, NULL, NULL, 0, 0, NULL, 0, NULL};
+    gc_glm_random per_block = {7, 1, rows4, start4, 4, 0, NULL, 0, NULL};
     CHECK(gc_glm_permute_random(&t, Z, 5, &per_row, NP, 1, 1, f1, m1) == GC_OK);
     CHECK(gc_glm_permute_random(&t, Z, 5, &per_block, NP, 1, 2, f2, m2) == GC_OK);
     CHECK(memcmp(f1, f2, sizeof f1) == 0);
+    /* maxima without the fields (t from its square, one- and two-tailed) equal the fields' */
+    for (int tails = 0; tails < 2; tails++) {
+        double m_kept[NP], m_only[NP];
+        CHECK(gc_glm_permute_random(&t, Z, 5, &per_row, NP, tails, 1, f1, m_kept) == GC_OK);
+        CHECK(gc_glm_permute_random(&t, Z, 5, &per_row, NP, tails, 2, NULL, m_only) == GC_OK);
+        for (size_t i = 0; i < NP; i++)
+            CHECK_CLOSE(m_only[i], m_kept[i], 1e-13 * fabs(m_kept[i]));
+    }
     /* whole groups of the one-way ANOVA exchanged: F does not depend on the group names */
     gc_glm_design d = {XA, 6, 3, CA, 2, GC_FIELD_F, NULL, 0, NULL, 0};
     double z[5], df[2], fwhm;
     CHECK(gc_glm_fit(&d, Z, 5, z, df, &fwhm) == GC_OK);
     const size_t rows6[6] = {0, 1, 2, 3, 4, 5}, start3[4] = {0, 2, 4, 6};
-    gc_glm_random groups = {3, 0, rows6, start3, 3, 1, NULL, 0};
+    gc_glm_random groups = {3, 0, rows6, start3, 3, 1, NULL, 0, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &groups, NP, 0, 2, f1, m1) == GC_OK);
     for (size_t i = 0; i < NP * 5; i++)
         CHECK_CLOSE(f1[i], z[i % 5], 1e-10);
     /* blocks {0, 2}, {1, 3}, {4, 5} exchanged whole: every draw is one of the 3! block orders */
     const size_t rows_x[6] = {0, 2, 1, 3, 4, 5};
-    gc_glm_random whole = {11, 0, rows_x, start3, 3, 1, NULL, 0};
+    gc_glm_random whole = {11, 0, rows_x, start3, 3, 1, NULL, 0, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &whole, NP, 0, 1, f1, m1) == GC_OK);
     CHECK(gc_glm_permute_random(&d, Z, 5, &whole, NP, 0, 3, f2, m2) == GC_OK);
     CHECK(memcmp(f1, f2, sizeof f1) == 0);
@@ -164,7 +184,7 @@ static void test_random_schemes(void)
     CHECK(all_found && orders_seen != 1);
     /* whole blocks within groups: blocks {0, 2} and {1, 3} in group 0, {4, 5} alone in group 1 */
     const size_t gstart[3] = {0, 2, 3};
-    gc_glm_random grouped = {5, 0, rows_x, start3, 3, 1, gstart, 2};
+    gc_glm_random grouped = {5, 0, rows_x, start3, 3, 1, gstart, 2, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &grouped, NP, 0, 2, f1, m1) == GC_OK);
     for (size_t i = 0; i < NP; i++) {  /* only orders 0 (identity) and 2 (swap 0 <-> 1) */
         double d0 = 0, d2 = 0;
@@ -174,19 +194,31 @@ static void test_random_schemes(void)
         }
         CHECK(fmin(d0, d2) < 1e-10);
     }
+    /* maxima only (fields NULL), then the fields of chosen draws: the same permutations */
+    double m_only[NP], f_sub[3 * 5], m_sub[3];
+    CHECK(gc_glm_permute_random(&d, Z, 5, &whole, NP, 0, 2, NULL, m_only) == GC_OK);
+    CHECK(memcmp(m_only, m2, sizeof m_only) == 0);
+    const size_t picked[3] = {0, 17, 5};
+    gc_glm_random some = whole;
+    some.draws = picked;
+    CHECK(gc_glm_permute_random(&d, Z, 5, &some, 3, 0, 1, f_sub, m_sub) == GC_OK);
+    for (int k = 0; k < 3; k++) {
+        CHECK(m_sub[k] == m2[picked[k]]);
+        CHECK(memcmp(f_sub + k * 5, f2 + picked[k] * 5, 5 * sizeof(double)) == 0);
+    }
     /* bad layouts: unequal blocks in a group, whole with sign flips, groups not covering blocks */
     const size_t start_uneven[4] = {0, 1, 4, 6};
-    gc_glm_random uneven = {1, 0, rows6, start_uneven, 3, 1, NULL, 0};
+    gc_glm_random uneven = {1, 0, rows6, start_uneven, 3, 1, NULL, 0, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &uneven, NP, 0, 1, f1, m1) == GC_EINVAL);
     uneven.whole = 0;  /* shuffles within blocks of any size */
     CHECK(gc_glm_permute_random(&d, Z, 5, &uneven, NP, 0, 1, f1, m1) == GC_OK);
-    gc_glm_random flip_whole = {1, 1, rows6, start3, 3, 1, NULL, 0};
+    gc_glm_random flip_whole = {1, 1, rows6, start3, 3, 1, NULL, 0, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &flip_whole, NP, 0, 1, f1, m1) == GC_EINVAL);
     const size_t gbad[3] = {0, 2, 2};
-    gc_glm_random short_groups = {1, 0, rows6, start3, 3, 1, gbad, 2};
+    gc_glm_random short_groups = {1, 0, rows6, start3, 3, 1, gbad, 2, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &short_groups, NP, 0, 1, f1, m1) == GC_EINVAL);
     const size_t rows_dup[6] = {0, 0, 1, 2, 3, 4};
-    gc_glm_random dup = {1, 0, rows_dup, start3, 3, 0, NULL, 0};
+    gc_glm_random dup = {1, 0, rows_dup, start3, 3, 0, NULL, 0, NULL};
     CHECK(gc_glm_permute_random(&d, Z, 5, &dup, NP, 0, 1, f1, m1) == GC_EINVAL);
 }
 
