@@ -458,13 +458,15 @@ def _order_ok(ev: pd.DataFrame) -> np.ndarray:
 
 
 def _order_problems(ev: pd.DataFrame) -> list[str]:
-    """Per event (in time order), why it breaks the event order, or ""."""
+    """Per event (in time order), why it breaks the event order, or "".  A foot without any
+    TO (seen only through a cluster, no static: see detect_events) has only its ICs' order."""
     out = []
     last_kind: dict[str, str] = {}
     last_ic_side = None
+    with_to = set(ev["side"][ev["event"] == "TO"])
     for side, kind in zip(ev["side"], ev["event"]):
         problem = ""
-        if last_kind.get(side) == kind:
+        if last_kind.get(side) == kind and (kind == "TO" or side in with_to):
             problem = f"a second {kind} of foot {side} without its {'TO' if kind == 'IC' else 'IC'} between"
         last_kind[side] = kind
         if kind == "IC":

@@ -476,6 +476,23 @@ def test_read_vsk(data_dir, tmp_path):
     unprocessed.write_text('<KinematicModel xmlns="urn:x"><Parameters><StaticParameter NAME="Bodymass" VALUE="60"/>'
                            '<StaticParameter NAME="LeftKneeWidth" VALUE="nan"/></Parameters></KinematicModel>')
     assert gaitcore.read_vsk(unprocessed) == {"metadata": {"body_mass_kg": 60.0}, "calibration": {}}
+    # Nexus 2's layout (lines of pyCGM's SampleData/Test_Files/Test.vsk, MIT): VALUE first, "true"/"false",
+    # a torsion never entered has no VALUE
+    nexus2 = tmp_path / "nexus2.vsk"
+    nexus2.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<KinematicModel MODEL="PlugInGait FullBody Ai" '
+        'VERSION="3.2">\n\t<Parameters>\n'
+        '\t\t<StaticParameter NAME="LeftKneeWidth" VALUE="144" PRIOR="120" HIDDEN="false" ADVANCED="false" '
+        'READONLY="false" REQUIRED="true" QUANTITY="length"/>\n'
+        '\t\t<StaticParameter NAME="LeftTibialTorsion" PRIOR="0" HIDDEN="false" ADVANCED="false" READONLY="false" '
+        'REQUIRED="false" QUANTITY="angle"/>\n'
+        '\t\t<StaticParameter NAME="LeftStaticPlantFlex" VALUE="0.25269871950149536" PRIOR="0" HIDDEN="false" '
+        'ADVANCED="true" READONLY="true" REQUIRED="false" QUANTITY="angle"/>\n'
+        '\t\t<Parameter NAME="HipWidth" VALUE="123.81272125244141" PRIOR="98.438751220703125" SD="0" '
+        'HIDDEN="false"/>\n\t</Parameters>\n</KinematicModel>\n')
+    got = gaitcore.read_vsk(nexus2)
+    assert got["metadata"] == {"knee_width_mm_L": 144.0}
+    assert got["calibration"] == {"L_static_plantar_flexion_deg": pytest.approx(math.degrees(0.25269871950149536))}
     for text in ("not xml <", "<KinematicModel/>"):
         unprocessed.write_text(text)
         with pytest.raises(gaitcore.FormatError, match="new.vsk"):

@@ -20,9 +20,6 @@ __all__ = ["read_vsk"]
 _METADATA = {"body_mass_kg": "Bodymass", "height_mm": "Height", "inter_asis_mm": "InterAsisDistance"}
 _SIDED_METADATA = {"leg_length_mm": "LegLength", "knee_width_mm": "KneeWidth", "ankle_width_mm": "AnkleWidth",
                    "asis_trochanter_mm": "AsisTrocanterDistance"}
-#: calibration= key -> VSK parameter name (radians in the file, degrees returned)
-_CALIBRATION = {"tibial_torsion_deg": "TibialTorsion", "static_plantar_flexion_deg": "StaticPlantFlex",
-                "static_rotation_offset_deg": "StaticRotOff"}
 _SIDES = (("L", "Left"), ("R", "Right"))
 #: a VSK is a few tens of kB; refuse to parse anything far larger as one
 _MAX_BYTES = 16 * 2**20
@@ -63,6 +60,8 @@ def read_vsk(path) -> dict:
     >>> vsk["metadata"]["knee_width_mm_L"], round(vsk["calibration"]["L_static_plantar_flexion_deg"], 2)
     (105.0, 11.6)
     """
+    from ..kinematics import _CALIBRATION  # calibration= key -> Vicon name, as in PROCESSING (radians)
+
     values = _parameter_values(existing_file(path))
     metadata = {key: values[name] for key, name in _METADATA.items() if values.get(name, 0) > 0}
     calibration = {}
