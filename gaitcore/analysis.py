@@ -209,7 +209,7 @@ def analyze_trial(trial_or_path, *, grf=None, static=None, event_method: str = "
                               "functional": _functional_source(functional),
                               "body_mass_kg": body_mass_kg, "static": static is not None},
                   "marker_set": _marker_set(trial, model, static),
-                  "model": dict(model.sources) if model is not None else {},
+                  "model": _model_provenance(model),
                   "methods": sorted(set(events["method"])) if len(events) else []}
     return TrialReport(source=trial.source, factors=factors, events=events, spatiotemporal=st,
                        stances=stances, cadence=spectral, angles=angles, cycles=cycles,
@@ -318,6 +318,18 @@ def _factor_row(st, spectral, stances, flags) -> pd.Series:
             flags.add(name, _reason(stances, which, col))
     row["n_stances"] = len(stances)
     return pd.Series(row, dtype=object)
+
+
+def _model_provenance(model) -> dict:
+    """The model's sources, plus each estimated (virtual) heel, which the overstride comes from."""
+    if model is None:
+        return {}
+    sources = dict(model.sources)
+    for side in ("L", "R"):
+        heel = model.landmarks.source("heel", side) if model.landmarks is not None else ""
+        if heel.startswith("virtual"):
+            sources[f"{side}_heel"] = heel
+    return sources
 
 
 def _mean(values: np.ndarray) -> float:

@@ -22,7 +22,7 @@ from ._quiet import quiet
 from ._sampling import nan_reduce, next_after, sample_at
 from .events import loaded_runs, plate_fz
 from .kinematics import C7_ONLY, _progression, build_model
-from .markersets import resolve_landmarks
+from .markersets import VIRTUAL_HEEL_UNCERTAINTY_MM, resolve_landmarks
 from .trial import UP_AXIS, Trial
 
 __all__ = ["stance_factors", "factor_summary"]
@@ -486,8 +486,8 @@ def _overstride(km, side, ic, to, stance, pelvis_ok, why, static_ref):
         why.append((over, "no leg length (metadata leg_length_mm_L/R, or ASIS/trochanter and ankle markers)",
                     OVERSTRIDE[1:]))
     if lm.source("heel", side).startswith("virtual"):
-        why.append((over, f"{side} heel is a virtual point below the ankle centre (foot cluster, static trial)",
-                    ()))
+        why.append((over, f"{side} heel estimated from the ankle centre (virtual heel, foot cluster, static trial): "
+                    f"overstride +-{VIRTUAL_HEEL_UNCERTAINTY_MM:.0f} mm", ()))
     if toe is None:
         why.append((usable, f"foot-strike angle needs a {side} toe marker", FOOT_STRIKE))
         return col
