@@ -203,7 +203,7 @@ def _file_stamp(path) -> list | None:
         return None
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path (entry_problem names it)
         return None
     return [st.st_size, st.st_mtime_ns]
 
@@ -265,6 +265,8 @@ def entry_problem(path: str) -> str:
     """
     try:
         mode = os.stat(path).st_mode
+    except ValueError:  # os.stat refuses NUL bytes before asking the file system
+        return "not a valid path (it holds a NUL byte)"
     except FileNotFoundError:
         return "dangling symbolic link" if os.path.islink(path) else "no such file"
     except OSError as exc:
@@ -475,7 +477,9 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         ``TrialTimeoutError`` in its row and the batch goes on.  On the default local pool the
         clock starts when a worker takes the trial and the worker process is replaced.  On
         ``executor=`` or ``dask=`` at most one trial per worker (thread) is submitted at a
-        time, the clock starts at submission and the trial's future is cancelled; a trial
+        time (an executor without ``_max_workers``, the standard executors' worker count, is
+        taken to have one per CPU), the clock starts at submission and the trial's future is
+        cancelled; a trial
         already running there cannot be stopped (Python cannot kill a thread; a process
         pool's worker is not ours to kill) and keeps its worker busy until it returns, so
         the trials after it share the remaining workers.
@@ -483,7 +487,9 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         Also write ``report.html`` in ``out``: the self-contained cohort report of
         :func:`gaitcore.report.write_report` (groups from the ``group`` column).
     **options
-        Passed to :func:`gaitcore.analyze_trial`.
+        Passed to :func:`gaitcore.analyze_trial`.  ``static=`` and ``grf=`` name a file for every
+        row whose manifest names none; each is checked once, before any work: a missing file,
+        a directory, a dangling link or a link loop is an error naming the argument.
 
     Returns
     -------
@@ -583,8 +589,11 @@ def _out_folder(out):
     """``out=`` as given, or an error naming it when it exists and is no folder (a file, a link loop)."""
     if not isinstance(out, (str, os.PathLike)):
         raise InputTypeError(f"out must be a path (str or os.PathLike), got {type(out).__name__}")
-    if os.path.lexists(out) and not os.path.isdir(out):
-        raise InputError(f"out={os.fspath(out)!r}: {entry_problem(out) or 'not a folder'}")
+    problem = entry_problem(out)
+    if problem and problem != "no such file" and not problem.startswith("a directory"):
+        raise InputError(f"out={os.fspath(out)!r}: {problem}")
+    if not problem:  # a regular file
+        raise InputError(f"out={os.fspath(out)!r}: not a folder")
     return out
 
 

@@ -899,7 +899,10 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     ``"b"`` (mixed: A between, B within, subjects nested in A) or ``"ab"`` (both within).
     Effects coding; error terms as in the classical split-plot / repeated-measures ANOVA:
     between: residual; mixed: A over subjects within A, B and AB over the residual (B x subject);
-    within: A over A x subject, B over B x subject, AB over the residual.  With one curve per
+    within: A over A x subject, B over B x subject, AB over the residual.  With several curves
+    per subject and cell (``unit="stride"``) the residual is the stride-to-stride variation, so
+    the subject interactions are added and become the error terms (mixed: B and AB over
+    B x subject; within: AB over A x B x subject), smoothness from the full model.  With one curve per
     subject and cell (strides averaged first, ``unit="subject"``) the smoothness is estimated
     as spm1d does (residuals of [1, 1(a != first), 1(b != first), 1(subject != first in its
     group), 1(a != first and b != first)]), so balanced data give ``spm1d.stats.anova2``,
@@ -954,6 +957,8 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
         _check_design(y, X)
         return [_fit("anova2", "F", e, y, X, d.contrast(e), None, None, dropped, _freedman_lane(X, d.contrast(e)))
                 for e in labels]
+    subject = _subject_ids(within, ca, fs)
+    several = np.bincount((subject * len(la) + ca) * len(lb) + cb).max() > 1  # unit="stride"
     if within == "b":
         XS = np.zeros((y.shape[0], 0))  # subjects nested in A: coded within each group
         first_in_group = np.zeros(y.shape[0], bool)
@@ -966,7 +971,10 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
             first_in_group[rows] = cs_g == 0
         d.add("S", XS)
         d.add("AB", _interaction(XA, XB))
-        error = {"A": d.contrast("S"), "B": None, "AB": None}
+        if several:  # strides kept: subject x B (within A) is the error term of B and A x B
+            d.add("SB", _interaction(XS, XB))
+        within_error = d.contrast("SB") if several else None
+        error = {"A": d.contrast("S"), "B": within_error, "AB": within_error}
         s_first = first_in_group
     else:
         ls, cs = _codes(fs)
@@ -975,17 +983,28 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
         d.add("AB", _interaction(XA, XB))
         d.add("SA", _interaction(XA, XS))
         d.add("SB", _interaction(XB, XS))
-        error = {"A": d.contrast("SA"), "B": d.contrast("SB"), "AB": None}
+        if several:  # strides kept: subject x A x B is the error term of A x B
+            d.add("SAB", _interaction(_interaction(XA, XB), XS))
+        error = {"A": d.contrast("SA"), "B": d.contrast("SB"), "AB": d.contrast("SAB") if several else None}
         s_first = cs == 0
     X = d.X
     _check_design(y, X)
-    xr = np.column_stack([np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
+    xr = None if several else np.column_stack(  # spm1d's smoothness design for one curve per cell
+        [np.ones(y.shape[0]), ca != 0, cb != 0, ~s_first, (ca != 0) & (cb != 0)]).astype(float)
     test = "anova2onerm" if within == "b" else "anova2rm"
-    schemes = _anova2_rm_permutations(within, X, d, ca, cb, fs)
+    schemes = _anova2_rm_permutations(within, X, d, ca, cb, subject, several)
     return [_fit(test, "F", e, y, X, d.contrast(e), error[e], xr, dropped, schemes[e]) for e in labels]
 
 
-def _anova2_rm_permutations(within: str, X, d: _Design, ca, cb, fs) -> dict:
+def _subject_ids(within: str, ca, fs) -> np.ndarray:
+    """Subject ids 0 .. s-1; in the mixed design a label names a subject within its group of A."""
+    subject = np.unique(fs, return_inverse=True)[1]
+    if within == "b":
+        subject = np.unique(np.column_stack([ca, subject]), axis=0, return_inverse=True)[1].ravel()
+    return subject
+
+
+def _anova2_rm_permutations(within: str, X, d: _Design, ca, cb, subject, several: bool) -> dict:
     """Restricted permutations of each effect of a repeated-measures two-way ANOVA, each tested
     against its own error term (Anderson & ter Braak 2003; Winkler et al. 2014):
 
@@ -998,12 +1017,9 @@ def _anova2_rm_permutations(within: str, X, d: _Design, ca, cb, fs) -> dict:
       Freedman-Lane residuals of the model without the effect permuted within each subject.
     Several curves per subject and cell (``unit="stride"``) are refused: strides of one cell
     share its subject-by-condition deviation and are not exchangeable with other cells'."""
-    subject = np.unique(fs, return_inverse=True)[1]
-    if within == "b":  # subjects are nested in A: a label is a subject within its group
-        subject = np.unique(np.column_stack([ca, subject]), axis=0, return_inverse=True)[1].ravel()
     na, nb = ca.max() + 1, cb.max() + 1
     cell = ca * nb + cb
-    if np.bincount(subject * na * nb + cell).max() > 1:
+    if several:
         no = _Permutations(None, refusal=InputError, reason=(
             "unit='stride' leaves several curves per subject and cell; strides of one cell are not "
             "exchangeable with another cell's (they share the subject-by-condition deviation): use "

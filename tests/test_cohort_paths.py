@@ -105,3 +105,25 @@ def test_out_folder_that_is_a_link_loop_or_a_file_is_named(one_trial, tmp_path):
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(InputError, match=r"out=.*file.txt.*: not a folder"):
         gaitcore.analyze_cohort(one_trial, progress=False, out=tmp_path / "file.txt")
+
+
+def test_path_with_a_nul_byte_is_named_not_a_bare_valueerror(one_trial):
+    """os.stat raises ValueError (not OSError) for a NUL byte: one bad manifest cell must not stop the batch."""
+    table = gaitcore.analyze_cohort(cohort.pd.DataFrame({"path": ["a\x00b.c3d"]}), progress=False)
+    assert table["error"][0].startswith("InputError: not analysed: path") and "NUL byte" in table["error"][0]
+    with pytest.raises(InputError, match=r"static='x\\x00.trc': not a valid path \(it holds a NUL byte\)"):
+        gaitcore.analyze_cohort(one_trial, progress=False, static="x\x00.trc")
+    with pytest.raises(InputError, match=r"out=.*: not a valid path"):
+        gaitcore.analyze_cohort(one_trial, progress=False, out="res\x00ults")
+
+
+def test_readers_name_link_loops_dangling_links_and_nul_bytes(loop, tmp_path):
+    """Path.exists() is False for all three: the reader said "no such file" for each."""
+    with pytest.raises(OSError, match="Too many levels of symbolic links"):
+        gaitcore.read_trial(loop)
+    dangling = tmp_path / "gone.c3d"
+    os.symlink(tmp_path / "nowhere.c3d", dangling)
+    with pytest.raises(FileNotFoundError, match="gone.c3d: dangling symbolic link"):
+        gaitcore.read_trial(dangling)
+    with pytest.raises(InputError, match=r"'a\\x00b.c3d': not a valid path"):
+        gaitcore.read_trial("a\x00b.c3d")

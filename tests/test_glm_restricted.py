@@ -286,3 +286,19 @@ def test_stride_units_on_the_simulated_cohort(tmp_path):
     assert res.n_perm == 2 ** 8 and res.h0_reject
     by_subject = gaitcore.spm_ancova(y, table["group"], speed, subjects=table["subject"])
     assert by_subject.n == 8 and by_subject.permutations.scheme == "labels"
+
+
+@pytest.mark.parametrize("within", ["b", "ab"])
+def test_stride_units_use_the_subject_interactions_as_error_terms(within):
+    """Balanced strides (3 per subject and cell): with the subject interactions as error terms the
+    F curves and df equal those of the cell means (unit='subject'); the residual alone (strides as
+    independent units) would inflate the within effects' df."""
+    y, a, b, subj = _mixed(11) if within == "b" else _within(11)
+    rng = np.random.default_rng(12)
+    strides = np.vstack([y + 0.4 * _smooth(rng, y.shape[0], y.shape[1]) for _ in range(3)])
+    a3, b3, s3 = np.tile(a, 3), np.tile(b, 3), np.tile(subj, 3)
+    by_stride = gaitcore.spm_anova2(strides, a3, b3, subjects=s3, within=within, unit="stride")
+    by_subject = gaitcore.spm_anova2(strides, a3, b3, subjects=s3, within=within)
+    for st, su in zip(by_stride, by_subject):
+        assert st.n == 3 * su.n and st.df == su.df
+        np.testing.assert_allclose(st.z, su.z, rtol=1e-9)

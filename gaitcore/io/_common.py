@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +31,14 @@ def existing_file(path) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if not path.is_file():
+    try:
+        mode = os.stat(path).st_mode  # Path.exists() says False for a link loop or a NUL byte alike
+    except ValueError:
+        raise InputError(f"{os.fspath(path)!r}: not a valid path (it holds a NUL byte)") from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: {'dangling symbolic link' if os.path.islink(path) else 'no such file'}") \
+            from None  # other OSErrors (a link loop, permission) name the path and the reason themselves
+    if not stat.S_ISREG(mode):
         raise FormatError(path, "not a regular file")
     return path
 
