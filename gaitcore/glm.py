@@ -228,9 +228,10 @@ class GLMTest:
         spm1d); a cluster's mass is the integral of (|z| - z_star) over its suprathreshold nodes
         (trapezoid, unit node spacing) and its p the fraction of permutations whose largest
         cluster mass is at least as large (at least 1 / n_perm).  ``p_max`` is the fraction whose
-        maximum reaches the observed maximum (ties within 1e-12 relative count).  For a two-tailed SPM{t} with a symmetric scheme
-        (sign flips; two groups of equal size) each permutation and its mirror image give -z, so
-        only one of each pair is enumerated, as spm1d does.  Designs with nuisance regressors
+        maximum reaches the observed maximum (ties within 1e-12 relative count).  For a
+        two-tailed SPM{t} with a symmetric scheme (sign flips; two groups of equal size) each
+        permutation and its mirror image give -z, so only one of each pair is enumerated, as
+        spm1d does.  Designs with nuisance regressors
         (:func:`spm_ancova`, between-subjects :func:`spm_anova2`) permute the rows with the
         Freedman-Lane scheme (residuals of the model without the tested effect; the C kernel
         on residuals computed with NumPy).
@@ -310,8 +311,8 @@ class GLMTest:
 
             def run(which=None):
                 return _core.glm_permute_random(
-                    y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme in ("sign", "block_sign"),
-                    *layout, count if which is None else which.size, which, two_tailed, int(n_threads),
+                    y, self.X, self.C, stat, self.Ce, int(seed) % 2**64,
+                    perm.scheme in ("sign", "block_sign"), *layout, count if which is None else which.size, which, two_tailed, int(n_threads),
                     which is not None)
         zmax = run()[1]
         n_total = zmax.size
@@ -377,7 +378,8 @@ def _unrestricted(perm: _Permutations, X: np.ndarray) -> _Permutations:
 
 def _block_offsets(ids: np.ndarray):
     """(rows grouped by id, stably; offsets of each id's rows) for ids 0 .. B-1."""
-    return np.argsort(ids, kind="stable").astype(np.intp), np.r_[0, np.cumsum(np.bincount(ids))].astype(np.intp)
+    offsets = np.r_[0, np.cumsum(np.bincount(ids))].astype(np.intp)
+    return np.argsort(ids, kind="stable").astype(np.intp), offsets
 
 
 def _random_layout(perm: _Permutations, n: int):
@@ -426,7 +428,8 @@ def _enumeration(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm
         if units.max() + 1 >= 62 or 2 ** (units.max() + 1) > ENUMERATE_MAX:
             return None
         signs = np.array(list(itertools.product((1, -1), repeat=int(units.max()) + 1)), dtype=np.int8)
-        return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), np.ascontiguousarray(signs[:, units])
+        src = np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1))
+        return src, np.ascontiguousarray(signs[:, units])
     if perm.scheme == "sign":
         half = symmetric_two_tailed
         if n >= 62 or (2 ** (n - 1) if half else 2 ** n) > ENUMERATE_MAX:
@@ -694,7 +697,8 @@ def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
     d.add("A", _sum_coding(codes, len(levels)))
     X = d.X
     _check_design(y, X)
-    perm = _subject_sign_flips(_Permutations("labels", codes, symmetric=len(levels) == 2), s, X, d.contrast("A"))
+    perm = _subject_sign_flips(_Permutations("labels", codes, symmetric=len(levels) == 2), s, X,
+                               d.contrast("A"))
     return _fit("anova1", "F", "group", np.ascontiguousarray(y), X, d.contrast("A"), None, None, dropped, perm)
 
 
@@ -796,7 +800,8 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
     if key not in names:
         raise InputError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
     C = d.contrast(key)
-    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, _subject_sign_flips(_freedman_lane(X, C), s, X, C))
+    perm = _subject_sign_flips(_freedman_lane(X, C), s, X, C)
+    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, perm)
 
 
 def _covariate_matrix(covariates, n):
@@ -902,8 +907,8 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     within: A over A x subject, B over B x subject, AB over the residual.  With several curves
     per subject and cell (``unit="stride"``) the residual is the stride-to-stride variation, so
     the subject interactions are added and become the error terms (mixed: B and AB over
-    B x subject; within: AB over A x B x subject), smoothness from the full model.  With one curve per
-    subject and cell (strides averaged first, ``unit="subject"``) the smoothness is estimated
+    B x subject; within: AB over A x B x subject), smoothness from the full model.  With one
+    curve per subject and cell (strides averaged first, ``unit="subject"``) the smoothness is estimated
     as spm1d does (residuals of [1, 1(a != first), 1(b != first), 1(subject != first in its
     group), 1(a != first and b != first)]), so balanced data give ``spm1d.stats.anova2``,
     ``anova2onerm`` and ``anova2rm``.
