@@ -477,7 +477,9 @@ def analyze_cohort(manifest, *, executor=None, dask=None, progress=True, out=Non
         ``TrialTimeoutError`` in its row and the batch goes on.  On the default local pool the
         clock starts when a worker takes the trial and the worker process is replaced.  On
         ``executor=`` or ``dask=`` at most one trial per worker (thread) is submitted at a
-        time, the clock starts at submission and the trial's future is cancelled; a trial
+        time (an executor without ``_max_workers``, the standard executors' worker count, is
+        taken to have one per CPU), the clock starts at submission and the trial's future is
+        cancelled; a trial
         already running there cannot be stopped (Python cannot kill a thread; a process
         pool's worker is not ours to kill) and keeps its worker busy until it returns, so
         the trials after it share the remaining workers.

@@ -326,12 +326,12 @@ def _static_reference(static, kinematics):
         return {}
     ref = {}
     lm = skm.landmarks
-    for side in ("L", "R"):
+    for side in ("L", "R"):  # NaN where the static lacks the segment (nan_reduce: no warning)
         if lm.has("toe", side) and lm.has("heel", side):
-            ref[f"{side}_foot"] = float(np.nanmean(_pitch_deg(lm.get("toe", side) - lm.get("heel", side))))
-        ref[f"{side}_hip"] = float(np.nanmean(skm.angles[f"{side}_hip"][:, 0]))
-        ref[f"{side}_cpd"] = float(np.nanmean(_cpd(skm, side)))
-    ref["trunk_lean"] = float(np.nanmean(skm.angles["trunk_lean"]))
+            ref[f"{side}_foot"] = float(nan_reduce(np.nanmean, _pitch_deg(lm.get("toe", side) - lm.get("heel", side))))
+        ref[f"{side}_hip"] = float(nan_reduce(np.nanmean, skm.angles[f"{side}_hip"][:, 0]))
+        ref[f"{side}_cpd"] = float(nan_reduce(np.nanmean, _cpd(skm, side)))
+    ref["trunk_lean"] = float(nan_reduce(np.nanmean, skm.angles["trunk_lean"]))
     return ref
 
 

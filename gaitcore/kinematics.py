@@ -155,7 +155,7 @@ def joint_angles(trial: Trial, model: str = "cgm", hjc: str = "harrington", pelv
         ``{side}_static_rotation_offset_deg`` (the foot frame turned about its z, then y axis),
         side "L"/"R"; missing keys are 0 (an uncalibrated CGM).  "file": the offsets a Vicon C3D
         stores in its PROCESSING group (TibialTorsion, StaticPlantFlex, StaticRotOff); "static":
-        derived from ``static`` (:func:`gaitcore.pig_static_calibration`, flat foot); "auto"
+        derived from ``static`` (:func:`gaitcore.pig_static_calibration`, heel-toe line as marked); "auto"
         (default): the trial's file, else the static's file, else derived from the static, else
         none; None: no offsets.  ``km.sources["calibration"]`` says which was used
     ankle_sequence : "isb" (Z-X-Y: flexion, inversion, rotation; Wu 2002) or "pig" (Plug-in
@@ -399,7 +399,7 @@ def _calibration_of_mode(mode, trial, static, model):
         if mode == "static":
             raise
         return {}, f"none (no PROCESSING offsets; none derived from the static: {exc})"
-    return derived, "derived from the static trial (Plug-in Gait offsets, flat foot)"
+    return derived, "derived from the static trial (Plug-in Gait offsets, heel-toe line as marked)"
 
 
 def _rotate_frames(frames, axis, angle_rad):

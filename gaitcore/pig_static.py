@@ -37,7 +37,7 @@ __all__ = ["pig_static_calibration"]
 _SIDES = (("L", -1), ("R", 1))
 
 
-def pig_static_calibration(static, *, flat_foot: bool = True, tibial_torsion_deg: dict | None = None,
+def pig_static_calibration(static, *, flat_foot: bool = False, tibial_torsion_deg: dict | None = None,
                            hjc: str = "harrington", marker_radius_mm: float | None = None,
                            stored_joint_centres: bool = False, marker_set="auto",
                            metadata: dict | None = None) -> dict[str, float]:
@@ -54,19 +54,22 @@ def pig_static_calibration(static, *, flat_foot: bool = True, tibial_torsion_deg
     - static rotation offset r = -s asin(d_z) with s = +1 right, -1 left,
 
     so that U turned by p about its z axis, then by s r about its new y axis, has its x axis along
-    heel -> toe.  With ``flat_foot`` (default) the heel is first moved to the toe's height in the
-    lab, so the foot's anatomical long axis is horizontal when standing: the ankle then reads
-    0 deg of plantar/dorsiflexion for a foot flat on the floor under a vertical shank, whatever
-    the heights at which the heel and toe markers sit on the shoe.
+    heel -> toe.  By default the heel and toe markers' own line is the foot's long axis, as in
+    Vicon's Plug-in Gait.  With ``flat_foot=True`` the heel is first moved to the toe's height in
+    the lab, so the long axis is horizontal when standing: the ankle then reads 0 deg of
+    plantar/dorsiflexion for a foot flat on the floor under a vertical shank, whatever the heights
+    at which the heel and toe markers sit (barefoot statics; a running shoe's heel-to-toe drop
+    is then read as part of the foot).
 
     Parameters
     ----------
     static : Trial or path of the static standing trial (z up, mm); any marker set whose roles
         give the heel, toe, ankle and knee landmarks (gaitcore.markersets)
-    flat_foot : bool, Plug-in Gait's "foot flat" option (default True, as the CGM 2 defaults;
-        False: the heel and toe markers' own line, as Vicon Plug-in Gait's default: with it and
-        ``hjc="davis"`` a real Nexus static's stored offsets are reproduced within 0.01 deg,
-        datasets/pyCGM_Sample_SM.vsk; flat foot moved them by 1.1-1.6 deg there)
+    flat_foot : bool, Plug-in Gait's "foot flat" option (default False, Vicon Plug-in Gait's
+        default: with it and ``hjc="davis"`` a real Nexus static's stored offsets are reproduced
+        within 0.01 deg, datasets/pyCGM_Sample_SM.vsk, where flat foot moved them by 1.1-1.6 deg;
+        on walk.c3d's foot-flat frames it is also the closer of the two to the lab's offsets.
+        True: the CGM 2 reference settings' choice, for barefoot statics)
     tibial_torsion_deg : {"L": deg, "R": deg}, optional, measured tibial torsion used (and
         returned) where the static has no medial malleolus; default 0 there (not returned)
     hjc, marker_radius_mm, stored_joint_centres, marker_set : as :func:`gaitcore.joint_angles`

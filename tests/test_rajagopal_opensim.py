@@ -2,7 +2,7 @@
 
 Reference: ``datasets/Rajagopal_ik_run.mot``, OpenSim's IK of ``Rajagopal_motion_capture_run.trc``
 (opensim-models, an extract: see datasets/README.md).  OpenSim fits one scaled whole-body model
-to all markers at once (weighted least squares; its own marker errors are 12-18 mm RMS per frame
+to all markers at once (weighted least squares; its own marker errors are 11-18 mm RMS per frame
 and up to 55 mm, ``run_ik_marker_errors.sto``), gaitcore builds each segment from its landmarks,
 the knee and ankle ones carried from the static trial by a least-squares rigid fit of each
 cluster (CAST).  The two models draw the segment axes differently, so each angle differs by a

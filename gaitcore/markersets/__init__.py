@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -572,10 +571,11 @@ class _Carrier:
         """The residuals of the rigid fit of all the cluster's markers (see Landmarks.cluster_fit)."""
         shape, seen = self._static_shape(self.pairs), self._run_points(self.pairs)
         rot, t = self._fit(self.pairs)  # all markers, whatever subset carried a landmark
-        fitted = _apply(rot, t, shape)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # frames without a fit stay NaN
-            rms = np.sqrt(np.nanmean(np.sum((fitted - seen) ** 2, axis=2), axis=1))
+        squared = np.sum((_apply(rot, t, shape) - seen) ** 2, axis=2)  # NaN: marker unseen or no fit
+        counted = np.isfinite(squared)
+        n_seen = counted.sum(axis=1)
+        rms = np.full(len(squared), np.nan)  # no warnings.catch_warnings here: batches run in threads
+        rms[n_seen > 0] = np.sqrt(np.where(counted, squared, 0.0).sum(axis=1)[n_seen > 0] / n_seen[n_seen > 0])
         finite = rms[np.isfinite(rms)]
         median = float(np.median(finite)) if finite.size else float("nan")
         radius = float(np.sqrt(np.mean(np.sum((shape - shape.mean(axis=0)) ** 2, axis=1))))
