@@ -130,22 +130,23 @@ class _Permutations:
     - 'block_sign': one sign flip per unit (subject) for all of its rows (units of any size);
     - None: not exchangeable: ``refusal(reason)`` is raised.
 
-    With ``reduced`` (the design without the tested effect) the scheme permutes the residuals of
-    that reduced model instead of y (Freedman-Lane, see :func:`_freedman_lane`)."""
+    With ``tested`` (the contrast of the tested effect) the scheme permutes the residuals of the
+    model without that effect instead of y (Freedman-Lane, see :func:`_freedman_lane`); the
+    reduced design is built only when permutations are run."""
 
     scheme: str | None
     labels: np.ndarray | None = None   # 'labels' / 'whole': the labels whose arrangements count
     symmetric: bool = False            # the statistic of the complement arrangement is -z
     blocks: np.ndarray | None = None   # permute only within these blocks
     reason: str = ""
-    reduced: np.ndarray | None = None  # Freedman-Lane: n x (p - k) nuisance design
+    tested: np.ndarray | None = None   # Freedman-Lane: the contrast C of the tested effect
     units: np.ndarray | None = None    # 'whole' / 'block_sign': the unit of each row
     within: np.ndarray | None = None   # 'whole': the key pairing the rows of exchanged units
     refusal: type = NotImplementedError
 
-    def with_reduced(self, X: np.ndarray, C: np.ndarray) -> "_Permutations":
+    def with_reduced(self, C: np.ndarray) -> "_Permutations":
         """The same scheme on the residuals of the model without the effect C (Freedman-Lane)."""
-        return dataclasses.replace(self, reduced=_freedman_lane(X, C).reduced)
+        return dataclasses.replace(self, tested=C)
 
 
 def _unit_rows(units: np.ndarray, within: np.ndarray, blocks: np.ndarray | None):
@@ -171,9 +172,14 @@ def _freedman_lane(X: np.ndarray, C: np.ndarray) -> _Permutations:
     table 2).  The statistic of the full model does not change when a vector of span(Z) is added
     to the data (C b and SSE are unchanged), so the statistic of P R_Z y + H_Z y is that of
     P R_Z y: the C permutation kernel runs unchanged on the reduced residuals (NumPy computes
-    them once).  The identity permutation gives the observed statistic."""
+    them once, :func:`_reduced_design`).  The identity permutation gives the observed statistic."""
+    return _Permutations("labels", np.arange(X.shape[0]), tested=C)
+
+
+def _reduced_design(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Z = X N, N a basis of the null space of C (the model without the tested effect)."""
     _, _, vt = np.linalg.svd(C)
-    return _Permutations("labels", np.arange(X.shape[0]), reduced=X @ vt[C.shape[0]:].T)
+    return X @ vt[C.shape[0]:].T
 
 
 def _reduced_residuals(y: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -228,9 +234,10 @@ class GLMTest:
         spm1d); a cluster's mass is the integral of (|z| - z_star) over its suprathreshold nodes
         (trapezoid, unit node spacing) and its p the fraction of permutations whose largest
         cluster mass is at least as large (at least 1 / n_perm).  ``p_max`` is the fraction whose
-        maximum reaches the observed maximum (ties within 1e-12 relative count).  For a two-tailed SPM{t} with a symmetric scheme
-        (sign flips; two groups of equal size) each permutation and its mirror image give -z, so
-        only one of each pair is enumerated, as spm1d does.  Designs with nuisance regressors
+        maximum reaches the observed maximum (ties within 1e-12 relative count).  For a
+        two-tailed SPM{t} with a symmetric scheme (sign flips; two groups of equal size) each
+        permutation and its mirror image give -z, so only one of each pair is enumerated, as
+        spm1d does.  Designs with nuisance regressors
         (:func:`spm_ancova`, between-subjects :func:`spm_anova2`) permute the rows with the
         Freedman-Lane scheme (residuals of the model without the tested effect; the C kernel
         on residuals computed with NumPy).
@@ -293,7 +300,9 @@ class GLMTest:
             n_threads = min(8, os.cpu_count() or 1)
         stat = _STAT_CODE[self.stat]
         enumerated = _enumeration(perm, self.n, two_tailed and self.stat == "T", n_perm)
-        y = self.y if perm.reduced is None else _reduced_residuals(self.y, perm.reduced)
+        y = self.y
+        if perm.tested is not None:  # Freedman-Lane: the residuals of the model without the effect
+            y = _reduced_residuals(self.y, _reduced_design(self.X, perm.tested))
         if enumerated is not None:
             src, sign = enumerated
             seed = None
@@ -310,8 +319,8 @@ class GLMTest:
 
             def run(which=None):
                 return _core.glm_permute_random(
-                    y, self.X, self.C, stat, self.Ce, int(seed) % 2**64, perm.scheme in ("sign", "block_sign"),
-                    *layout, count if which is None else which.size, which, two_tailed, int(n_threads),
+                    y, self.X, self.C, stat, self.Ce, int(seed) % 2**64,
+                    perm.scheme in ("sign", "block_sign"), *layout, count if which is None else which.size, which, two_tailed, int(n_threads),
                     which is not None)
         zmax = run()[1]
         n_total = zmax.size
@@ -370,14 +379,15 @@ def _permutation_clusters(z, u, two_tailed, null_mass, n_total):
 def _unrestricted(perm: _Permutations, X: np.ndarray) -> _Permutations:
     """Every curve exchangeable with every other, raw curves (spm1d.stats.nonparam's scheme):
     the labels are the classes of equal design rows; sign-flip schemes are kept."""
-    if perm.scheme == "sign" or (perm.scheme == "labels" and perm.blocks is None and perm.reduced is None):
+    if perm.scheme == "sign" or (perm.scheme == "labels" and perm.blocks is None and perm.tested is None):
         return perm
     return _Permutations("labels", np.unique(X, axis=0, return_inverse=True)[1].ravel())
 
 
 def _block_offsets(ids: np.ndarray):
     """(rows grouped by id, stably; offsets of each id's rows) for ids 0 .. B-1."""
-    return np.argsort(ids, kind="stable").astype(np.intp), np.r_[0, np.cumsum(np.bincount(ids))].astype(np.intp)
+    offsets = np.r_[0, np.cumsum(np.bincount(ids))].astype(np.intp)
+    return np.argsort(ids, kind="stable").astype(np.intp), offsets
 
 
 def _random_layout(perm: _Permutations, n: int):
@@ -426,7 +436,8 @@ def _enumeration(perm: _Permutations, n: int, symmetric_two_tailed: bool, n_perm
         if units.max() + 1 >= 62 or 2 ** (units.max() + 1) > ENUMERATE_MAX:
             return None
         signs = np.array(list(itertools.product((1, -1), repeat=int(units.max()) + 1)), dtype=np.int8)
-        return np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1)), np.ascontiguousarray(signs[:, units])
+        src = np.tile(np.arange(n, dtype=np.intp), (signs.shape[0], 1))
+        return src, np.ascontiguousarray(signs[:, units])
     if perm.scheme == "sign":
         half = symmetric_two_tailed
         if n >= 62 or (2 ** (n - 1) if half else 2 ** n) > ENUMERATE_MAX:
@@ -653,14 +664,20 @@ def _drop_nan(y, *arrays):
 
 
 def _average_units(y, keys: list, extra=None):
-    """Mean curve per distinct tuple of keys (e.g. subject and condition), in first-seen order."""
+    """Mean curve per distinct tuple of keys (e.g. subject and condition), in first-seen order
+    (rows summed per group with one sorted reduceat, not a Python loop over the groups)."""
     frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
-    groups = frame.groupby(list(frame.columns), sort=False, dropna=False).indices
-    idx = list(groups.values())
-    ym = np.array([y[i].mean(axis=0) for i in idx])
-    ks = [np.array([k[i[0]] for i in idx]) for k in keys]
-    em = None if extra is None else np.array([extra[i].mean(axis=0) for i in idx])
-    return ym, ks, em
+    ids = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(ids, kind="stable")
+    counts = np.bincount(ids)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    first = order[starts]
+
+    def means(a):
+        return np.add.reduceat(np.asarray(a, float)[order], starts, axis=0) / counts.reshape(-1, *[1] * (a.ndim - 1))
+
+    ks = [np.asarray(k)[first] for k in keys]
+    return means(y), ks, None if extra is None else means(extra)
 
 
 def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
@@ -694,7 +711,8 @@ def spm_anova1(Y, groups, *, subjects=None, unit: str = "subject") -> GLMTest:
     d.add("A", _sum_coding(codes, len(levels)))
     X = d.X
     _check_design(y, X)
-    perm = _subject_sign_flips(_Permutations("labels", codes, symmetric=len(levels) == 2), s, X, d.contrast("A"))
+    perm = _subject_sign_flips(_Permutations("labels", codes, symmetric=len(levels) == 2), s, X,
+                               d.contrast("A"))
     return _fit("anova1", "F", "group", np.ascontiguousarray(y), X, d.contrast("A"), None, None, dropped, perm)
 
 
@@ -710,7 +728,7 @@ def _subject_sign_flips(perm: _Permutations, subjects, X, C) -> _Permutations:
     units = np.unique(subjects, return_inverse=True)[1]
     if units.max() + 1 == units.size:
         return perm
-    return _Permutations("block_sign", units=units).with_reduced(X, C)
+    return _Permutations("block_sign", units=units).with_reduced(C)
 
 
 def spm_regress(Y, x) -> GLMTest:
@@ -796,7 +814,8 @@ def spm_ancova(Y, groups, covariates, *, subjects=None, unit: str = "subject", e
     if key not in names:
         raise InputError(f"effect must be 'group' or one of the covariates {names}, got {effect!r}")
     C = d.contrast(key)
-    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, _subject_sign_flips(_freedman_lane(X, C), s, X, C))
+    perm = _subject_sign_flips(_freedman_lane(X, C), s, X, C)
+    return _fit("ancova", "T", str(key), y, X, C, None, None, dropped, perm)
 
 
 def _covariate_matrix(covariates, n):
@@ -902,8 +921,8 @@ def spm_anova2(Y, a, b, *, subjects=None, within: str = "", unit: str = "subject
     within: A over A x subject, B over B x subject, AB over the residual.  With several curves
     per subject and cell (``unit="stride"``) the residual is the stride-to-stride variation, so
     the subject interactions are added and become the error terms (mixed: B and AB over
-    B x subject; within: AB over A x B x subject), smoothness from the full model.  With one curve per
-    subject and cell (strides averaged first, ``unit="subject"``) the smoothness is estimated
+    B x subject; within: AB over A x B x subject), smoothness from the full model.  With one
+    curve per subject and cell (strides averaged first, ``unit="subject"``) the smoothness is estimated
     as spm1d does (residuals of [1, 1(a != first), 1(b != first), 1(subject != first in its
     group), 1(a != first and b != first)]), so balanced data give ``spm1d.stats.anova2``,
     ``anova2onerm`` and ``anova2rm``.
@@ -1027,7 +1046,7 @@ def _anova2_rm_permutations(within: str, X, d: _Design, ca, cb, subject, several
         return {"A": no, "B": no, "AB": no}
 
     def residuals_within_subjects(effect, labels):
-        return _Permutations("labels", labels, blocks=subject).with_reduced(X, d.contrast(effect))
+        return _Permutations("labels", labels, blocks=subject).with_reduced(d.contrast(effect))
 
     def whole(labels, units, key, blocks, what):
         if _unit_rows(units, key, blocks) is None:

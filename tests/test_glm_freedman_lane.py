@@ -88,7 +88,7 @@ def test_anova2_between_effects_permute_with_freedman_lane():
     # repeated measures: restricted schemes (tests/test_glm_restricted.py), not row-wise Freedman-Lane
     mixed = gaitcore.spm_anova2(_smooth(rng, 24), a, b, subjects=np.repeat(np.arange(8), 3), within="b")
     assert [f.permutations.scheme for f in mixed] == ["whole", "labels", "labels"]
-    assert mixed[0].permutations.reduced is None and mixed[1].permutations.blocks is not None
+    assert mixed[0].permutations.tested is None and mixed[1].permutations.blocks is not None
 
 
 @pytest.mark.parametrize("n_perm", [None, 3000])
@@ -98,9 +98,9 @@ def test_without_nuisance_equals_label_permutation(n_perm):
     3 x 3 labels, or the same seeded draw) give the same distribution (to rounding, 1e-10)."""
     rng = np.random.default_rng(9)
     f = gaitcore.spm_anova1(_smooth(rng, 9) + 5.0, np.repeat([0, 1, 2], 3))
-    reduced = glm._freedman_lane(f.X, f.C).reduced
+    reduced = glm._reduced_design(f.X, f.C)
     np.testing.assert_allclose(reduced, reduced[0, 0])  # the intercept only
-    fl = dataclasses.replace(f, permutations=dataclasses.replace(f.permutations, reduced=reduced))
+    fl = dataclasses.replace(f, permutations=dataclasses.replace(f.permutations, tested=f.C))
     labels = f.inference(0.05, method="permutation", n_perm=n_perm, seed=4)
     freedman_lane = fl.inference(0.05, method="permutation", n_perm=n_perm, seed=4)
     assert labels.n_perm == freedman_lane.n_perm == (1680 if n_perm is None else n_perm)

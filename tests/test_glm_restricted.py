@@ -117,7 +117,8 @@ def test_every_restricted_arrangement_equals_spm1d_on_the_permuted_data(within, 
         src, _ = enumerated
         assert src.shape[0] == count
         assert (subj[src] == subj).all() if (within == "ab" or i > 0) else True  # within subjects
-        data = test.y if perm.reduced is None else glm._reduced_residuals(test.y, perm.reduced)
+        data = test.y if perm.tested is None else \
+            glm._reduced_residuals(test.y, glm._reduced_design(test.X, perm.tested))
         res = test.inference(0.05, method="permutation", n_perm=None, n_threads=2)
         for k in np.linspace(0, count - 1, 25).astype(int):
             want = _parametric(within)(data[src[k]], a, b, subj)[i].z
@@ -212,7 +213,7 @@ def test_stride_units_flip_whole_subjects():
     assert all(np.unique(row[subj == s]).size == 1 for row in sign[:64] for s in range(10))
     # reference: the ANCOVA t refitted with NumPy on sign-flipped Freedman-Lane residuals
     X = test.X
-    resid = glm._reduced_residuals(test.y, test.permutations.reduced)
+    resid = glm._reduced_residuals(test.y, glm._reduced_design(X, test.permutations.tested))
     res = test.inference(0.05, method="permutation")
     c = 2 * test.C[0]
     for k in (0, 1, 100, 777, 1023):
