@@ -263,8 +263,9 @@ def detect_events(trial: Trial, method: str = "auto", threshold: float | None = 
     static : Trial or None
         The subject's static trial: a foot seen only through its marker cluster gets the toe
         defined in the static (marker-set roles API, virtual toe) and carried by the cluster,
-        which gives its TO; IC stays the cluster's (the static's virtual heel, below the
-        ankle centre, lands 28-40 ms late).  Without it such a foot gets no TO
+        which gives its TO; IC stays the cluster's (a virtual heel defined in the static
+        landed 28-40 ms late when it sat below the ankle centre; not re-measured with the
+        posterior-heel estimate).  Without it such a foot gets no TO
         (``attrs["no_toe_off_reason"]``).  Feet with heel/toe/metatarsal markers ignore it.
 
     Returns
@@ -799,9 +800,9 @@ def _with_static_feet(trial: Trial, static: Trial) -> Trial:
     static and carried by the cluster added to the cluster's markers (an extra marker,
     registered as that foot's toe).  The cluster (on the heel counter in the RIC protocol)
     lands with the foot but leaves the ground at heel-off; the toe leaves at toe-off.  The
-    static's virtual heel (below the ankle centre) is not added: it lands 28-40 ms after the
-    plates' IC on the validation trials, the heel-counter cluster 2-6 ms after
-    (tests/test_events_cluster_feet.py)."""
+    static's virtual heel is not added: defined below the ankle centre (the rule before the
+    posterior-heel estimate) it landed 28-40 ms after the plates' IC on the validation trials,
+    the heel-counter cluster 2-6 ms after (tests/test_events_cluster_feet.py)."""
     names = {s: dict(v) for s, v in _foot_marker_names(trial.markers).items()}
     if not any(_cluster_only(v) for v in names.values()):
         return trial

@@ -12,8 +12,9 @@ Measured (mean |error| ms, every reference event matched; 12 Hz marker low-pass)
   rise at all before the next stance), so without the static no TO is given; with the static
   the toe carried by the cluster gives TO: Rajagopal clearance 3.3 (max 6.4), hreljac 3.5
   (max 12.0); Dorn clearance 12.4 (max 17.1); simulated clearance 3.4-4.1 (max 7.2).
-- The static's virtual heel (below the ankle centre) instead of the cluster gave IC 28-40 ms
-  late (clearance): it is not used for IC.
+- The static's virtual heel, then defined below the ankle centre (the rule before the
+  posterior-heel estimate), instead of the cluster gave IC 28-40 ms late (clearance): it is not
+  used for IC.
 - Median L/R step times from these ICs are within 5.3 ms of the plates' on every trial.
 Limits: CLUSTER_LIMITS_MS (IC 10, TO 15 ms mean: above the largest measured mean, 6.0 and
 12.4 ms on the sprint, by about a 250-Hz frame), STEP_LIMIT_MS = 10 ms (one 100-Hz frame
