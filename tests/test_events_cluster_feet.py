@@ -21,8 +21,6 @@ Limits: CLUSTER_LIMITS_MS (IC 10, TO 15 ms mean: above the largest measured mean
 above the largest measured step-time difference)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +29,7 @@ import pytest
 import gaitcore
 from gaitcore import datasets
 from cluster_feet import cluster_only, cluster_static
+from extra_data import extra_file
 
 CLUSTER_LIMITS_MS = {"IC": 10.0, "TO": 15.0}
 STEP_LIMIT_MS = 10.0
@@ -157,17 +156,9 @@ def test_analysis_of_a_cluster_only_trial_uses_its_static():
     assert set(report.events.method) == {"clearance"}
 
 
-def _extra(name: str) -> Path:
-    folder = os.environ.get("GAITCORE_EXTRA_DATA")
-    path = Path(folder) / name if folder else None
-    if path is None or not path.exists():
-        pytest.skip(f"{name} not found: set GAITCORE_EXTRA_DATA to the folder holding it")
-    return path
-
-
 def test_dorn_sprint_through_clusters():
-    trial = gaitcore.read_trial(_extra("JA1Gait35.c3d"))
-    static = gaitcore.read_trial(_extra("JA1Static05.c3d"))
+    trial = gaitcore.read_trial(extra_file("JA1Gait35.c3d"))
+    static = gaitcore.read_trial(extra_file("JA1Static05.c3d"))
     found = gaitcore.detect_events(cluster_only(trial), method="clearance", static=cluster_static(static))
     _check("Dorn sprint clearance, clusters + static", found, _inner(trial.events, trial))
 

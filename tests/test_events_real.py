@@ -16,8 +16,6 @@ Tuning and checking (the thresholds were chosen on one trial and checked on the 
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +23,7 @@ import pytest
 
 import gaitcore
 from gaitcore import datasets
+from extra_data import extra_file
 
 RUN_LIMITS_MS = {"IC": 15.0, "TO": 20.0}   # mean |error| of running marker events
 WALK_LIMITS_MS = {"IC": 20.0, "TO": 20.0}  # mean |error| of walking marker events
@@ -174,16 +173,8 @@ def test_bundled_c3d_trials_give_events_and_factors(trials, name):
 
 # ----------------------------------------------------------------------------- Dorn 2012 sprint (not bundled)
 
-def _extra(name: str) -> Path:
-    folder = os.environ.get("GAITCORE_EXTRA_DATA")
-    path = Path(folder) / name if folder else None
-    if path is None or not path.exists():
-        pytest.skip(f"{name} not found: set GAITCORE_EXTRA_DATA to the folder holding it")
-    return path
-
-
 def test_dorn_sprint_plates_and_markers_against_stored():
-    trial = gaitcore.read_trial(_extra("JA1Gait35.c3d"))
+    trial = gaitcore.read_trial(extra_file("JA1Gait35.c3d"))
     stored = trial.events
     force = gaitcore.detect_events(trial, method="force")
     rows = [*_compare("JA1Gait35", "force", force, stored, "stored").to_dict("records")]

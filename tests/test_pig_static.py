@@ -9,7 +9,6 @@ static (unlicensed, read from $GAITCORE_EXTRA_DATA only) for plausibility.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 import gaitcore
 from gaitcore import InputError, MissingMarkersError, pig_static_calibration
 from gaitcore.kinematics import build_model, file_calibration
+from extra_data import extra_file
 
 KEYS = ("static_plantar_flexion_deg", "static_rotation_offset_deg", "tibial_torsion_deg")
 #: the truth of the simulated static: walk.c3d's lab values, rounded
@@ -359,14 +359,11 @@ def test_dorn_static_offsets_plausible():
     """Dorn 2012's Vicon static (LKNM/LMED present, no PROCESSING group), when GAITCORE_EXTRA_DATA
     names its folder.  Measured (default, no flat foot): p 13.75/13.96, r 0.17/-0.11, T -12.1/-20.4
     deg (L/R); with flat foot p 14.27/14.03 (its heel and toe markers nearly level)."""
-    folder = os.environ.get("GAITCORE_EXTRA_DATA")
-    found = sorted(Path(folder).rglob("JA1Static05.c3d")) if folder else []
-    if not found:
-        pytest.skip("JA1Static05.c3d not found: set GAITCORE_EXTRA_DATA to the folder holding it")
-    got = pig_static_calibration(found[0])
+    static = extra_file("JA1Static05.c3d")
+    got = pig_static_calibration(static)
     print({k: round(v, 2) for k, v in got.items()})
     _plausible(got)
-    assert file_calibration(gaitcore.read_trial(found[0])) == {}
+    assert file_calibration(gaitcore.read_trial(static)) == {}
 
 
 # ----------------------------------------------------------------------------- a real Vicon static + its VSK
