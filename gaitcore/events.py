@@ -514,7 +514,8 @@ def event_quality(events: pd.DataFrame) -> dict:
     out["order_violations"] = [{"side": r.side, "event": r.event, "time_s": float(r.time_s), "reason": p}
                                for r, p in zip(ev.itertuples(), problems) if p]
     lo, hi = PLAUSIBLE_CONTACT_S.get(mode, PLAUSIBLE_CONTACT_S["unknown"])
-    bad_time = {(r.side, float(r.time_s)) for r, p in zip(ev.itertuples(), problems) if p}
+    bad_times = {side: np.sort([float(r.time_s) for r, p in zip(ev.itertuples(), problems) if p and r.side == side])
+                 for side in _SIDES}
     out["implausible_contacts"], out["strides"], out["strides_rejected"] = [], {}, []
     for side in _SIDES:
         ic, to = _times(ev, side, "IC"), _times(ev, side, "TO")
@@ -530,7 +531,7 @@ def event_quality(events: pd.DataFrame) -> dict:
         median = np.median(stride) if len(stride) else np.nan
         accepted = 0
         for k, (a, b) in enumerate(zip(ic[:-1], ic[1:])):
-            reason = _stride_problem(ev, bad_time, side, a, b, implausible[k], stride[k], median)
+            reason = _stride_problem(bad_times[side], a, b, implausible[k], stride[k], median)
             if reason:
                 out["strides_rejected"].append({"side": side, "start_s": float(a), "end_s": float(b), "reason": reason})
             else:
@@ -539,9 +540,11 @@ def event_quality(events: pd.DataFrame) -> dict:
     return out
 
 
-def _stride_problem(ev, bad_time, side, a, b, implausible, stride, median) -> str:
-    inside = ev["time_s"].between(a, b, inclusive="left") & (ev["side"] == side)
-    if any((side, float(t)) in bad_time for t in ev.loc[inside, "time_s"]):
+def _stride_problem(bad_times, a, b, implausible, stride, median) -> str:
+    """Why the stride [a, b) of a foot is rejected ("" when it is not); ``bad_times``: the sorted
+    times of that foot's out-of-order events."""
+    i = np.searchsorted(bad_times, a)
+    if i < len(bad_times) and bad_times[i] < b:
         return "an event of this foot inside breaks the IC/TO order"
     if implausible:
         return "its contact time is implausible for the gait mode"
