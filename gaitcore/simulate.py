@@ -37,6 +37,7 @@ from . import _quiet
 from .events import loaded_runs
 from .markersets import ROLES, SIDED_SEGMENTS, load_marker_set, resolve_landmarks, rigid_fit
 from .trial import UP_AXIS, ForcePlate, Trial
+from .writers import write_csv
 
 BASE_TRC = "Rajagopal_motion_capture_run.trc"
 BASE_MOT = "Rajagopal_grf_run.mot"
@@ -317,7 +318,7 @@ def simulate_cohort(folder, *, n_per_group: int = 10, effects=None, spread: floa
                          "subject": subject, "group": group,
                          **{f"planted_{p}": v for p, v in truth.items() if p not in ("seed", "noise_mm")}})
     manifest = pd.DataFrame(rows)
-    manifest.to_csv(folder / "manifest.csv", index=False)
+    write_csv(manifest, folder / "manifest.csv")
     return manifest
 
 
