@@ -459,12 +459,17 @@ int gc_kin_thorax(size_t n, const double *c7, const double *t10, const double *c
 int gc_kin_cluster(size_t n, const double *m1, const double *m2, const double *m3,
                    double *origin, double *frames);
 
-/* Least-squares rigid fit of a cluster (Soderkvist & Wedin 1993, SVD): for each of n
+/* Least-squares rigid fit of a cluster (Soderkvist & Wedin 1993): for each of n
  * frames, rot (row-major 3x3, det +1) and trans with pts[t][i] ~ rot ref[i] + trans over
  * the k markers finite in that frame (ref k x 3, pts n x k x 3).  A frame with fewer than
- * 3 finite markers, or with them in a line, is a gap: NaN.  GC_ENOTFINITE on +-inf. */
+ * 3 finite markers, or with them in a line, is a gap: NaN.  GC_ENOTFINITE on +-inf.
+ * Closed form (Horn 1987 quaternion, QCP eigenvalue), the SVD for near-degenerate frames. */
 int gc_cluster_rigid_fit(size_t n, size_t k, const double *ref, const double *pts, double *rot,
                          double *trans);
+/* The same fit with a 3x3 SVD in every frame (the reference gc_cluster_rigid_fit is tested
+ * against, and its fallback). */
+int gc_cluster_rigid_fit_svd(size_t n, size_t k, const double *ref, const double *pts, double *rot,
+                             double *trans);
 
 /* Functional joint centre by SCoRE (Ehrig et al. 2006, J Biomech 39:2798): with the proximal
  * and distal segments' poses per frame (rot row-major 3x3, p_lab = rot p_local + org), the

@@ -1,7 +1,11 @@
 /* C unit tests of gc_cluster.c (least-squares rigid fit): exact poses recovered to rounding,
  * a noisy 4-marker cluster against numpy.linalg.svd (Soderkvist & Wedin 1993 computed in
  * NumPy; the script is in the comment below), gaps and degenerate clusters give NaN, +-inf
- * is refused.  SCoRE (gc_cluster_score) against numpy.linalg.lstsq of the stacked system
+ * is refused.  The closed-form path (Horn quaternion + QCP) against the SVD path
+ * (gc_cluster_rigid_fit_svd, itself checked against NumPy here) over random rotations incl.
+ * 180 deg and near it, 3 to 8 markers, noise 0-5 mm, mirrored clusters: rotations agree to
+ * 1e-10, are proper (det +1, orthonormal to 1e-12); near-collinear clusters fall back to the
+ * SVD bit for bit.  SCoRE (gc_cluster_score) against numpy.linalg.lstsq of the stacked system
  * (5 frames, several axes, the thigh origin offset by a few tenths of a mm), a one-axis motion
  * gives a conditioning near 0, too few frames and +-inf are refused.
  *
@@ -15,6 +19,7 @@
 #include "core/gaitcore.h"
 #include "gc_test.h"
 
+static const double PI = 3.14159265358979323846;
 static const double REF[12] = {0, 0, 0, 100, 0, 0, 0, 80, 0, 30, 40, 60};
 
 static void rotate(const double *r, const double *t, const double *p, double *out)
@@ -79,6 +84,144 @@ static void test_gaps_and_refusals(void)
     CHECK(gc_cluster_rigid_fit(0, 4, REF, pts, rot, trans) == GC_OK); /* nothing to do */
 }
 
+/* xorshift64* uniform in [0, 1) and Box-Muller normals: the test is deterministic. */
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+static double uniform01(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
+}
+static double normal01(void)
+{
+    const double u = uniform01() + 0x1.0p-54, v = uniform01();
+    return sqrt(-2.0 * log(u)) * cos(2.0 * PI * v);
+}
+
+/* Rotation by angle about the unit axis (Rodrigues), row-major. */
+static void axis_angle(const double *u, double angle, double *r)
+{
+    const double c = cos(angle), s = sin(angle), C = 1.0 - c;
+    const double m[9] = {c + u[0] * u[0] * C,        u[0] * u[1] * C - u[2] * s, u[0] * u[2] * C + u[1] * s,
+                         u[1] * u[0] * C + u[2] * s, c + u[1] * u[1] * C,        u[1] * u[2] * C - u[0] * s,
+                         u[2] * u[0] * C - u[1] * s, u[2] * u[1] * C + u[0] * s, c + u[2] * u[2] * C};
+    memcpy(r, m, sizeof m);
+}
+
+static void random_axis(double *u)
+{
+    double n = 0.0;
+    for (int i = 0; i < 3; i++) {
+        u[i] = normal01();
+        n += u[i] * u[i];
+    }
+    for (int i = 0; i < 3; i++)
+        u[i] /= sqrt(n);
+}
+
+static double max_abs_diff(const double *x, const double *y, size_t m)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < m; i++)
+        worst = fmax(worst, fabs(x[i] - y[i]));
+    return worst;
+}
+
+/* |R R^T - I| and |det R - 1| */
+static double improper(const double *r)
+{
+    double worst = 0.0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            const double d = r[3 * i] * r[3 * j] + r[3 * i + 1] * r[3 * j + 1] + r[3 * i + 2] * r[3 * j + 2];
+            worst = fmax(worst, fabs(d - (i == j)));
+        }
+    const double det = r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6]) +
+                       r[2] * (r[3] * r[7] - r[4] * r[6]);
+    return fmax(worst, fabs(det - 1.0));
+}
+
+#define MAXK 8
+#define NFRAMES 400
+
+/* Frames of k markers (reference within +-60 mm, flat when planar, mirrored in x when mirror)
+ * posed by random rotations -- every 10th turned by 180 deg or within 1e-7 rad of it -- plus
+ * noise_mm; the closed form must equal the SVD path.  Returns the worst rotation difference. */
+static double compare_with_svd(size_t k, double noise_mm, int planar, int mirror)
+{
+    static double pts[NFRAMES * MAXK * 3], rq[NFRAMES * 9], tq[NFRAMES * 3], rs[NFRAMES * 9],
+        ts[NFRAMES * 3];
+    double ref[MAXK * 3];
+    for (size_t i = 0; i < 3 * k; i++)
+        ref[i] = planar && i % 3 == 2 ? 0.0 : 120.0 * uniform01() - 60.0;
+    for (size_t f = 0; f < NFRAMES; f++) {
+        double u[3], r[9], t[3];
+        random_axis(u);
+        const double angle = f % 10 == 0 ? PI - (f % 20 ? 0.0 : 1e-7) : PI * uniform01();
+        axis_angle(u, angle, r);
+        for (int i = 0; i < 3; i++)
+            t[i] = 1000.0 * normal01();
+        for (size_t m = 0; m < k; m++) {
+            double p[3] = {mirror ? -ref[3 * m] : ref[3 * m], ref[3 * m + 1], ref[3 * m + 2]};
+            rotate(r, t, p, pts + 3 * (k * f + m));
+            for (int i = 0; i < 3; i++)
+                pts[3 * (k * f + m) + i] += noise_mm * normal01();
+        }
+    }
+    CHECK(gc_cluster_rigid_fit(NFRAMES, k, ref, pts, rq, tq) == GC_OK);
+    CHECK(gc_cluster_rigid_fit_svd(NFRAMES, k, ref, pts, rs, ts) == GC_OK);
+    double worst_improper = 0.0;
+    for (size_t f = 0; f < NFRAMES; f++)
+        worst_improper = fmax(worst_improper, improper(rq + 9 * f));
+    CHECK(worst_improper < 1e-12);
+    CHECK(max_abs_diff(tq, ts, 3 * NFRAMES) < 1e-10 * 3000.0); /* mm, |t| up to ~3 m */
+    return max_abs_diff(rq, rs, 9 * NFRAMES);
+}
+
+static void test_closed_form_equals_svd(void)
+{
+    const double noise_mm[4] = {0.0, 0.5, 2.0, 5.0};
+    double worst = 0.0;
+    for (size_t k = 3; k <= MAXK; k++)
+        for (int n = 0; n < 4; n++)
+            for (int planar = 0; planar < 2; planar++)
+                for (int mirror = 0; mirror < 2; mirror++) {
+                    const double d = compare_with_svd(k, noise_mm[n], planar, mirror);
+                    CHECK(d < 1e-10);
+                    worst = fmax(worst, d);
+                }
+    printf("  closed form vs SVD: worst rotation element difference %.2e\n", worst);
+}
+
+/* Markers within 1e-4 mm of a 100-mm line: the eigen-gap is too small for the closed form,
+ * the SVD fits these frames (bit-identical results); exactly in a line: a gap (NaN). */
+static void test_degenerate_falls_back(void)
+{
+    double ref[12], pts[12 * 3], rq[27], tq[9], rs[27], ts[9], u[3], r[9];
+    const double t[3] = {100.0, 200.0, 300.0};
+    for (int m = 0; m < 4; m++) {
+        ref[3 * m] = 33.0 * m;
+        ref[3 * m + 1] = m == 2 ? 1e-4 : 0.0;
+        ref[3 * m + 2] = m == 3 ? -1e-4 : 0.0;
+    }
+    random_axis(u);
+    axis_angle(u, 2.0, r);
+    for (int m = 0; m < 4; m++) {
+        rotate(r, t, ref + 3 * m, pts + 3 * m);                     /* frame 0: exact */
+        for (int i = 0; i < 3; i++) {
+            pts[12 + 3 * m + i] = pts[3 * m + i] + 1e-3 * normal01(); /* frame 1: noisy */
+            pts[24 + 3 * m + i] = ref[3 * m + i];
+        }
+    }
+    pts[24 + 7] = pts[24 + 11] = 0.0; /* frame 2: exactly in a line */
+    CHECK(gc_cluster_rigid_fit(3, 4, ref, pts, rq, tq) == GC_OK);
+    CHECK(gc_cluster_rigid_fit_svd(3, 4, ref, pts, rs, ts) == GC_OK);
+    CHECK(memcmp(rq, rs, 18 * sizeof *rq) == 0 && memcmp(tq, ts, 6 * sizeof *tq) == 0);
+    CHECK(max_abs_diff(rq, r, 9) < 1e-6);
+    CHECK(isnan(rq[18]) && isnan(rq[26]) && isnan(tq[6]) && isnan(rs[18]));
+}
+
 /* NumPy reference (pelvis poses near identity, thigh turned about five axes):
  *   A = concat([hstack([RP[k], -RT[k]]) for k]); b = concat([OT[k] - OP[k] for k])
  *   x = np.linalg.lstsq(A, b)[0]; s = np.linalg.svd(A, compute_uv=False)
@@ -134,6 +277,8 @@ int main(void)
     test_exact_pose();
     test_noisy_against_numpy();
     test_gaps_and_refusals();
+    test_closed_form_equals_svd();
+    test_degenerate_falls_back();
     test_score_against_numpy();
     test_score_degenerate_and_refusals();
     return gc_test_report("test_cluster");

@@ -283,8 +283,9 @@ def choose_marker_set(names, static_names=(), marker_set="auto") -> MarkerSetCho
 def rigid_fit(reference: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotation R (n, 3, 3) and translation t (n, 3) with points[i] ~ R[i] @ reference + t[i].
 
-    Least squares over the markers finite in a frame (Soderkvist & Wedin 1993, SVD of the
-    cross-covariance; det(R) = +1); frames with fewer than 3 finite markers, or markers in
+    Least squares over the markers finite in a frame (Soderkvist & Wedin 1993: the SVD
+    solution with det(R) = +1, computed in closed form as Horn's 1987 quaternion with the QCP
+    eigenvalue of Theobald 2005, the SVD itself for nearly degenerate frames); frames with fewer than 3 finite markers, or markers in
     a line, give NaN.  ``reference`` is (k, 3), ``points`` (n, k, 3).  Computed in the C core.
     """
     from .. import _core
