@@ -16,8 +16,9 @@ per segment (pelvis, thorax, thigh, shank, foot; the last three per side):
 name, or your own file), and returns, once per trial, every landmark trajectory by role.
 A landmark the run lacks (or hides for some frames) but the static trial has is carried
 into the run through its segment's technical markers: the static landmark is expressed in
-the cluster by a least-squares rigid fit (SVD; Soderkvist & Wedin 1993, J Biomech
-26:1473) and carried into every frame where 3 or more of the cluster's markers are seen;
+the cluster by a least-squares rigid fit (Soderkvist & Wedin 1993, J Biomech 26:1473;
+solved in closed form by Horn's quaternion, with the SVD for near-degenerate clusters) and
+carried into every frame where 3 or more of the cluster's markers are seen;
 frames with fewer are gaps, filled only up to ``max_gap_s``.
 
 Example
