@@ -30,6 +30,7 @@ import numpy as np
 from . import _core
 from ._errors import InputError, InputTypeError, MissingMarkersError
 from ._quiet import quiet, warn
+from .markersets import _static_means
 from .trial import UP_AXIS, Trial
 
 __all__ = ["pig_static_calibration"]
@@ -147,12 +148,7 @@ def _standing_trial(static: Trial, metadata) -> Trial:
     left out); subject measurements from the static, else from ``metadata``."""
     if metadata is not None and not isinstance(metadata, dict):
         raise InputTypeError(f"metadata must be a dict or None, got {type(metadata).__name__}")
-    markers = {}
-    for name, xyz in static.markers.items():
-        xyz = np.asarray(xyz, dtype=float)
-        seen = np.isfinite(xyz).all(axis=1)
-        if seen.any():
-            markers[name] = xyz[seen].mean(axis=0, keepdims=True)
+    markers = {name: mean[None, :] for name, mean in _static_means(static.markers).items()}
     if not markers:
         raise MissingMarkersError(f"{static.source or 'static trial'}: no marker is ever seen")
     return replace(static, markers=markers, plates=[], analogs={}, events=None, model_outputs={},
