@@ -625,14 +625,9 @@ static void *perm_worker(void *arg)
     size_t *src = job->random ? gc_malloc_array(f->n, sizeof *src) : NULL;
     size_t *order = job->random ? gc_malloc_array(job->random->n_blocks + 1, sizeof *order) : NULL;
     signed char *sign = job->random ? malloc(f->n) : NULL;
-    if (job->random && (!src || !sign || !order)) {
-        free(e);
-        free(src);
-        free(order);
-        free(sign);
-        job->status = GC_ENOMEM;
-        return NULL;
-    }
+    job->status = GC_ENOMEM;
+    if (job->random && (!src || !sign || !order))
+        goto done;
     for (size_t i = 0; i < f->k * p; i++)  /* plain arrays: no gsl_matrix_get in the loops */
         G[i] = gsl_matrix_get(f->G, i / p, i % p);
     for (size_t i = 0; i < ke * p; i++)
@@ -651,11 +646,12 @@ static void *perm_worker(void *arg)
         perm_effects(job, rows, signs, S, e);
         job->zmax[i] = perm_fields(job, rows, signs, G, Ge, e, buf, job->fields ? job->fields + i * Q : NULL);
     }
+    job->status = GC_OK;
+done:
     free(src);
     free(order);
     free(sign);
     free(e);
-    job->status = GC_OK;
     return NULL;
 }
 
